@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The README's test command: sets up everything a fresh machine needs (npm ci, the pinned
+# toolchain, built or found outside the repository), then runs lint, typecheck and every
+# test tier against the real components. Extra arguments select test files.
+#
+#   npm test                       everything (what CI runs)
+#   npm test -- test/unit/*.ts     only these files
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+step() { printf '\n== %s\n' "$*"; }
+
+started=$SECONDS
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  step "npm ci"
+  npm ci --no-audit --no-fund
+fi
+
+step "toolchain (scripts/toolchain.sh; cached outside the repository)"
+eval "$(bash scripts/toolchain.sh env)"
+
+if [ $# -eq 0 ]; then
+  step "lint"
+  npx eslint .
+  step "typecheck"
+  npx tsc -p tsconfig.json --noEmit
+  mapfile -t files < <(find test -name '*.test.ts' -not -path 'test/fixtures/*' | sort)
+else
+  files=("$@")
+fi
+
+step "tests (${#files[@]} files)"
+tap=$(mktemp)
+trap 'rm -f "$tap"' EXIT
+status=0
+node --import tsx --test --test-timeout=900000 \
+  --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=tap --test-reporter-destination="$tap" \
+  "${files[@]}" || status=$?
+
+passed=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$tap" | tail -n 1)
+failed=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$tap" | tail -n 1)
+skipped=$(sed -n 's/^# skipped \([0-9]*\)$/\1/p' "$tap" | tail -n 1)
+echo
+echo "tests: ${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
+echo "total time: $((SECONDS - started))s"
+if [ "${skipped:-0}" != 0 ]; then
+  echo "a test was skipped: every tier must run (fix the cause, do not skip)" >&2
+  exit 1
+fi
+exit "$status"

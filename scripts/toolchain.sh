@@ -1,0 +1,327 @@
+#!/usr/bin/env bash
+# Provides the real external components the project runs against: the Temporal CLI dev
+# server, the Java time-skipping test server, helm, KWOK and the Kubernetes control plane
+# binaries, etcd and PostgreSQL.
+#
+#   scripts/toolchain.sh ensure [component...]   locate or build (default: all)
+#   scripts/toolchain.sh env [component...]      ensure, then print `export VAR=...` lines
+#   scripts/toolchain.sh list                    the components and their versions
+#
+# Order of preference for each component: the env var that names it, then a binary on
+# PATH (same major line), then a build cached OUTSIDE the repository under
+# ${UPGRADE_RUNBOOKS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/upgrade-runbooks}/<tool>-<version>.
+# Idempotent: a finished build is never redone; builds go to a temp dir and are moved in
+# place only when complete, so an interrupted run leaves nothing half-built behind.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=versions.env
+source "$here/versions.env"
+
+CACHE=${UPGRADE_RUNBOOKS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/upgrade-runbooks}
+ALL_COMPONENTS=(temporal test-server helm kubectl kwok kube etcd postgres)
+
+log() { printf '[toolchain] %s\n' "$*" >&2; }
+die() {
+  printf '[toolchain] ERROR: %s\n' "$*" >&2
+  exit 1
+}
+
+need() {
+  command -v "$1" >/dev/null 2>&1 || die "$1 is required to build $2 but is not installed: $3"
+}
+
+# with_lock <builder> <dir-name> ...: runs the builder holding a lock for that one build,
+# so parallel runs never build the same thing twice but different builds do not queue.
+with_lock() {
+  mkdir -p "$CACHE"
+  (
+    flock 9
+    "$@"
+  ) 9>"$CACHE/.lock-$2"
+}
+
+# go_install <dir-name> <module-path-of-main>... : installs the mains at <version> into
+# $CACHE/<dir-name>/bin. The version is the last argument.
+go_install() {
+  local name=$1 version=$2
+  shift 2
+  local dest="$CACHE/$name"
+  [ -f "$dest/.complete" ] && return 0
+  need go "$name" "install Go 1.26 or newer"
+  local tmp
+  tmp=$(mktemp -d "$CACHE/.build-$name.XXXXXX")
+  log "building $name (cold build, takes minutes on 2 cores)"
+  local started=$SECONDS pkg
+  for pkg in "$@"; do
+    GOBIN="$tmp/bin" GOFLAGS=-buildvcs=false go install -trimpath -ldflags="-s -w ${EXTRA_LDFLAGS:-}" "$pkg@v$version" ||
+      die "go install $pkg@v$version failed; check that the Go module proxy is reachable (go env GOPROXY)"
+  done
+  touch "$tmp/.complete"
+  rm -rf "$dest"
+  mv "$tmp" "$dest"
+  log "built $name in $((SECONDS - started))s"
+}
+
+# A throwaway module that requires <module>@<version> and replaces the module's own
+# relative `replace` targets with their published versions, so that `go build` accepts it.
+# build_replaced <dir-name> <module> <version> <replacement-version> <main-package>...
+build_replaced() {
+  local name=$1 module=$2 version=$3 replacement=$4
+  shift 4
+  local dest="$CACHE/$name"
+  [ -f "$dest/.complete" ] && return 0
+  need go "$name" "install Go 1.26 or newer"
+  local tmp work gomod started=$SECONDS
+  tmp=$(mktemp -d "$CACHE/.build-$name.XXXXXX")
+  work="$tmp/src"
+  mkdir -p "$work"
+  log "building $name from $module@$version (cold build, tens of minutes on 2 cores)"
+  gomod=$(cd "$work" && GOFLAGS=-mod=mod go mod download -json "$module@$version" |
+    sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",*$/\1/p')
+  [ -f "$gomod" ] || die "could not download $module@$version's go.mod from the Go module proxy"
+  {
+    echo "module localbuild/$name"
+    sed -n 's/^go \(.*\)$/go \1/p' "$gomod"
+    echo "require $module $version"
+    # Keep the upstream requirements so the build uses the versions upstream tested.
+    awk '/^require \(/{r=1;next} r&&/^\)/{r=0} r{print "require " $1 " " $2}' "$gomod" |
+      grep -v ' v0\.0\.0$' || true
+    echo "replace ("
+    awk '/^replace \(/{r=1;next} r&&/^\)/{r=0} r&&$2=="=>"&&$3 ~ /^\./{print "\t" $1 " => " $1 " '"$replacement"'"}' "$gomod" |
+      grep -v FORBIDDEN || true
+    echo ")"
+  } >"$work/go.mod"
+  (cd "$work" && GOFLAGS='-mod=mod -buildvcs=false' go build -trimpath -ldflags="-s -w ${EXTRA_LDFLAGS:-}" -o "$tmp/bin/" "$@") ||
+    die "building $name failed (see the go output above)"
+  rm -rf "$work"
+  touch "$tmp/.complete"
+  rm -rf "$dest"
+  mv "$tmp" "$dest"
+  log "built $name in $((SECONDS - started))s"
+}
+
+# Prints the path of the first candidate that is an executable file.
+first_executable() {
+  local c
+  for c in "$@"; do
+    [ -n "$c" ] && [ -x "$c" ] && [ -f "$c" ] && {
+      echo "$c"
+      return 0
+    }
+  done
+  return 1
+}
+
+on_path() { command -v "$1" 2>/dev/null || true; }
+
+# ---- components -------------------------------------------------------------------------
+
+ensure_temporal() {
+  local p
+  if p=$(first_executable "${TEMPORAL_CLI_PATH:-}" "$(on_path temporal)"); then
+    TEMPORAL_CLI_PATH=$p
+    return
+  fi
+  with_lock go_install "temporal-cli-$TEMPORAL_CLI_VERSION" "$TEMPORAL_CLI_VERSION" \
+    github.com/temporalio/cli/cmd/temporal
+  TEMPORAL_CLI_PATH="$CACHE/temporal-cli-$TEMPORAL_CLI_VERSION/bin/temporal"
+}
+
+build_test_server() {
+  local dest="$CACHE/temporal-test-server-$TEMPORAL_TEST_SERVER_VERSION"
+  [ -f "$dest/.complete" ] && return 0
+  need mvn "the Temporal test server" "apt-get install maven"
+  need java "the Temporal test server" "apt-get install openjdk-17-jre-headless"
+  local tmp
+  tmp=$(mktemp -d "$CACHE/.build-test-server.XXXXXX")
+  log "fetching io.temporal:temporal-test-server:$TEMPORAL_TEST_SERVER_VERSION and its dependencies from Maven Central"
+  cat >"$tmp/pom.xml" <<EOF
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>local.upgrade-runbooks</groupId>
+  <artifactId>temporal-test-server-classpath</artifactId>
+  <version>1</version>
+  <dependencies>
+    <dependency>
+      <groupId>io.temporal</groupId>
+      <artifactId>temporal-test-server</artifactId>
+      <version>$TEMPORAL_TEST_SERVER_VERSION</version>
+    </dependency>
+  </dependencies>
+</project>
+EOF
+  (cd "$tmp" && mvn -q -B dependency:copy-dependencies -DoutputDirectory="$tmp/lib" -DincludeScope=runtime) ||
+    die "mvn could not fetch io.temporal:temporal-test-server:$TEMPORAL_TEST_SERVER_VERSION; check Maven's access to Maven Central"
+  rm -f "$tmp/pom.xml"
+  rm -rf "$tmp/target"
+  mkdir -p "$tmp/bin"
+  # @temporalio/testing starts this with `<port> --enable-time-skipping`.
+  cat >"$tmp/bin/temporal-test-server" <<'EOF'
+#!/usr/bin/env bash
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+exec java ${TEMPORAL_TEST_SERVER_JAVA_OPTS:--Xmx512m} -cp "$here/lib/*" io.temporal.testserver.TestServer "$@"
+EOF
+  chmod +x "$tmp/bin/temporal-test-server"
+  touch "$tmp/.complete"
+  rm -rf "$dest"
+  mv "$tmp" "$dest"
+}
+
+ensure_test_server() {
+  local p
+  if p=$(first_executable "${TEMPORAL_TEST_SERVER_PATH:-}"); then
+    TEMPORAL_TEST_SERVER_PATH=$p
+    return
+  fi
+  with_lock build_test_server "temporal-test-server-$TEMPORAL_TEST_SERVER_VERSION"
+  TEMPORAL_TEST_SERVER_PATH="$CACHE/temporal-test-server-$TEMPORAL_TEST_SERVER_VERSION/bin/temporal-test-server"
+}
+
+ensure_helm() {
+  local p
+  if p=$(first_executable "${HELM_BIN:-}"); then
+    HELM_BIN=$p
+    return
+  fi
+  # A helm on PATH is used only when it is Helm 3: the runbooks are written for Helm 3.
+  p=$(on_path helm)
+  if [ -n "$p" ] && "$p" version --short 2>/dev/null | grep -q '^v3\.'; then
+    HELM_BIN=$p
+    return
+  fi
+  # Without the stamp `helm version` says "v3.21" and charts' kubeVersion checks misread it.
+  EXTRA_LDFLAGS="-X helm.sh/helm/v3/internal/version.version=v$HELM_VERSION" \
+    with_lock go_install "helm-$HELM_VERSION" "$HELM_VERSION" helm.sh/helm/v3/cmd/helm
+  HELM_BIN="$CACHE/helm-$HELM_VERSION/bin/helm"
+}
+
+ensure_kubectl() {
+  local p
+  if p=$(first_executable "${KUBECTL_BIN:-}" "$(on_path kubectl)"); then
+    KUBECTL_BIN=$p
+    return
+  fi
+  EXTRA_LDFLAGS=$(kube_version_ldflags) with_lock build_replaced "kubectl-$KUBERNETES_VERSION" k8s.io/kubernetes "v$KUBERNETES_VERSION" \
+    "v0.${KUBERNETES_VERSION#1.}" k8s.io/kubernetes/cmd/kubectl
+  KUBECTL_BIN="$CACHE/kubectl-$KUBERNETES_VERSION/bin/kubectl"
+}
+
+# Without these the binaries report v0.0.0-master, which helm's .Capabilities and
+# version-gated code in the control plane misread.
+kube_version_ldflags() {
+  local minor=${KUBERNETES_VERSION#1.}
+  minor=${minor%%.*}
+  local p
+  for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    printf -- '-X %s.gitVersion=v%s -X %s.gitMajor=1 -X %s.gitMinor=%s -X %s.gitTreeState=clean ' \
+      "$p" "$KUBERNETES_VERSION" "$p" "$p" "$minor" "$p"
+  done
+}
+
+ensure_kwok() {
+  if [ -n "${KWOKCTL_BIN:-}" ] && [ -x "${KWOKCTL_BIN}" ] && [ -n "${KWOK_BIN:-}" ] && [ -x "${KWOK_BIN}" ]; then
+    return
+  fi
+  with_lock go_install "kwok-$KWOK_VERSION" "$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwokctl sigs.k8s.io/kwok/cmd/kwok
+  KWOKCTL_BIN="$CACHE/kwok-$KWOK_VERSION/bin/kwokctl"
+  KWOK_BIN="$CACHE/kwok-$KWOK_VERSION/bin/kwok"
+}
+
+ensure_kube() {
+  if [ -n "${KUBE_APISERVER_BIN:-}" ] && [ -x "${KUBE_APISERVER_BIN}" ] &&
+    [ -n "${KUBE_CONTROLLER_MANAGER_BIN:-}" ] && [ -x "${KUBE_CONTROLLER_MANAGER_BIN}" ] &&
+    [ -n "${KUBE_SCHEDULER_BIN:-}" ] && [ -x "${KUBE_SCHEDULER_BIN}" ]; then
+    return
+  fi
+  # The staging modules (k8s.io/api, ...) are published as v0.<minor>.<patch>.
+  EXTRA_LDFLAGS=$(kube_version_ldflags) with_lock build_replaced "kubernetes-$KUBERNETES_VERSION" k8s.io/kubernetes "v$KUBERNETES_VERSION" \
+    "v0.${KUBERNETES_VERSION#1.}" \
+    k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
+    k8s.io/kubernetes/cmd/kube-scheduler
+  local bin="$CACHE/kubernetes-$KUBERNETES_VERSION/bin"
+  KUBE_APISERVER_BIN="$bin/kube-apiserver"
+  KUBE_CONTROLLER_MANAGER_BIN="$bin/kube-controller-manager"
+  KUBE_SCHEDULER_BIN="$bin/kube-scheduler"
+}
+
+ensure_etcd() {
+  local p
+  if p=$(first_executable "${ETCD_BIN:-}"); then
+    ETCD_BIN=$p
+    return
+  fi
+  with_lock build_replaced "etcd-$ETCD_VERSION" go.etcd.io/etcd/server/v3 "v$ETCD_VERSION" "v$ETCD_VERSION" \
+    go.etcd.io/etcd/server/v3
+  # go build names the binary after the package's last path element ("v3").
+  local bin="$CACHE/etcd-$ETCD_VERSION/bin"
+  [ -x "$bin/etcd" ] || { [ -x "$bin/v3" ] && mv "$bin/v3" "$bin/etcd"; }
+  ETCD_BIN="$bin/etcd"
+}
+
+ensure_postgres() {
+  local d
+  if [ -n "${PG_BIN_DIR:-}" ] && [ -x "$PG_BIN_DIR/postgres" ]; then
+    return
+  fi
+  d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+  if [ -z "$d" ] || [ ! -x "$d/postgres" ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      log "installing PostgreSQL from Debian's packages"
+      apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >&2 ||
+        die "apt-get install postgresql failed"
+      d=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+    else
+      die "PostgreSQL server binaries not found: install Debian's postgresql package or set PG_BIN_DIR to the directory holding postgres, initdb, pg_ctl, pg_dump and pg_restore"
+    fi
+  fi
+  PG_BIN_DIR=$d
+}
+
+print_env() {
+  local c
+  for c in "$@"; do
+    case $c in
+    temporal) echo "export TEMPORAL_CLI_PATH='$TEMPORAL_CLI_PATH'" ;;
+    test-server) echo "export TEMPORAL_TEST_SERVER_PATH='$TEMPORAL_TEST_SERVER_PATH'" ;;
+    helm) echo "export HELM_BIN='$HELM_BIN'" ;;
+    kubectl) echo "export KUBECTL_BIN='$KUBECTL_BIN'" ;;
+    kwok) echo "export KWOKCTL_BIN='$KWOKCTL_BIN' KWOK_BIN='$KWOK_BIN'" ;;
+    kube) echo "export KUBE_APISERVER_BIN='$KUBE_APISERVER_BIN' KUBE_CONTROLLER_MANAGER_BIN='$KUBE_CONTROLLER_MANAGER_BIN' KUBE_SCHEDULER_BIN='$KUBE_SCHEDULER_BIN'" ;;
+    etcd) echo "export ETCD_BIN='$ETCD_BIN'" ;;
+    postgres) echo "export PG_BIN_DIR='$PG_BIN_DIR'" ;;
+    esac
+  done
+}
+
+main() {
+  local cmd=${1:-}
+  shift || true
+  local components=("$@")
+  [ ${#components[@]} -eq 0 ] && components=("${ALL_COMPONENTS[@]}")
+  case $cmd in
+  ensure | env)
+    local c
+    for c in "${components[@]}"; do
+      case $c in
+      temporal | test-server | helm | kubectl | kwok | kube | etcd | postgres) "ensure_${c//-/_}" ;;
+      *) die "unknown component '$c'; known: ${ALL_COMPONENTS[*]}" ;;
+      esac
+    done
+    if [ "$cmd" = env ]; then print_env "${components[@]}"; fi
+    ;;
+  list)
+    echo "temporal     Temporal CLI $TEMPORAL_CLI_VERSION (TEMPORAL_CLI_PATH)"
+    echo "test-server  temporal-test-server $TEMPORAL_TEST_SERVER_VERSION (TEMPORAL_TEST_SERVER_PATH)"
+    echo "helm         helm $HELM_VERSION (HELM_BIN)"
+    echo "kubectl      kubectl on PATH or $KUBERNETES_VERSION (KUBECTL_BIN)"
+    echo "kwok         kwok/kwokctl $KWOK_VERSION (KWOKCTL_BIN, KWOK_BIN)"
+    echo "kube         kube-apiserver/controller-manager/scheduler $KUBERNETES_VERSION (KUBE_*_BIN)"
+    echo "etcd         etcd $ETCD_VERSION (ETCD_BIN)"
+    echo "postgres     Debian postgresql (PG_BIN_DIR)"
+    ;;
+  *) die "usage: scripts/toolchain.sh ensure|env|list [${ALL_COMPONENTS[*]}]" ;;
+  esac
+}
+
+main "$@"

@@ -1,0 +1,136 @@
+/**
+ * helm command lines as pure functions returning argv arrays (no executable), so that
+ * every flag the runbooks use is unit-tested as an exact array.
+ */
+import { goDuration } from '../../domain/duration.js';
+import { helmKubeFlags, type KubeTarget } from '../../domain/kube-target.js';
+
+export interface ReleaseRef {
+  release: string;
+  namespace: string;
+  kube: KubeTarget;
+}
+
+export interface RenderSpec extends ReleaseRef {
+  chart: string;
+  version?: string;
+  valuesFiles: readonly string[];
+  /** Passed as --set-string so that "0.10" stays a string tag, not the number 0.1. */
+  setString: Readonly<Record<string, string>>;
+}
+
+/** Local chart directories and archives have no repository version to select. */
+export function isLocalChart(ref: string): boolean {
+  return ref.startsWith('/') || ref.startsWith('./') || ref.startsWith('../') || ref.endsWith('.tgz');
+}
+
+function renderFlags(spec: RenderSpec): string[] {
+  return [
+    '--namespace',
+    spec.namespace,
+    ...(spec.version && !isLocalChart(spec.chart) ? ['--version', spec.version] : []),
+    ...spec.valuesFiles.flatMap((f) => ['--values', f]),
+    ...Object.entries(spec.setString).flatMap(([k, v]) => ['--set-string', `${k}=${v}`]),
+  ];
+}
+
+export const helmVersionArgs = (): string[] => ['version', '--short'];
+
+export const helmStatusArgs = (r: ReleaseRef): string[] => ['status', r.release, '--namespace', r.namespace, '--output', 'json', ...helmKubeFlags(r.kube)];
+
+export const helmHistoryArgs = (r: ReleaseRef, max = 20): string[] => [
+  'history',
+  r.release,
+  '--namespace',
+  r.namespace,
+  '--max',
+  String(max),
+  '--output',
+  'json',
+  ...helmKubeFlags(r.kube),
+];
+
+/** Every release in a namespace, whatever its status (pending and failed ones too). */
+export const helmListArgs = (namespace: string, kube: KubeTarget): string[] => [
+  'list',
+  '--namespace',
+  namespace,
+  '--all',
+  '--output',
+  'json',
+  ...helmKubeFlags(kube),
+];
+
+export const helmGetManifestArgs = (r: ReleaseRef, revision?: number): string[] => [
+  'get',
+  'manifest',
+  r.release,
+  '--namespace',
+  r.namespace,
+  ...(revision !== undefined ? ['--revision', String(revision)] : []),
+  ...helmKubeFlags(r.kube),
+];
+
+/** `all`: computed values (chart defaults included), what `helm get values -a` prints. */
+export const helmGetValuesArgs = (r: ReleaseRef, all: boolean): string[] => [
+  'get',
+  'values',
+  r.release,
+  '--namespace',
+  r.namespace,
+  ...(all ? ['--all'] : []),
+  '--output',
+  'json',
+  ...helmKubeFlags(r.kube),
+];
+
+export const helmTemplateArgs = (spec: RenderSpec, showOnly?: string): string[] => [
+  'template',
+  spec.release,
+  spec.chart,
+  ...renderFlags(spec),
+  ...(showOnly ? ['--show-only', showOnly] : []),
+  ...helmKubeFlags(spec.kube),
+];
+
+export interface UpgradeSpec extends RenderSpec {
+  wait: boolean;
+  timeoutMs: number;
+  /** Install when the release does not exist yet (fixtures, first deploys). */
+  install?: boolean;
+}
+
+export const helmUpgradeArgs = (spec: UpgradeSpec): string[] => [
+  'upgrade',
+  spec.release,
+  spec.chart,
+  ...(spec.install ? ['--install'] : []),
+  ...renderFlags(spec),
+  ...(spec.wait ? ['--wait'] : []),
+  '--timeout',
+  goDuration(spec.timeoutMs),
+  ...helmKubeFlags(spec.kube),
+];
+
+export interface RollbackSpec extends ReleaseRef {
+  /** Omitted: helm rolls back to the previous revision. */
+  revision?: number;
+  wait: boolean;
+  timeoutMs: number;
+}
+
+export const helmRollbackArgs = (spec: RollbackSpec): string[] => [
+  'rollback',
+  spec.release,
+  ...(spec.revision !== undefined ? [String(spec.revision)] : []),
+  '--namespace',
+  spec.namespace,
+  ...(spec.wait ? ['--wait'] : []),
+  '--timeout',
+  goDuration(spec.timeoutMs),
+  ...helmKubeFlags(spec.kube),
+];
+
+export const helmRepoAddArgs = (name: string, url: string): string[] => ['repo', 'add', name, url, '--force-update'];
+
+export const helmRepoUpdateArgs = (name: string): string[] => ['repo', 'update', name];

@@ -1,0 +1,142 @@
+/**
+ * Parsers for helm's JSON output (helm 3 `status`, `history`, `list` with --output json).
+ * Validated with zod so a format change fails loudly with the field that moved.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { z } from 'zod';
+import { FailureType } from '../../domain/failure-types.js';
+
+const StatusJson = z.object({
+  name: z.string(),
+  namespace: z.string(),
+  version: z.number().int(),
+  info: z.object({ status: z.string(), description: z.string().optional() }),
+  chart: z
+    .object({ metadata: z.object({ name: z.string(), version: z.string(), appVersion: z.string().optional() }) })
+    .optional(),
+});
+
+const HistoryJson = z.array(
+  z.object({
+    revision: z.number().int(),
+    updated: z.string(),
+    status: z.string(),
+    chart: z.string(),
+    app_version: z.string().optional(),
+    description: z.string().optional(),
+  }),
+);
+
+const ListJson = z.array(
+  z.object({
+    name: z.string(),
+    namespace: z.string(),
+    revision: z.union([z.string(), z.number()]).transform(Number),
+    status: z.string(),
+    chart: z.string(),
+    app_version: z.string().optional(),
+  }),
+);
+
+export interface ReleaseStatus {
+  name: string;
+  namespace: string;
+  revision: number;
+  status: string;
+  chartName?: string;
+  chartVersion?: string;
+  appVersion?: string;
+}
+
+export interface HistoryEntry {
+  revision: number;
+  updated: string;
+  status: string;
+  chart: string;
+  appVersion?: string;
+  description?: string;
+}
+
+export interface ListedRelease {
+  name: string;
+  namespace: string;
+  revision: number;
+  status: string;
+  chart: string;
+  chartName: string;
+  chartVersion: string;
+  appVersion?: string;
+}
+
+function parseJson<T>(schema: z.ZodType<T>, text: string, what: string): T {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw ApplicationFailure.create({ type: FailureType.CommandFailed, nonRetryable: true, message: `${what}: output is not JSON: ${text.slice(0, 200)}` });
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw ApplicationFailure.create({
+      type: FailureType.CommandFailed,
+      nonRetryable: true,
+      message: `${what}: unexpected JSON at ${issue.path.join('.') || '(root)'}: ${issue.message}`,
+    });
+  }
+  return parsed.data;
+}
+
+export function parseReleaseStatus(text: string): ReleaseStatus {
+  const s = parseJson(StatusJson, text, 'helm status');
+  return {
+    name: s.name,
+    namespace: s.namespace,
+    revision: s.version,
+    status: s.info.status,
+    ...(s.chart ? { chartName: s.chart.metadata.name, chartVersion: s.chart.metadata.version } : {}),
+    ...(s.chart?.metadata.appVersion ? { appVersion: s.chart.metadata.appVersion } : {}),
+  };
+}
+
+export function parseHistory(text: string): HistoryEntry[] {
+  return parseJson(HistoryJson, text, 'helm history').map((h) => ({
+    revision: h.revision,
+    updated: h.updated,
+    status: h.status,
+    chart: h.chart,
+    ...(h.app_version ? { appVersion: h.app_version } : {}),
+    ...(h.description ? { description: h.description } : {}),
+  }));
+}
+
+/** "soctalk-tenant-0.1.0-rc.1" -> ["soctalk-tenant", "0.1.0-rc.1"]: the version starts at the last "-<digit>" group that parses as semver. */
+export function splitChartLabel(label: string): { name: string; version: string } {
+  const m = /^(.*?)-(v?\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]*)?)$/.exec(label);
+  return m ? { name: m[1]!, version: m[2]! } : { name: label, version: '' };
+}
+
+export function parseList(text: string): ListedRelease[] {
+  // helm prints nothing at all (not "[]") for some empty lists.
+  if (text.trim() === '') return [];
+  return parseJson(ListJson, text, 'helm list').map((r) => {
+    const { name: chartName, version: chartVersion } = splitChartLabel(r.chart);
+    return {
+      name: r.name,
+      namespace: r.namespace,
+      revision: r.revision,
+      status: r.status,
+      chart: r.chart,
+      chartName,
+      chartVersion,
+      ...(r.app_version ? { appVersion: r.app_version } : {}),
+    };
+  });
+}
+
+/** A helm lock left behind by an interrupted operation. */
+export const PENDING_STATUSES = ['pending-install', 'pending-upgrade', 'pending-rollback'] as const;
+
+export function isPending(status: string): boolean {
+  return (PENDING_STATUSES as readonly string[]).includes(status);
+}

@@ -1,0 +1,67 @@
+/**
+ * Keeps secrets out of workflow history, logs and error messages. Every string that
+ * leaves the command runner (argv, stdout, stderr, messages) passes through a Redactor.
+ */
+export const REDACTED = '***';
+
+/** `--set` keys whose values are treated as secrets. */
+const SECRET_KEY = /(pass(word|wd)?|secret|token|api[-_]?key|private[-_]?key|credential|auth|access[-_]?key|cookie)/i;
+
+/** Flags whose next argv element is a `key=value` assignment. */
+const SET_FLAGS = new Set(['--set', '--set-string', '--set-json', '--set-literal']);
+
+/** A URL with a password: scheme://user:password@host */
+const URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)([^@/?#\s]+)(@)/gi;
+
+export class Redactor {
+  private readonly secrets = new Set<string>();
+
+  constructor(secrets: Iterable<string> = []) {
+    for (const s of secrets) this.addSecret(s);
+  }
+
+  /** Registers a literal value (a password read from a Secret, a token) to hide everywhere. */
+  addSecret(value: string | undefined): void {
+    // Very short values would redact ordinary words and numbers; they are not secrets worth the noise.
+    if (value && value.length >= 4) this.secrets.add(value);
+  }
+
+  /** A child redactor that also hides `extra`, leaving this one unchanged. */
+  with(extra: Iterable<string>): Redactor {
+    const child = new Redactor(this.secrets);
+    for (const s of extra) child.addSecret(s);
+    return child;
+  }
+
+  text(input: string): string {
+    let out = input.replace(URL_PASSWORD, `$1${REDACTED}$3`);
+    // Longest first, so that a secret containing another one is hidden whole.
+    for (const secret of [...this.secrets].sort((a, b) => b.length - a.length)) {
+      out = out.split(secret).join(REDACTED);
+    }
+    return out;
+  }
+
+  argv(argv: readonly string[]): string[] {
+    return argv.map((arg, i) => {
+      const previous = i > 0 ? argv[i - 1] : undefined;
+      const inlineSet = /^(--set(?:-string|-json|-literal)?)=(.*)$/.exec(arg);
+      if (inlineSet) return this.text(`${inlineSet[1]}=${redactAssignments(inlineSet[2] ?? '')}`);
+      if (previous !== undefined && SET_FLAGS.has(previous)) return this.text(redactAssignments(arg));
+      return this.text(arg);
+    });
+  }
+}
+
+/** `a=1,db.password=x` -> `a=1,db.password=***` */
+function redactAssignments(assignments: string): string {
+  return assignments
+    .split(',')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      if (eq < 0) return pair;
+      const key = pair.slice(0, eq);
+      return SECRET_KEY.test(key) ? `${key}=${REDACTED}` : pair;
+    })
+    .join(',');
+}

@@ -1,0 +1,20 @@
+import { z } from 'zod';
+
+/** Which cluster a step talks to. Both empty: the worker's default kubeconfig and context. */
+export const KubeTargetSchema = z
+  .object({
+    kubeconfig: z.string().min(1).optional().describe('path to a kubeconfig file on the worker'),
+    context: z.string().min(1).optional().describe('kubeconfig context name'),
+  })
+  .strict()
+  .default({});
+
+export type KubeTarget = z.output<typeof KubeTargetSchema>;
+
+export function helmKubeFlags(target: KubeTarget): string[] {
+  return [...(target.kubeconfig ? ['--kubeconfig', target.kubeconfig] : []), ...(target.context ? ['--kube-context', target.context] : [])];
+}
+
+export function kubectlKubeFlags(target: KubeTarget): string[] {
+  return [...(target.kubeconfig ? ['--kubeconfig', target.kubeconfig] : []), ...(target.context ? ['--context', target.context] : [])];
+}

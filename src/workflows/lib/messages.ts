@@ -1,0 +1,59 @@
+/**
+ * The message contract every runbook workflow speaks. Humans decide through Updates (the
+ * caller hears a validator's refusal) or the same-named Signals (the Temporal Web UI and
+ * `temporal workflow signal` send signals; an invalid one is recorded in the status and
+ * ignored). Clients import these definitions; nothing here runs side effects.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { RunStatus } from './status.js';
+
+/** Who decided, and why. `by` is the operator's identity as the CLI or chat resolved it. */
+export interface DecisionArgs {
+  by: string;
+  comment?: string;
+  /** Required to approve a run whose release has schema changes (forward-only migrations). */
+  acknowledgeSchemaChanges?: boolean;
+}
+
+export interface AbortArgs {
+  by: string;
+  reason: string;
+}
+
+export interface PauseArgs {
+  by: string;
+  reason?: string;
+}
+
+export interface TenantArgs {
+  by: string;
+  tenant: string;
+  reason?: string;
+}
+
+/** What an accepted Update answers. */
+export interface DecisionAck {
+  accepted: true;
+  phase: string;
+  message: string;
+}
+
+export const approveUpdate = defineUpdate<DecisionAck, [DecisionArgs]>('approve');
+export const rejectUpdate = defineUpdate<DecisionAck, [DecisionArgs]>('reject');
+export const abortUpdate = defineUpdate<DecisionAck, [AbortArgs]>('abort');
+export const pauseUpdate = defineUpdate<DecisionAck, [PauseArgs]>('pause');
+export const resumeUpdate = defineUpdate<DecisionAck, [PauseArgs]>('resume');
+export const promoteUpdate = defineUpdate<DecisionAck, [DecisionArgs]>('promote');
+export const skipTenantUpdate = defineUpdate<DecisionAck, [TenantArgs]>('skipTenant');
+export const retryTenantUpdate = defineUpdate<DecisionAck, [TenantArgs]>('retryTenant');
+
+export const approveSignal = defineSignal<[DecisionArgs]>('approve');
+export const rejectSignal = defineSignal<[DecisionArgs]>('reject');
+export const abortSignal = defineSignal<[AbortArgs]>('abort');
+export const pauseSignal = defineSignal<[PauseArgs]>('pause');
+export const resumeSignal = defineSignal<[PauseArgs]>('resume');
+export const promoteSignal = defineSignal<[DecisionArgs]>('promote');
+export const skipTenantSignal = defineSignal<[TenantArgs]>('skipTenant');
+export const retryTenantSignal = defineSignal<[TenantArgs]>('retryTenant');
+
+export const statusQuery = defineQuery<RunStatus>('status');

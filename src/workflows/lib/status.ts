@@ -1,0 +1,59 @@
+/**
+ * What the `status` query answers for every runbook: the phase, each step as the runbook
+ * names it, the pending human decision and everything humans said.
+ */
+
+export type StepOutcome = 'running' | 'succeeded' | 'failed' | 'skipped' | 'compensated';
+
+export interface StepRecord {
+  name: string;
+  startedAt: string;
+  endedAt?: string;
+  outcome: StepOutcome;
+  /** One line for humans: what the step found or did. */
+  detail?: string;
+}
+
+export interface PendingApproval {
+  gate: string;
+  since: string;
+  timeoutAt: string;
+  requestedBy?: string;
+  allowedApprovers?: string[];
+  fourEyes: boolean;
+  requiresSchemaAck: boolean;
+  /** What the approver is asked to approve (diff summary, generated values...). */
+  summary: string;
+}
+
+export interface DecisionRecord {
+  at: string;
+  kind: string;
+  by: string;
+  comment?: string;
+}
+
+export interface InvalidMessageRecord {
+  at: string;
+  kind: string;
+  by: string;
+  reason: string;
+}
+
+export type TerminalPhase = 'completed' | 'failed' | 'aborted' | 'rejected' | 'approval-timed-out';
+
+export interface RunStatus {
+  runbook: string;
+  release?: string;
+  namespace?: string;
+  phase: string;
+  steps: StepRecord[];
+  pendingApproval: PendingApproval | null;
+  decisions: DecisionRecord[];
+  invalidMessages: InvalidMessageRecord[];
+  abortRequested?: { by: string; reason: string; at: string };
+  /** Runbook-specific facts: backups, diff summary, fleet progress. */
+  facts: Record<string, unknown>;
+  /** Set when the run ended: what happened, including what compensation did. */
+  outcome?: { phase: TerminalPhase; message: string; compensations: string[] };
+}
