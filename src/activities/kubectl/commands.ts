@@ -1,0 +1,74 @@
+/**
+ * kubectl command lines as pure functions returning argv arrays (no executable), unit-
+ * tested as exact arrays. Every runbook's kubectl step is built here.
+ */
+import { goDuration } from '../../domain/duration.js';
+import { kubectlKubeFlags, type KubeTarget } from '../../domain/kube-target.js';
+
+export interface Scope {
+  namespace: string;
+  kube: KubeTarget;
+}
+
+const scoped = (s: Scope): string[] => ['--namespace', s.namespace, ...kubectlKubeFlags(s.kube)];
+
+/** `kubectl get <kind> [name] -o json`, with an optional label selector. */
+export function kubectlGetJsonArgs(s: Scope, kind: string, opts: { name?: string; selector?: string } = {}): string[] {
+  return ['get', kind, ...(opts.name ? [opts.name] : []), ...(opts.selector ? ['--selector', opts.selector] : []), '--output', 'json', ...scoped(s)];
+}
+
+/** Cluster-scoped objects (namespaces, CRDs). */
+export function kubectlGetClusterJsonArgs(kube: KubeTarget, kind: string, opts: { name?: string; selector?: string } = {}): string[] {
+  return ['get', kind, ...(opts.name ? [opts.name] : []), ...(opts.selector ? ['--selector', opts.selector] : []), '--output', 'json', ...kubectlKubeFlags(kube)];
+}
+
+export const kubectlApiResourcesArgs = (kube: KubeTarget): string[] => ['api-resources', '--output', 'name', ...kubectlKubeFlags(kube)];
+
+export const kubectlApplyStdinArgs = (s: Scope): string[] => ['apply', '--filename', '-', ...scoped(s)];
+
+export const kubectlDeleteArgs = (s: Scope, kind: string, name: string): string[] => [
+  'delete',
+  kind,
+  name,
+  '--ignore-not-found',
+  '--wait',
+  ...scoped(s),
+];
+
+export const kubectlLogsArgs = (s: Scope, target: string, tailLines = 200): string[] => [
+  'logs',
+  target,
+  '--all-containers',
+  '--tail',
+  String(tailLines),
+  ...scoped(s),
+];
+
+export const kubectlRolloutStatusArgs = (s: Scope, target: string, timeoutMs: number): string[] => [
+  'rollout',
+  'status',
+  target,
+  '--watch',
+  '--timeout',
+  goDuration(timeoutMs),
+  ...scoped(s),
+];
+
+export const kubectlScaleArgs = (s: Scope, target: string, replicas: number): string[] => [
+  'scale',
+  target,
+  '--replicas',
+  String(replicas),
+  ...scoped(s),
+];
+
+/** Runs a command in a pod's container; stdin is passed when `stdin` is true. */
+export const kubectlExecArgs = (s: Scope, pod: string, command: readonly string[], opts: { container?: string; stdin?: boolean } = {}): string[] => [
+  'exec',
+  ...(opts.stdin ? ['--stdin'] : []),
+  pod,
+  ...(opts.container ? ['--container', opts.container] : []),
+  ...scoped(s),
+  '--',
+  ...command,
+];
