@@ -51,6 +51,10 @@ export interface CommandSpec {
   uninterruptible?: boolean;
   /** Written to the process's stdin (for example a manifest for `kubectl apply -f -`). */
   input?: string;
+  /** A file streamed to stdin (a database dump for pg_restore through kubectl exec). */
+  inputFile?: string;
+  /** Streams stdout to this file instead of capturing it (binary dumps). */
+  stdoutFile?: string;
   timeoutMs?: number;
   /** Extra environment (PGPASSWORD...). Values are treated as secrets. */
   env?: Readonly<Record<string, string>>;
@@ -153,7 +157,11 @@ export class CommandRunner {
     const started = Date.now();
 
     if (this.dryRun && spec.mutates) {
-      this.recorded.push({ argv, ...(spec.input !== undefined ? { input: redactor.text(spec.input) } : {}) });
+      this.recorded.push({
+        argv,
+        ...(spec.input !== undefined ? { input: redactor.text(spec.input) } : {}),
+        ...(spec.inputFile !== undefined ? { input: `<${spec.inputFile}` } : {}),
+      });
       this.options.logger?.info('dry run: not running', { command: commandLine });
       return { argv, exitCode: 0, stdout: '', stdoutRedacted: '', stderr: '', durationMs: 0, truncated: false, dryRun: true };
     }
@@ -173,8 +181,8 @@ export class CommandRunner {
       buffer: false,
       // Own process group, so that a kill reaches helm's or a shell hook's children too.
       detached: true,
-      input: spec.input,
-      stdin: spec.input === undefined ? 'ignore' : 'pipe',
+      ...(spec.inputFile !== undefined ? { inputFile: spec.inputFile } : spec.input !== undefined ? { input: spec.input } : { stdin: 'ignore' as const }),
+      ...(spec.stdoutFile !== undefined ? { stdout: { file: spec.stdoutFile } } : {}),
       env: spec.env ? { ...spec.env } : undefined,
       extendEnv: true,
       cwd: spec.cwd,

@@ -72,3 +72,32 @@ export const kubectlExecArgs = (s: Scope, pod: string, command: readonly string[
   '--',
   ...command,
 ];
+
+/** `kubectl port-forward svc/<name> :<port>` on the loopback address (a free local port, printed by kubectl). */
+export const kubectlPortForwardArgs = (s: Scope, target: string, remotePort: number): string[] => [
+  'port-forward',
+  target,
+  `:${remotePort}`,
+  '--address',
+  '127.0.0.1',
+  ...scoped(s),
+];
+
+/** Sets (`key=value`) or removes (`key-`) an annotation. */
+export const kubectlAnnotateArgs = (s: Scope, target: string, annotation: string): string[] => [
+  'annotate',
+  target,
+  annotation,
+  '--overwrite',
+  ...scoped(s),
+];
+
+/** Waits for a condition or a JSONPath value (`--for=condition=complete`, `--for=jsonpath={.status.readyToUse}=true`). */
+export const kubectlWaitArgs = (s: Scope, target: string, forCondition: string, timeoutMs: number): string[] => [
+  'wait',
+  target,
+  `--for=${forCondition}`,
+  '--timeout',
+  goDuration(timeoutMs),
+  ...scoped(s),
+];

@@ -1,0 +1,66 @@
+/**
+ * pg_dump / pg_restore / psql command lines (pure argv), for a direct connection (the
+ * connection comes from PG* environment variables, never argv) or run inside the chart's
+ * postgres pod through `kubectl exec`.
+ */
+import { kubectlExecArgs, type Scope } from '../kubectl/commands.js';
+
+export const pgDumpDirectArgs = (file: string): string[] => ['--format=custom', '--no-password', '--file', file];
+
+export const pgRestoreDirectArgs = (database: string, file: string): string[] => [
+  '--dbname',
+  database,
+  '--clean',
+  '--if-exists',
+  '--no-owner',
+  '--single-transaction',
+  '--exit-on-error',
+  '--no-password',
+  file,
+];
+
+export const psqlQueryDirectArgs = (database: string, query: string): string[] => [
+  '--dbname',
+  database,
+  '--no-psqlrc',
+  '--tuples-only',
+  '--no-align',
+  '--set',
+  'ON_ERROR_STOP=1',
+  '--no-password',
+  '--command',
+  query,
+];
+
+export interface PodDatabase extends Scope {
+  pod: string;
+  container?: string;
+  user: string;
+  database: string;
+}
+
+const inPod = (db: PodDatabase, command: string[], stdin = false) =>
+  kubectlExecArgs({ namespace: db.namespace, kube: db.kube }, db.pod, command, { ...(db.container ? { container: db.container } : {}), stdin });
+
+/** Custom-format dump written to kubectl's stdout (streamed to a file by the runner). */
+export const pgDumpExecArgs = (db: PodDatabase): string[] => inPod(db, ['pg_dump', '--format=custom', '--username', db.user, db.database]);
+
+/** pg_restore reading the dump from stdin. */
+export const pgRestoreExecArgs = (db: PodDatabase): string[] =>
+  inPod(db, ['pg_restore', '--username', db.user, '--dbname', db.database, '--clean', '--if-exists', '--no-owner', '--single-transaction', '--exit-on-error'], true);
+
+export const psqlQueryExecArgs = (db: PodDatabase, query: string): string[] =>
+  inPod(db, ['psql', '--username', db.user, '--dbname', db.database, '--no-psqlrc', '--tuples-only', '--no-align', '--set', 'ON_ERROR_STOP=1', '--command', query]);
+
+/** A postgres URL as libpq environment variables, so the password never appears in argv. */
+export function libpqEnv(url: string): { env: Record<string, string>; database: string } {
+  const u = new URL(url);
+  if (!/^postgres(ql)?:$/.test(u.protocol)) throw new Error(`not a postgres URL (postgres://user:password@host:port/database)`);
+  const database = decodeURIComponent(u.pathname.replace(/^\//, '')) || 'postgres';
+  const env: Record<string, string> = { PGHOST: u.hostname, PGPORT: u.port || '5432', PGDATABASE: database };
+  if (u.username) env.PGUSER = decodeURIComponent(u.username);
+  if (u.password) env.PGPASSWORD = decodeURIComponent(u.password);
+  const sslmode = u.searchParams.get('sslmode');
+  if (sslmode) env.PGSSLMODE = sslmode;
+  return { env, database };
+}

@@ -1,0 +1,104 @@
+/**
+ * Pre-flight "verify the compatibility matrix": load the matrix, find the installed
+ * tenants (namespaces labelled tenant=true,managed-by=soctalk and their soctalk-tenant
+ * releases) and refuse a target that the matrix puts out of range for any of them.
+ */
+import { readFile } from 'node:fs/promises';
+import { ApplicationFailure } from '@temporalio/common';
+import { parse } from 'yaml';
+import { FailureType } from '../../domain/failure-types.js';
+import type { KubeTarget } from '../../domain/kube-target.js';
+import { CompatibilityMatrixSchema, systemUpgradeProblems, tenantOrderingProblem, type CompatibilityMatrix, type InstalledTenant } from '../../domain/soctalk/compatibility.js';
+import { formatIssues } from '../../domain/validate.js';
+import type { CommandRunner } from '../command.js';
+import { helmListArgs } from '../helm/commands.js';
+import { parseList } from '../helm/parse.js';
+import { getClusterList } from '../kube-json.js';
+import { currentRunContext } from '../run-context.js';
+
+export interface MatrixSource {
+  file?: string;
+  url?: string;
+}
+
+export interface CompatibilityDeps {
+  runner: CommandRunner;
+  fetch?: typeof globalThis.fetch;
+}
+
+export function createCompatibilityActivities({ runner, fetch = globalThis.fetch }: CompatibilityDeps) {
+  async function loadCompatibilityMatrix(source: MatrixSource): Promise<CompatibilityMatrix> {
+    let text: string;
+    const where = source.file ?? source.url ?? '(none)';
+    if (source.file) {
+      text = await readFile(source.file, 'utf8').catch((err: Error) => {
+        throw ApplicationFailure.create({ type: FailureType.NotFound, nonRetryable: true, message: `compatibility matrix ${source.file}: ${err.message}` });
+      });
+    } else if (source.url) {
+      const res = await fetch(source.url, { signal: AbortSignal.timeout(30_000) });
+      // A 5xx is worth another try; a 404 is a wrong URL.
+      if (!res.ok) {
+        throw ApplicationFailure.create({
+          type: res.status >= 500 ? FailureType.ServerUnavailable : FailureType.NotFound,
+          nonRetryable: res.status < 500,
+          message: `compatibility matrix ${source.url} answered ${res.status}`,
+        });
+      }
+      text = await res.text();
+    } else {
+      throw ApplicationFailure.create({ type: FailureType.InvalidInput, nonRetryable: true, message: 'compatibility: set file or url' });
+    }
+    const parsed = CompatibilityMatrixSchema.safeParse(parse(text));
+    if (!parsed.success) {
+      throw ApplicationFailure.create({
+        type: FailureType.InvalidInput,
+        nonRetryable: true,
+        message: `compatibility matrix ${where} is invalid: ${formatIssues(parsed.error).join('; ')}`,
+      });
+    }
+    return parsed.data;
+  }
+
+  async function installedTenants(input: { kube: KubeTarget; selector: string; chartName: string }): Promise<InstalledTenant[]> {
+    const namespaces = await getClusterList(runner, input.kube, 'namespaces', input.selector);
+    const tenants: InstalledTenant[] = [];
+    for (const ns of namespaces) {
+      const out = await runner.run({ tool: 'helm', args: helmListArgs(ns.metadata.name, input.kube), mutates: false }, currentRunContext());
+      for (const r of parseList(out.stdout)) {
+        if (r.chartName === input.chartName) tenants.push({ release: r.name, namespace: r.namespace, chartVersion: r.chartVersion });
+      }
+    }
+    return tenants;
+  }
+
+  return {
+    loadCompatibilityMatrix,
+
+    /** The soctalk-tenant releases of every tenant namespace. */
+    listInstalledTenants: installedTenants,
+
+    /** Refuses (non-retryable, naming the versions) a system target out of range for any installed tenant. */
+    async checkSystemCompatibility(input: {
+      matrix: MatrixSource;
+      kube: KubeTarget;
+      from?: string;
+      to: string;
+      selector: string;
+      chartName: string;
+    }): Promise<{ tenants: InstalledTenant[] }> {
+      const matrix = await loadCompatibilityMatrix(input.matrix);
+      const tenants = await installedTenants(input);
+      const problems = systemUpgradeProblems(matrix, input.from, input.to, tenants);
+      if (problems.length) {
+        throw ApplicationFailure.create({ type: FailureType.Incompatible, nonRetryable: true, message: problems.join('; ') });
+      }
+      return { tenants };
+    },
+
+    /** The ordering gate for tenant upgrades: never ahead of soctalk-system. */
+    async checkTenantOrdering(input: { matrix: MatrixSource; systemVersion: string; tenantTarget: string }): Promise<void> {
+      const problem = tenantOrderingProblem(await loadCompatibilityMatrix(input.matrix), input.systemVersion, input.tenantTarget);
+      if (problem) throw ApplicationFailure.create({ type: FailureType.Incompatible, nonRetryable: true, message: problem });
+    },
+  };
+}

@@ -1,0 +1,118 @@
+/**
+ * The runbook's Alembic steps: (1) delete any previous Job so a new Pod can spawn, (2)
+ * render the Job from the target chart with the new image tag and apply it, (3) wait for
+ * it to complete, failing fast when it reports Failed, and keep its logs.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { FailureType } from '../../domain/failure-types.js';
+import type { KubeTarget } from '../../domain/kube-target.js';
+import type { CommandRunner } from '../command.js';
+import type { ChartRequest, HelmActivities } from '../helm/activities.js';
+import { getObject } from '../kube-json.js';
+import { kubectlApplyStdinArgs, kubectlDeleteArgs, kubectlLogsArgs, type Scope } from '../kubectl/commands.js';
+import { currentRunContext } from '../run-context.js';
+
+export interface JobRef {
+  namespace: string;
+  kube: KubeTarget;
+  jobName: string;
+}
+
+export interface MigrationOutcome {
+  jobName: string;
+  durationMs: number;
+  logsTail: string;
+}
+
+interface JobCondition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+}
+
+/** Complete, Failed, or still running, from a Job's status conditions. */
+export function jobState(status: unknown): { state: 'complete' | 'failed' | 'running'; reason?: string } {
+  const conditions = ((status as { conditions?: JobCondition[] } | undefined)?.conditions ?? []).filter((c) => c.status === 'True');
+  const failed = conditions.find((c) => c.type === 'Failed');
+  if (failed) return { state: 'failed', reason: [failed.reason, failed.message].filter(Boolean).join(': ') || 'Failed' };
+  if (conditions.some((c) => c.type === 'Complete')) return { state: 'complete' };
+  return { state: 'running' };
+}
+
+export interface MigrationDeps {
+  runner: CommandRunner;
+  helm: Pick<HelmActivities, 'helmTemplate'>;
+  /** How often the Job is polled (and the activity heartbeats). */
+  pollIntervalMs?: number;
+}
+
+export function createMigrationActivities({ runner, helm, pollIntervalMs = 2_000 }: MigrationDeps) {
+  const scopeOf = (j: JobRef): Scope => ({ namespace: j.namespace, kube: j.kube });
+
+  async function logsTail(j: JobRef): Promise<string> {
+    // Logs are evidence, not a gate: a Job whose pod is gone still has a result.
+    const out = await runner
+      .run({ tool: 'kubectl', args: kubectlLogsArgs(scopeOf(j), `job/${j.jobName}`), mutates: false, okExitCodes: [0, 1] }, currentRunContext())
+      .catch(() => undefined);
+    return out && out.exitCode === 0 ? out.stdoutRedacted.split('\n').slice(-40).join('\n') : '(no logs available)';
+  }
+
+  return {
+    /** Step 1: `kubectl delete job <release>-alembic-upgrade --ignore-not-found`. */
+    async deleteMigrationJob(j: JobRef): Promise<void> {
+      await runner.run({ tool: 'kubectl', args: kubectlDeleteArgs(scopeOf(j), 'job', j.jobName), mutates: true }, currentRunContext());
+    },
+
+    /** Step 2: `helm template ... --show-only <template> | kubectl apply -f -`. */
+    async applyMigrationJob(input: ChartRequest & { template: string; jobName: string }): Promise<{ applied: string }> {
+      const manifest = await helm.helmTemplate({ ...input, showOnly: input.template });
+      if (!new RegExp(`name:\\s*["']?${input.jobName}["']?\\s*$`, 'm').test(manifest)) {
+        throw ApplicationFailure.create({
+          type: FailureType.InvalidValues,
+          nonRetryable: true,
+          message: `${input.template} of ${input.chart.ref} does not render Job ${input.jobName}; set migration.jobName or migration.template`,
+        });
+      }
+      const out = await runner.run(
+        { tool: 'kubectl', args: kubectlApplyStdinArgs({ namespace: input.namespace, kube: input.kube }), input: manifest, mutates: true },
+        currentRunContext(),
+      );
+      return { applied: out.stdoutRedacted.trim() };
+    },
+
+    /** Step 3: wait for Complete within the runbook's timeout; Failed ends the wait at once. */
+    async waitForMigrationJob(input: JobRef & { timeoutMs: number }): Promise<MigrationOutcome> {
+      const ctx = currentRunContext();
+      const started = Date.now();
+      for (;;) {
+        const job = await getObject(runner, scopeOf(input), 'job', input.jobName);
+        if (!job) {
+          throw ApplicationFailure.create({ type: FailureType.NotFound, nonRetryable: true, message: `Job ${input.namespace}/${input.jobName} does not exist` });
+        }
+        const { state, reason } = jobState(job.status);
+        if (state === 'complete') return { jobName: input.jobName, durationMs: Date.now() - started, logsTail: await logsTail(input) };
+        if (state === 'failed') {
+          const logs = await logsTail(input);
+          throw ApplicationFailure.create({
+            type: FailureType.MigrationFailed,
+            nonRetryable: true,
+            message: `migration Job ${input.jobName} failed (${reason}); logs: ${logs.split('\n').slice(-5).join(' | ')}`,
+            details: [{ logsTail: logs }],
+          });
+        }
+        if (Date.now() - started > input.timeoutMs) {
+          throw ApplicationFailure.create({
+            type: FailureType.MigrationFailed,
+            nonRetryable: true,
+            message: `migration Job ${input.jobName} did not complete within ${Math.round(input.timeoutMs / 1000)}s`,
+          });
+        }
+        ctx.heartbeat?.({ command: `wait for job/${input.jobName}`, elapsedMs: Date.now() - started, lastLines: [] });
+        if (ctx.signal?.aborted) throw new CancelledFailure('wait for the migration Job was cancelled');
+        await sleep(pollIntervalMs);
+      }
+    },
+  };
+}

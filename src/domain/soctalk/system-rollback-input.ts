@@ -1,0 +1,40 @@
+/**
+ * Input of the soctalk-system rollback ("Rollback" in the runbook): `helm rollback
+ * <release> <revision> --wait`, plus the database restore the runbook asks for when the
+ * upgrade's migration touched data.
+ */
+import { z } from 'zod';
+import { ApprovalPolicySchema } from '../approval-policy.js';
+import { DurationSchema } from '../duration.js';
+import { KubeTargetSchema } from '../kube-target.js';
+import { DatabaseBackupSchema } from './system-upgrade-input.js';
+
+const Name = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a Kubernetes name: lowercase letters, digits and dashes');
+
+export const SystemRollbackInputSchema = z
+  .object({
+    release: Name.default('soctalk-system'),
+    namespace: Name.default('soctalk-system'),
+    kube: KubeTargetSchema,
+    /** Omitted: the revision before the current one. */
+    toRevision: z.number().int().positive().optional(),
+    restore: z
+      .object({
+        /** The backup's name, as the upgrade run recorded it (`<workflow id>-pre-upgrade`). */
+        backupName: z.string().min(1),
+        directory: z.string().min(1).optional(),
+        database: DatabaseBackupSchema.refine((d) => d.mode !== 'none', { message: 'a restore needs mode exec or direct' }),
+        verifyQuery: z.string().default('SELECT version_num FROM alembic_version'),
+        apiDeployment: Name.optional(),
+      })
+      .strict()
+      .optional()
+      .describe('restore the database too: helm rollback does not revert the schema'),
+    timeout: DurationSchema.default(10 * 60_000),
+    approval: ApprovalPolicySchema.default({ required: true, approvers: [], fourEyes: false, timeout: 86_400_000 }),
+    requestedBy: z.string().min(1).optional(),
+    searchAttributes: z.boolean().default(true),
+  })
+  .strict();
+
+export type SystemRollbackInput = z.output<typeof SystemRollbackInputSchema>;

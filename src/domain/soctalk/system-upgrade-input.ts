@@ -1,0 +1,151 @@
+/**
+ * Input of the soctalk-system upgrade ("Upgrade soctalk-system (install-level)"), with the
+ * runbook's defaults: migration and upgrade timeouts of 10m, the chart's Alembic Job
+ * template, the tenant label selector.
+ */
+import semver from 'semver';
+import { z } from 'zod';
+import { ApprovalPolicySchema } from '../approval-policy.js';
+import { ChartSourceSchema, ValuesSchema } from '../chart.js';
+import { DurationSchema } from '../duration.js';
+import { KubeTargetSchema } from '../kube-target.js';
+
+const Name = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a Kubernetes name: lowercase letters, digits and dashes');
+const Version = z.string({ error: 'required: a semantic version such as 0.2.0' }).refine((v) => semver.valid(v) !== null, { message: 'must be a semantic version such as 0.2.0' });
+
+/** A secret value named by reference: never the value itself. */
+export const SecretRefSchema = z.union([
+  z.object({ secretRef: z.object({ name: Name, key: z.string().min(1), namespace: Name.optional() }).strict() }).strict(),
+  z.object({ env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name such as SOCTALK_DATABASE_URL') }).strict(),
+]);
+export type SecretRef = z.output<typeof SecretRefSchema>;
+
+export const DatabaseBackupSchema = z.discriminatedUnion('mode', [
+  z
+    .object({
+      /** pg_dump inside the chart's postgres pod (`kubectl exec`). */
+      mode: z.literal('exec'),
+      podSelector: z.string().default('app.kubernetes.io/component=postgres'),
+      container: z.string().optional(),
+      database: z.string().default('soctalk'),
+      user: z.string().default('postgres'),
+    })
+    .strict(),
+  z
+    .object({
+      /** pg_dump over a direct connection; the URL (with its password) comes from a Secret or an env var. */
+      mode: z.literal('direct'),
+      urlFrom: SecretRefSchema,
+    })
+    .strict(),
+  z
+    .object({
+      /** An explicit, recorded decision to upgrade without a database backup. */
+      mode: z.literal('none'),
+      reason: z.string().min(1, 'say why no backup is taken'),
+    })
+    .strict(),
+]);
+export type DatabaseBackup = z.output<typeof DatabaseBackupSchema>;
+
+export const SystemUpgradeInputSchema = z
+  .object({
+    release: Name.default('soctalk-system'),
+    namespace: Name.default('soctalk-system'),
+    kube: KubeTargetSchema,
+    chart: ChartSourceSchema.default({ ref: 'oci://ghcr.io/gbrigandi/charts/soctalk-system' }),
+    targetVersion: Version.describe('the soctalk-system chart version to upgrade to'),
+    /** Always set: a values file pinning image.tag would silently keep the old image. */
+    imageTag: z
+      .string({ error: 'required: set imageTag to the new version (a values file pinning image.tag keeps the old image otherwise)' })
+      .min(1, 'set imageTag to the new version: a values file pinning image.tag keeps the old image otherwise'),
+    values: ValuesSchema,
+    /** The release notes say the target has schema changes (the Alembic Job then runs first). */
+    schemaChanges: z.boolean().default(true),
+    timeouts: z
+      .object({
+        migration: DurationSchema.default(10 * 60_000),
+        upgrade: DurationSchema.default(10 * 60_000),
+        rollback: DurationSchema.default(10 * 60_000),
+        backup: DurationSchema.default(30 * 60_000),
+        verify: DurationSchema.default(5 * 60_000),
+      })
+      .strict()
+      .default({ migration: 600_000, upgrade: 600_000, rollback: 600_000, backup: 1_800_000, verify: 300_000 }),
+    migration: z
+      .object({
+        template: z.string().default('templates/jobs/alembic-upgrade.yaml'),
+        /** Defaults to <release>-alembic-upgrade, the chart's Job name. */
+        jobName: Name.optional(),
+        /** What to do with the database when the migration Job fails: restore the backup (default) or keep it for inspection. */
+        onFailure: z.enum(['restore', 'keep']).default('restore'),
+      })
+      .strict()
+      .default({ template: 'templates/jobs/alembic-upgrade.yaml', onFailure: 'restore' }),
+    prerequisites: z
+      .object({
+        /** API groups that must be served, e.g. cert-manager.io. */
+        apiGroups: z.array(z.string().min(1)).default([]),
+        /** CRDs that must exist, e.g. certificates.cert-manager.io. */
+        crds: z.array(z.string().min(1)).default([]),
+      })
+      .strict()
+      .default({ apiGroups: [], crds: [] }),
+    compatibility: z
+      .object({ file: z.string().min(1).optional(), url: z.url().optional() })
+      .strict()
+      .refine((c) => Boolean(c.file) !== Boolean(c.url), { message: 'set exactly one of file or url' })
+      .optional()
+      .describe('the compatibility matrix; without it the check is recorded as skipped'),
+    tenants: z
+      .object({
+        selector: z.string().default('tenant=true,managed-by=soctalk'),
+        chartName: z.string().default('soctalk-tenant'),
+      })
+      .strict()
+      .default({ selector: 'tenant=true,managed-by=soctalk', chartName: 'soctalk-tenant' }),
+    backup: z
+      .object({
+        database: DatabaseBackupSchema,
+        /** Where dumps are written on the worker; default: the worker's BACKUP_DIR. */
+        directory: z.string().min(1).optional(),
+        /** A query whose answer is recorded at backup time and must match after a restore. */
+        verifyQuery: z.string().default('SELECT version_num FROM alembic_version'),
+        volumeSnapshots: z
+          .object({ selector: z.string().min(1), snapshotClass: z.string().optional() })
+          .strict()
+          .optional()
+          .describe('PVCs to snapshot, where the cluster serves snapshot.storage.k8s.io'),
+      })
+      .strict(),
+    api: z
+      .object({
+        /** Defaults to <release>-api. */
+        deployment: Name.optional(),
+        /** The readiness endpoint: a full URL, or a Service the worker can reach in-cluster. */
+        healthUrl: z.url().optional(),
+        service: z.object({ name: Name, port: z.number().int().positive().default(80), path: z.string().default('/health/ready') }).strict().optional(),
+      })
+      .strict()
+      .default({}),
+    verify: z
+      .object({
+        /** Images whose tag must be the new one (a regular expression on the image repository). */
+        imagePattern: z.string().default('soctalk'),
+      })
+      .strict()
+      .default({ imagePattern: 'soctalk' }),
+    approval: ApprovalPolicySchema.default({ required: true, approvers: [], fourEyes: false, timeout: 86_400_000 }),
+    requestedBy: z.string().min(1).optional(),
+    /** Pre-flight and diff only: returns the plan, changes nothing. */
+    dryRun: z.boolean().default(false),
+    searchAttributes: z.boolean().default(true),
+  })
+  .strict()
+  .transform((input) => ({
+    ...input,
+    migration: { ...input.migration, jobName: input.migration.jobName ?? `${input.release}-alembic-upgrade` },
+    api: { ...input.api, deployment: input.api.deployment ?? `${input.release}-api` },
+  }));
+
+export type SystemUpgradeInput = z.output<typeof SystemUpgradeInputSchema>;

@@ -1,0 +1,97 @@
+/**
+ * The runbook's Rollback section as its own run: `helm rollback soctalk-system <revision>
+ * -n soctalk-system --wait`, and, when the upgrade's migration touched data, the restore
+ * of Postgres from the pre-upgrade backup. Behind the same approval gate as the upgrade.
+ */
+import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../../activities/index.js';
+import { FailureType } from '../../domain/failure-types.js';
+import { SystemRollbackInputSchema } from '../../domain/soctalk/system-rollback-input.js';
+import { parseRunInput } from '../../domain/validate.js';
+import { longStepProfile, notifyProfile, readProfile } from '../lib/activity-profiles.js';
+import { refuse } from '../lib/errors.js';
+import { Run } from '../lib/run.js';
+
+const read = proxyActivities<Activities>(readProfile);
+const { notify } = proxyActivities<Activities>(notifyProfile);
+
+export interface SystemRollbackResult {
+  release: string;
+  fromRevision: number;
+  toRevision: number;
+  revision: number;
+  restored?: string;
+}
+
+export async function soctalkSystemRollback(rawInput: unknown): Promise<SystemRollbackResult> {
+  const input = parseRunInput(SystemRollbackInputSchema, rawInput, 'soctalk-system rollback');
+  const { release, namespace, kube } = input;
+  const releaseRef = { release, namespace, kube };
+  const long = proxyActivities<Activities>(longStepProfile(input.timeout));
+  const run = new Run({
+    runbook: 'soctalk-system-rollback',
+    release,
+    namespace,
+    requestedBy: input.requestedBy,
+    approval: input.approval,
+    searchAttributes: input.searchAttributes,
+    notify,
+    approveHint: `runbook approve ${workflowInfo().workflowId}`,
+  });
+
+  return run.execute(async () => {
+    run.setPhase('preflight');
+    const live = await run.step('pre-flight: live release (helm status, helm history)', () => read.helmAssertNotLocked(releaseRef), {
+      detail: (s) => (s.status ? `revision ${s.status.revision}, ${s.status.status}` : 'not installed'),
+    });
+    if (!live.status) throw refuse(FailureType.NotFound, `release ${release} is not installed in ${namespace}`);
+    const current = live.status.revision;
+    const target = input.toRevision ?? [...live.history].reverse().find((h) => h.revision < current)?.revision;
+    if (target === undefined || !live.history.some((h) => h.revision === target)) {
+      throw refuse(
+        FailureType.InvalidInput,
+        `toRevision: revision ${target ?? '(previous)'} is not in the history of ${release} (revisions: ${live.history.map((h) => h.revision).join(', ')})`,
+      );
+    }
+    const restoreSpec = input.restore;
+    const backup = restoreSpec
+      ? await run.step('pre-flight: find the backup to restore', () => read.findBackup({ name: restoreSpec.backupName, directory: restoreSpec.directory }), {
+          detail: (b) => `${b.name}: ${b.sizeBytes} bytes, taken ${b.createdAt}`,
+        })
+      : undefined;
+
+    await run.awaitApproval(
+      `approve rollback of ${release} from revision ${current} to ${target}`,
+      `helm rollback ${release} ${target} -n ${namespace} --wait${backup ? `; then restore Postgres from ${backup.name}` : ''}`,
+    );
+
+    run.setPhase('rolling-back');
+    const rolled = await run.step(
+      `helm rollback ${release} ${target} --wait`,
+      // With a restore to follow, the old pods may not become ready on the migrated schema
+      // until the restore: do not --wait here, the restore waits for the API's rollout.
+      () => long.helmRollback({ ...releaseRef, toRevision: target, afterRevision: current, wait: !backup, timeoutMs: input.timeout }),
+      { uninterruptible: true, detail: (r) => `now at revision ${r.revision}` },
+    );
+    const result: SystemRollbackResult = { release, fromRevision: current, toRevision: target, revision: rolled.revision };
+    if (backup && restoreSpec) {
+      const database = restoreSpec.database;
+      run.setPhase('restoring');
+      result.restored = await run.step(
+        `restore Postgres from ${backup.name}`,
+        () =>
+          long.restoreDatabase({
+            namespace,
+            kube,
+            database,
+            backup,
+            apiDeployment: restoreSpec.apiDeployment ?? `${release}-api`,
+            verifyQuery: restoreSpec.verifyQuery,
+            timeoutMs: input.timeout,
+          }),
+        { uninterruptible: true, detail: (d) => d },
+      );
+    }
+    return result;
+  });
+}
