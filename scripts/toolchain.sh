@@ -253,9 +253,9 @@ ensure_etcd() {
   fi
   with_lock build_replaced "etcd-$ETCD_VERSION" go.etcd.io/etcd/server/v3 "v$ETCD_VERSION" "v$ETCD_VERSION" \
     go.etcd.io/etcd/server/v3
-  # go build names the binary after the package's last path element ("v3").
+  # go build names the binary after the module's directory ("server"), not "etcd".
   local bin="$CACHE/etcd-$ETCD_VERSION/bin"
-  [ -x "$bin/etcd" ] || { [ -x "$bin/v3" ] && mv "$bin/v3" "$bin/etcd"; }
+  if [ ! -x "$bin/etcd" ] && [ -x "$bin/server" ]; then mv "$bin/server" "$bin/etcd"; fi
   ETCD_BIN="$bin/etcd"
 }
 

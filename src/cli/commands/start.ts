@@ -1,0 +1,81 @@
+/**
+ * `runbook start <runbook> --input file.json|- [--set k=v ...] [--wait] [--id <id>]`:
+ * validates the input locally, then starts the runbook under its business workflow ID
+ * (one run per release: a second start is refused while the first runs).
+ */
+import { type Client, WorkflowExecutionAlreadyStartedError, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import type { RunbookDefinition } from '../../runbooks.js';
+import type { CliContext } from '../context.js';
+import { CliError, ExitCode, type ExitCodeValue } from '../exit-codes.js';
+import { prepareInput, readInputSource } from '../input.js';
+import { watchRun } from './watch.js';
+
+export interface StartOptions {
+  input?: string;
+  set: string[];
+  wait?: boolean;
+  id?: string;
+  interval: number;
+}
+
+export interface PreparedStart {
+  runbook: RunbookDefinition;
+  workflowId: string;
+  input: Record<string, unknown>;
+  summary: string;
+  identity: string;
+}
+
+/** Everything up to the network: catalog, input, validation, workflow ID and summary. */
+export async function prepareStart(ctx: CliContext, runbookName: string, opts: StartOptions, dryRun = false): Promise<PreparedStart> {
+  const runbook = (await ctx.catalog()).find(runbookName);
+  const identity = ctx.identity();
+  const source = await readInputSource(opts.input, ctx.stdin);
+  const prepared = prepareInput(runbook, source, { sets: opts.set, identity, dryRun });
+  for (const note of prepared.notes) ctx.stderr(`note: ${note}`);
+  let workflowId: string;
+  let summary: string;
+  try {
+    workflowId = opts.id ?? runbook.workflowId(prepared.parsed);
+    summary = runbook.summary(prepared.parsed);
+  } catch (err) {
+    throw new CliError(ExitCode.InvalidInput, `invalid input for ${runbook.name}: ${(err as Error).message}`);
+  }
+  return { runbook, workflowId, input: prepared.raw, summary, identity };
+}
+
+export async function startRun(client: Client, taskQueue: string, start: PreparedStart): Promise<WorkflowHandleWithFirstExecutionRunId> {
+  try {
+    return await client.workflow.start(start.runbook.workflowType, {
+      taskQueue,
+      workflowId: start.workflowId,
+      args: [start.input],
+      // One run per business ID: never terminate or join a run that is already going.
+      workflowIdConflictPolicy: 'FAIL',
+      staticSummary: start.summary,
+      staticDetails: `${start.runbook.description}\n\nStarted by ${start.identity} with the runbook CLI.`,
+    });
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) {
+      throw new CliError(
+        ExitCode.NotFoundOrConflict,
+        `a run with ID ${start.workflowId} is already running (one run per release at a time): see \`runbook status ${start.workflowId}\`, or abort it first`,
+      );
+    }
+    throw new CliError(ExitCode.Failed, `could not start ${start.runbook.name}: ${(err as Error).message}`);
+  }
+}
+
+export async function startCommand(ctx: CliContext, runbookName: string, opts: StartOptions): Promise<ExitCodeValue> {
+  const prepared = await prepareStart(ctx, runbookName, opts);
+  const { client, config } = await ctx.temporal();
+  const handle = await startRun(client, config.taskQueue, prepared);
+  ctx.stdout(`started ${prepared.runbook.name} as ${handle.workflowId} (run ${handle.firstExecutionRunId})`);
+  ctx.stdout(`  ${prepared.summary}`);
+  if (!opts.wait) {
+    ctx.stdout(`  follow it: runbook watch ${handle.workflowId}`);
+    return ExitCode.Ok;
+  }
+  const { code } = await watchRun(ctx, client, handle.workflowId, { intervalMs: opts.interval });
+  return code;
+}
