@@ -1,0 +1,49 @@
+// A KWOK cluster for a test file, through scripts/kwok-cluster.sh (see there for what the
+// cluster contains: a Ready fake node, pod Stages with fault injection, VolumeSnapshot CRDs
+// and the simulated storage driver).
+//
+//   const cluster = await createKwokCluster('bench');
+//   await cluster.kubectl(['get', 'nodes']);        // stdout; throws on a non-zero exit
+//   cluster.env                                     // { KUBECONFIG, KUBECTL_BIN, HELM_BIN } for child processes
+//   await cluster.delete();
+import { execa, type Options } from 'execa';
+import { repoRoot } from './paths.js';
+import { toolchainEnv } from './toolchain-env.js';
+
+/** Pod template label values the cluster's Stages react to (label key FAULT_LABEL). */
+export const FAULT_LABEL = 'upgrade-runbooks.test/fault';
+export const Fault = { JobFail: 'job-fail', NeverReady: 'never-ready' } as const;
+/** Pod annotation: how long a Job pod "runs" before it succeeds or fails (Go duration, default 1s). */
+export const JOB_DURATION_ANNOTATION = 'upgrade-runbooks.test/job-duration';
+
+export interface KwokCluster {
+  name: string;
+  kubeconfig: string;
+  /** Environment for helm/kubectl child processes aimed at this cluster. */
+  env: Record<string, string>;
+  /** Runs kubectl against the cluster; resolves to stdout, rejects on a non-zero exit. */
+  kubectl(args: string[], options?: Options): Promise<string>;
+  /** Stops the cluster and its snapshot controller and removes its files. Idempotent. */
+  delete(): Promise<void>;
+}
+
+const script = `${repoRoot}scripts/kwok-cluster.sh`;
+
+export async function createKwokCluster(name: string): Promise<KwokCluster> {
+  const tools = await toolchainEnv('kwok', 'kube', 'etcd', 'kubectl', 'helm');
+  const { stdout } = await execa('bash', [script, 'create', name], { env: tools, stderr: 'inherit' });
+  const kubeconfig = stdout.trim().split('\n').pop() ?? '';
+  const env = { ...tools, KUBECONFIG: kubeconfig };
+  return {
+    name,
+    kubeconfig,
+    env,
+    async kubectl(args, options = {}) {
+      const result = await execa(tools.KUBECTL_BIN ?? 'kubectl', ['--kubeconfig', kubeconfig, ...args], { ...options, env });
+      return String(result.stdout);
+    },
+    async delete() {
+      await execa('bash', [script, 'delete', name], { env: tools, stderr: 'inherit' });
+    },
+  };
+}
