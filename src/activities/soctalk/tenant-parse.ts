@@ -1,0 +1,67 @@
+/**
+ * Pure helpers of the tenant activities: argv of the values and alert-check hooks, and
+ * parsers for kubectl and SocTalk API answers. Unit-tested as exact values.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { parse as parseYaml } from 'yaml';
+import { FailureType } from '../../domain/failure-types.js';
+import { substituteSlug } from '../../domain/soctalk/tenant-upgrade-input.js';
+
+/** `soctalk-cli render-values --tenant acme` from the configured argv: executable and arguments. */
+export function hookCommand(argv: readonly string[], slug: string): { executable: string; args: string[] } {
+  const [executable, ...args] = argv.map((a) => substituteSlug(a, slug));
+  return { executable: executable!, args };
+}
+
+/** Namespace names from `kubectl get namespaces -o json`. */
+export function parseNamespaceNames(json: string): string[] {
+  const doc = JSON.parse(json) as { items?: { metadata?: { name?: string } }[] };
+  return (doc.items ?? []).map((i) => i.metadata?.name).filter((n): n is string => typeof n === 'string');
+}
+
+/**
+ * The Deployments a release manages (helm 3 annotates every object it owns with
+ * meta.helm.sh/release-name), from `kubectl get deployments -o json`, sorted.
+ */
+export function parseReleaseDeployments(json: string, release: string): string[] {
+  const doc = JSON.parse(json) as { items?: { metadata?: { name?: string; annotations?: Record<string, string>; labels?: Record<string, string> } }[] };
+  return (doc.items ?? [])
+    .filter((i) => i.metadata?.annotations?.['meta.helm.sh/release-name'] === release || i.metadata?.labels?.['app.kubernetes.io/instance'] === release)
+    .map((i) => i.metadata!.name!)
+    .filter(Boolean)
+    .sort();
+}
+
+export interface AdapterHeartbeat {
+  /** ISO time of the adapter's last heartbeat. */
+  at?: string;
+  /** The version the adapter reports. */
+  version?: string;
+}
+
+/** The SocTalk API's heartbeat answer; tolerant of camelCase and snake_case field names. */
+export function parseHeartbeat(body: unknown): AdapterHeartbeat {
+  const doc = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  const inner = (typeof doc.adapter === 'object' && doc.adapter !== null ? doc.adapter : doc) as Record<string, unknown>;
+  const pick = (...keys: string[]) => {
+    for (const k of keys) if (typeof inner[k] === 'string' && inner[k] !== '') return inner[k];
+    return undefined;
+  };
+  const at = pick('lastHeartbeatAt', 'last_heartbeat_at', 'lastHeartbeat', 'last_heartbeat', 'lastSeen', 'last_seen', 'timestamp');
+  const version = pick('version', 'adapterVersion', 'adapter_version', 'appVersion', 'app_version');
+  return { ...(at && !Number.isNaN(Date.parse(at)) ? { at: new Date(at).toISOString() } : {}), ...(version ? { version } : {}) };
+}
+
+/** Rendered values must be a YAML (or JSON) mapping; anything else would make helm fail obscurely. */
+export function checkValuesDocument(text: string, source: string): void {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    // Never quote the document: it may hold secrets.
+    throw ApplicationFailure.create({ type: FailureType.InvalidValues, nonRetryable: true, message: `values from ${source} are not valid YAML (${(err as Error).name})` });
+  }
+  if (doc !== null && doc !== undefined && (typeof doc !== 'object' || Array.isArray(doc))) {
+    throw ApplicationFailure.create({ type: FailureType.InvalidValues, nonRetryable: true, message: `values from ${source} are not a YAML mapping` });
+  }
+}

@@ -1,0 +1,217 @@
+/**
+ * Activities of the SocTalk tenant runbooks. The tenant's values may hold secrets, so they
+ * are rendered, written to a private file and handed to `helm upgrade` inside ONE activity:
+ * the workflow only ever sees a digest of them.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ApplicationFailure } from '@temporalio/common';
+import type { ChartSource } from '../../domain/chart.js';
+import { FailureType } from '../../domain/failure-types.js';
+import type { KubeTarget } from '../../domain/kube-target.js';
+import { substituteSlug, type AlertCheck, type ValuesSource } from '../../domain/soctalk/tenant-upgrade-input.js';
+import type { CommandRunner, RunContext } from '../command.js';
+import { createHelmActivities, type UpgradeResult } from '../helm/activities.js';
+import { helmGetValuesArgs } from '../helm/commands.js';
+import { kubectlGetClusterJsonArgs, kubectlGetJsonArgs, kubectlRolloutStatusArgs } from '../kubectl/commands.js';
+import { currentRunContext } from '../run-context.js';
+import { checkValuesDocument, hookCommand, parseHeartbeat, parseNamespaceNames, parseReleaseDeployments, type AdapterHeartbeat } from './tenant-parse.js';
+
+export interface TenantDeps {
+  runner: CommandRunner;
+  workDir: string;
+  fetch?: typeof globalThis.fetch;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface TenantUpgradeRequest {
+  tenant: string;
+  release: string;
+  namespace: string;
+  kube: KubeTarget;
+  chart: ChartSource;
+  version: string;
+  valuesSource: ValuesSource;
+  /** Image tag overrides, passed as --set-string after the values. */
+  setString: Record<string, string>;
+  timeoutMs: number;
+  fromRevision: number;
+}
+
+export interface TenantUpgradeResult extends UpgradeResult {
+  valuesSource: ValuesSource['kind'];
+  /** sha256 of the rendered values: proves which values were used without revealing them. */
+  valuesSha256: string;
+  valuesBytes: number;
+}
+
+/** The context without output tails in heartbeats: a values command prints secrets. */
+function quietContext(): RunContext {
+  const ctx = currentRunContext();
+  return {
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+    ...(ctx.heartbeat ? { heartbeat: (d) => ctx.heartbeat!({ ...d, lastLines: [] }) } : {}),
+  };
+}
+
+function bearer(env: NodeJS.ProcessEnv, tokenEnv: string | undefined): Record<string, string> {
+  if (!tokenEnv) return {};
+  const token = env[tokenEnv];
+  if (!token) {
+    throw ApplicationFailure.create({ type: FailureType.InvalidInput, nonRetryable: true, message: `the worker has no ${tokenEnv} environment variable (named by tokenEnv)` });
+  }
+  return { authorization: `Bearer ${token}` };
+}
+
+function httpFailure(what: string, status: number): ApplicationFailure {
+  const retryable = status >= 500 || status === 429 || status === 408;
+  return ApplicationFailure.create({
+    type: status === 404 ? FailureType.NotFound : status === 401 || status === 403 ? FailureType.Forbidden : retryable ? FailureType.ServerUnavailable : FailureType.CommandFailed,
+    nonRetryable: !retryable,
+    message: `${what} answered HTTP ${status}`,
+  });
+}
+
+/** The URL without query string or credentials, for messages. */
+const safeUrl = (url: string): string => {
+  const u = new URL(url);
+  return `${u.protocol}//${u.host}${u.pathname}`;
+};
+
+export function createTenantActivities(deps: TenantDeps) {
+  const { runner, workDir } = deps;
+  const fetchFn = deps.fetch ?? globalThis.fetch;
+  const env = deps.env ?? process.env;
+  const helm = createHelmActivities({ runner, workDir });
+
+  async function renderValues(req: TenantUpgradeRequest): Promise<string> {
+    const source = req.valuesSource;
+    switch (source.kind) {
+      case 'command': {
+        const { executable, args } = hookCommand(source.argv, req.tenant);
+        const out = await runner.run({ tool: { executable }, args, mutates: false, timeoutMs: source.timeout }, quietContext());
+        checkValuesDocument(out.stdout, `\`${executable}\``);
+        return out.stdout;
+      }
+      case 'http': {
+        const url = substituteSlug(source.url, req.tenant);
+        const res = await fetchFn(url, { headers: { accept: 'application/yaml, application/json', ...bearer(env, source.tokenEnv) }, signal: AbortSignal.timeout(source.timeout) });
+        if (!res.ok) throw httpFailure(`the values endpoint ${safeUrl(url)}`, res.status);
+        const text = await res.text();
+        checkValuesDocument(text, safeUrl(url));
+        return text;
+      }
+      case 'current': {
+        const out = await runner.run(
+          { tool: 'helm', args: helmGetValuesArgs({ release: req.release, namespace: req.namespace, kube: req.kube }, true), mutates: false },
+          quietContext(),
+        );
+        return out.stdout.trim() || '{}';
+      }
+    }
+  }
+
+  return {
+    /**
+     * Renders the tenant's values from the configured source into a private file (0600,
+     * removed afterwards) and runs `helm upgrade --wait --timeout` with the image tag
+     * overrides. Idempotent through helmUpgrade: a retry after success changes nothing.
+     */
+    async tenantHelmUpgrade(req: TenantUpgradeRequest): Promise<TenantUpgradeResult> {
+      const values = await renderValues(req);
+      const dir = await mkdtemp(join(workDir, `tenant-${req.tenant}-`));
+      try {
+        const file = join(dir, 'values.yaml');
+        await writeFile(file, values, { mode: 0o600 });
+        const result = await helm.helmUpgrade({
+          release: req.release,
+          namespace: req.namespace,
+          kube: req.kube,
+          chart: req.chart,
+          version: req.version,
+          values: { files: [file], set: {} },
+          setString: req.setString,
+          timeoutMs: req.timeoutMs,
+          wait: true,
+          fromRevision: req.fromRevision,
+        });
+        return { ...result, valuesSource: req.valuesSource.kind, valuesSha256: createHash('sha256').update(values).digest('hex'), valuesBytes: Buffer.byteLength(values) };
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+
+    /** The runbook's `kubectl get ns -l tenant=true,managed-by=soctalk`: namespace names. */
+    async listTenantNamespaces(input: { selector: string; kube: KubeTarget }): Promise<string[]> {
+      const out = await runner.run({ tool: 'kubectl', args: kubectlGetClusterJsonArgs(input.kube, 'namespaces', { selector: input.selector }), mutates: false }, currentRunContext());
+      return parseNamespaceNames(out.stdout);
+    },
+
+    /** The Deployments the release manages, by name. */
+    async releaseDeployments(input: { release: string; namespace: string; kube: KubeTarget }): Promise<string[]> {
+      const out = await runner.run({ tool: 'kubectl', args: kubectlGetJsonArgs({ namespace: input.namespace, kube: input.kube }, 'deployments'), mutates: false }, currentRunContext());
+      return parseReleaseDeployments(out.stdout, input.release);
+    },
+
+    /** `kubectl rollout status <target> --watch --timeout`; a timeout is a RolloutTimeout. */
+    async rolloutStatus(input: { namespace: string; kube: KubeTarget; target: string; timeoutMs: number }): Promise<string> {
+      try {
+        const out = await runner.run(
+          {
+            tool: 'kubectl',
+            args: kubectlRolloutStatusArgs({ namespace: input.namespace, kube: input.kube }, input.target, input.timeoutMs),
+            mutates: false,
+            timeoutMs: input.timeoutMs + 30_000,
+          },
+          currentRunContext(),
+        );
+        return out.stdoutRedacted.trim().split('\n').at(-1) ?? '';
+      } catch (err) {
+        if (err instanceof ApplicationFailure && /timed out waiting|exceeded its progress deadline/.test(err.message)) {
+          throw ApplicationFailure.create({ type: FailureType.RolloutTimeout, nonRetryable: true, message: `${input.target} in ${input.namespace} did not become ready: ${err.message}` });
+        }
+        throw err;
+      }
+    },
+
+    /** The tenant adapter's last heartbeat, as the SocTalk API reports it. */
+    async adapterHeartbeat(input: { apiUrl: string; path: string; tenant: string; tokenEnv?: string }): Promise<AdapterHeartbeat> {
+      const url = new URL(substituteSlug(input.path, input.tenant), input.apiUrl).toString();
+      const res = await fetchFn(url, { headers: { accept: 'application/json', ...bearer(env, input.tokenEnv) }, signal: AbortSignal.timeout(30_000) });
+      if (res.status === 404) return {};
+      if (!res.ok) throw httpFailure(`the SocTalk API ${safeUrl(url)}`, res.status);
+      return parseHeartbeat(await res.json());
+    },
+
+    /** The runbook's "verify alerts flow end-to-end": an HTTP check or an operator's command. */
+    async checkAlertFlow(input: { tenant: string; check: AlertCheck }): Promise<string> {
+      const { check, tenant } = input;
+      if (check.kind === 'command') {
+        const { executable, args } = hookCommand(check.argv, tenant);
+        try {
+          const out = await runner.run({ tool: { executable }, args, mutates: false, timeoutMs: check.timeout }, currentRunContext());
+          return out.stdoutRedacted.trim().split('\n').at(-1)?.slice(0, 200) || `${executable} exited 0`;
+        } catch (err) {
+          if (err instanceof ApplicationFailure && err.type !== FailureType.CommandNotFound) {
+            throw ApplicationFailure.create({ type: FailureType.VerificationFailed, nonRetryable: err.nonRetryable ?? false, message: `alerts do not flow for tenant-${tenant}: ${err.message}` });
+          }
+          throw err;
+        }
+      }
+      const url = substituteSlug(check.url, tenant);
+      const res = await fetchFn(url, { method: check.method, headers: bearer(env, check.tokenEnv), signal: AbortSignal.timeout(check.timeout) });
+      const body = await res.text();
+      if (!res.ok || (check.expectBody !== undefined && !body.includes(check.expectBody))) {
+        throw ApplicationFailure.create({
+          type: FailureType.VerificationFailed,
+          nonRetryable: false,
+          message: `alerts do not flow for tenant-${tenant}: ${safeUrl(url)} answered HTTP ${res.status}${res.ok ? ` without "${check.expectBody}"` : ''}`,
+        });
+      }
+      return `${safeUrl(url)} answered HTTP ${res.status}`;
+    },
+  };
+}
+
+export type TenantActivities = ReturnType<typeof createTenantActivities>;

@@ -1,0 +1,165 @@
+/**
+ * Input of the SocTalk tenant upgrade ("Upgrade a single tenant's data plane" and
+ * "Breaking-change tenant chart upgrades" in the runbook). Defaults are the runbook's
+ * figures: `--wait --timeout 15m`, `sleep 60` for heartbeats to settle.
+ */
+import semver from 'semver';
+import { z } from 'zod';
+import { ApprovalPolicySchema } from '../approval-policy.js';
+import { ChartSourceSchema } from '../chart.js';
+import { DurationSchema } from '../duration.js';
+import { KubeTargetSchema } from '../kube-target.js';
+import { MaintenanceWindowSchema } from './maintenance-window.js';
+
+export const TENANT_CHART = 'oci://ghcr.io/gbrigandi/charts/soctalk-tenant';
+export const TENANT_SLUG = /^[a-z0-9]([a-z0-9-]{0,53}[a-z0-9])?$/;
+
+export const TenantSlugSchema = z.string().regex(TENANT_SLUG, 'a tenant slug: lowercase letters, digits and dashes (the namespace is tenant-<slug>)');
+
+/** Where the tenant's values come from. They may hold secrets: they are read and used inside one activity. */
+export const ValuesSourceSchema = z
+  .discriminatedUnion('kind', [
+    z
+      .object({
+        kind: z.literal('command'),
+        /** `{slug}` is replaced by the tenant's slug. stdout is the values YAML. */
+        argv: z.array(z.string().min(1)).min(1).default(['soctalk-cli', 'render-values', '--tenant', '{slug}']),
+        timeout: DurationSchema.default(2 * 60_000),
+      })
+      .strict(),
+    z
+      .object({
+        kind: z.literal('http'),
+        /** `{slug}` is replaced by the tenant's slug. The body is the values YAML or JSON. */
+        url: z.url(),
+        /** Name of a worker environment variable holding a bearer token (never the token itself). */
+        tokenEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional(),
+        timeout: DurationSchema.default(60_000),
+      })
+      .strict(),
+    /** The release's current values (`helm get values -a`). */
+    z.object({ kind: z.literal('current') }).strict(),
+  ])
+  .default({ kind: 'command', argv: ['soctalk-cli', 'render-values', '--tenant', '{slug}'], timeout: 2 * 60_000 });
+
+export type ValuesSource = z.output<typeof ValuesSourceSchema>;
+
+export const AlertCheckSchema = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('http'),
+      /** `{slug}` is replaced. A 2xx answer (containing `expectBody` when set) means alerts flow. */
+      url: z.url(),
+      method: z.enum(['GET', 'POST']).default('GET'),
+      expectBody: z.string().optional(),
+      tokenEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional(),
+      timeout: DurationSchema.default(2 * 60_000),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('command'),
+      /** `{slug}` is replaced; exit 0 means alerts flow. */
+      argv: z.array(z.string().min(1)).min(1),
+      timeout: DurationSchema.default(5 * 60_000),
+    })
+    .strict(),
+]);
+
+export type AlertCheck = z.output<typeof AlertCheckSchema>;
+
+export const HeartbeatSchema = z
+  .object({
+    /** The runbook's `sleep 60`: a durable timer after the rollout. */
+    settle: DurationSchema.default(60_000),
+    /** SocTalk API base URL; when set, the adapter heartbeat is polled after the settle timer. */
+    apiUrl: z.url().optional(),
+    /** Path under apiUrl; `{slug}` is replaced. Answers JSON with the last heartbeat time and version. */
+    path: z.string().startsWith('/').default('/api/v1/tenants/{slug}/adapter/heartbeat'),
+    tokenEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional(),
+    /** How long to keep polling before the upgrade counts as failed. */
+    timeout: DurationSchema.default(10 * 60_000),
+    pollInterval: DurationSchema.default(15_000),
+  })
+  .strict()
+  .default({ settle: 60_000, path: '/api/v1/tenants/{slug}/adapter/heartbeat', timeout: 10 * 60_000, pollInterval: 15_000 });
+
+/** Everything about how a tenant is upgraded; the fleet passes the same spec to every tenant. */
+export const TenantUpgradeSpecSchema = z
+  .object({
+    /** Target soctalk-tenant chart version. */
+    version: z.string().refine((v) => semver.valid(v) !== null, { message: 'must be a semantic version such as 0.2.0' }),
+    chart: ChartSourceSchema.default({ ref: TENANT_CHART }),
+    /**
+     * Image tag overrides, always applied (reused values keep the old tags). Keys are value
+     * paths; omitted: `image.tag` = the target version.
+     */
+    imageTags: z.record(z.string().min(1), z.string().min(1)).optional(),
+    valuesSource: ValuesSourceSchema,
+    /** The compatibility matrix: a file on the worker or a URL (YAML or JSON). */
+    compatibility: z
+      .object({ file: z.string().min(1).optional(), url: z.url().optional() })
+      .strict()
+      .refine((c) => (c.file === undefined) !== (c.url === undefined), { message: 'set exactly one of file or url' }),
+    system: z
+      .object({ release: z.string().min(1).default('soctalk-system'), namespace: z.string().min(1).default('soctalk-system') })
+      .strict()
+      .default({ release: 'soctalk-system', namespace: 'soctalk-system' }),
+    kube: KubeTargetSchema,
+    /** The runbook's `--timeout 15m`. */
+    helmTimeout: DurationSchema.default(15 * 60_000),
+    rolloutTimeout: DurationSchema.default(10 * 60_000),
+    /** A Wazuh/TheHive/Cortex major bump with a schema change: snapshot the tenant's PVCs first. */
+    breakingChange: z.boolean().default(false),
+    snapshots: z
+      .object({
+        /** PVCs to snapshot (label selector); omitted: every PVC in the namespace. */
+        selector: z.string().optional(),
+        snapshotClass: z.string().optional(),
+        timeout: DurationSchema.default(15 * 60_000),
+      })
+      .strict()
+      .default({ timeout: 15 * 60_000 }),
+    maintenanceWindow: MaintenanceWindowSchema.optional(),
+    heartbeat: HeartbeatSchema,
+    alertCheck: AlertCheckSchema.optional(),
+    onFailure: z
+      .object({
+        /** `helm rollback` to the revision before the upgrade. */
+        rollback: z.boolean().default(true),
+        /** Restore the PVCs from the snapshots (breaking-change upgrades only). */
+        restoreVolumes: z.boolean().default(false),
+      })
+      .strict()
+      .default({ rollback: true, restoreVolumes: false }),
+  })
+  .strict();
+
+export type TenantUpgradeSpec = z.output<typeof TenantUpgradeSpecSchema>;
+
+export const TenantUpgradeInputSchema = TenantUpgradeSpecSchema.extend({
+  tenant: TenantSlugSchema,
+  approval: ApprovalPolicySchema.default({ required: false, approvers: [], fourEyes: false, timeout: 24 * 3_600_000 }),
+  requestedBy: z.string().min(1).optional(),
+  searchAttributes: z.boolean().optional(),
+  /** Set by the fleet for its children. */
+  fleet: z.string().optional(),
+}).strict();
+
+export type TenantUpgradeInput = z.input<typeof TenantUpgradeInputSchema>;
+export type TenantUpgradeParams = z.output<typeof TenantUpgradeInputSchema>;
+
+export const tenantRelease = (slug: string): string => `tenant-${slug}`;
+export const tenantNamespace = (slug: string): string => `tenant-${slug}`;
+
+/** The tags that always go on the command line (--set-string). */
+export function imageTagOverrides(spec: Pick<TenantUpgradeSpec, 'imageTags' | 'version'>): Record<string, string> {
+  return spec.imageTags && Object.keys(spec.imageTags).length > 0 ? { ...spec.imageTags } : { 'image.tag': spec.version };
+}
+
+/** The version the adapter reports once it runs the new image. */
+export function expectedAdapterVersion(spec: Pick<TenantUpgradeSpec, 'imageTags' | 'version'>): string {
+  return imageTagOverrides(spec)['image.tag'] ?? spec.version;
+}
+
+export const substituteSlug = (text: string, slug: string): string => text.replaceAll('{slug}', slug);

@@ -1,0 +1,257 @@
+/**
+ * "Upgrade a single tenant's data plane", with the runbook's breaking-change section:
+ * never ahead of soctalk-system; values from SocTalk (or the release) with the image tags
+ * overridden; PVC snapshots first for breaking changes; inside the maintenance window;
+ * `helm upgrade --wait --timeout 15m`; rollout status; heartbeats settle; alerts flow.
+ * On failure: `helm rollback` to the previous revision and, per policy, PVC restore.
+ */
+import { ApplicationFailure, proxyActivities, sleep } from '@temporalio/workflow';
+import type { Activities } from '../../activities/index.js';
+import { humanDuration } from '../../domain/duration.js';
+import { FailureType } from '../../domain/failure-types.js';
+import { nextWindowStart } from '../../domain/soctalk/maintenance-window.js';
+import {
+  expectedAdapterVersion,
+  imageTagOverrides,
+  tenantNamespace,
+  tenantRelease,
+  TenantUpgradeInputSchema,
+  type TenantUpgradeInput,
+} from '../../domain/soctalk/tenant-upgrade-input.js';
+import { longStepProfile, readProfile } from '../lib/activity-profiles.js';
+import { refuse } from '../lib/errors.js';
+import { Run } from '../lib/run.js';
+import { parseInput } from './input.js';
+import { checkSystemFirst } from './system-gate.js';
+
+type A = Activities;
+const { helmAssertNotLocked, helmReleaseState, releaseDeployments, adapterHeartbeat } = proxyActivities<A>(readProfile);
+
+export interface TenantUpgradeResult {
+  tenant: string;
+  release: string;
+  namespace: string;
+  systemVersion: string;
+  fromVersion?: string;
+  toVersion: string;
+  fromRevision: number;
+  toRevision: number;
+  /** Which source rendered the values and their sha256 (never the values). */
+  values: { source: string; sha256: string; bytes: number };
+  imageTags: Record<string, string>;
+  snapshots: string[];
+  deployments: string[];
+  heartbeat?: { at: string; version: string };
+  alertCheck?: string;
+  /** When the upgrade waited for its maintenance window. */
+  waitedForWindowMs: number;
+}
+
+export async function soctalkTenantUpgrade(raw: TenantUpgradeInput): Promise<TenantUpgradeResult> {
+  const input = parseInput(TenantUpgradeInputSchema, raw);
+  const release = tenantRelease(input.tenant);
+  const namespace = tenantNamespace(input.tenant);
+  const tenantRef = { release, namespace, kube: input.kube };
+  const imageTags = imageTagOverrides(input);
+  const long = proxyActivities<A>(longStepProfile(input.helmTimeout));
+  const rollout = proxyActivities<A>(longStepProfile(input.rolloutTimeout));
+  const snapshotting = proxyActivities<A>(longStepProfile(input.snapshots.timeout));
+  const checks = input.alertCheck ? proxyActivities<A>(longStepProfile(input.alertCheck.timeout)) : undefined;
+
+  const run = new Run({
+    runbook: 'soctalk-tenant-upgrade',
+    release,
+    namespace,
+    targetVersion: input.version,
+    ...(input.requestedBy ? { requestedBy: input.requestedBy } : {}),
+    approval: input.approval,
+    ...(input.searchAttributes !== undefined ? { searchAttributes: input.searchAttributes } : {}),
+  });
+
+  return run.execute(async () => {
+    run.setPhase('preflight');
+    if (input.fleet) run.fact('fleet', input.fleet);
+    const gate = await run.step('never upgrade tenant charts ahead of soctalk-system', () => checkSystemFirst(input), {
+      detail: (g) => `soctalk-system ${g.systemVersion} supports soctalk-tenant ${input.version}`,
+    });
+
+    let waitedForWindowMs = 0;
+    const window = input.maintenanceWindow;
+    if (window) {
+      run.setPhase('waiting-window');
+      waitedForWindowMs = await run.step(
+        'wait for the maintenance window',
+        async () => {
+          const decision = nextWindowStart(window, new Date());
+          if (!decision) {
+            throw refuse(
+              FailureType.InvalidInput,
+              `maintenanceWindow: the upgrade (estimated ${humanDuration(window.estimatedDuration)}) cannot finish inside a ${window.start}-${window.end} ${window.timeZone} window`,
+            );
+          }
+          run.fact('maintenanceWindow', { startAt: decision.startAt.toISOString(), closesAt: decision.closesAt.toISOString() });
+          if (!decision.openNow) await sleep(decision.waitMs);
+          return decision.waitMs;
+        },
+        { detail: (ms) => (ms > 0 ? `waited ${humanDuration(ms)} for the window` : 'the window is open') },
+      );
+    } else {
+      run.skip('wait for the maintenance window', 'no maintenance window configured');
+    }
+
+    run.setPhase('preflight');
+    const before = await run.step('read the tenant release', () => helmAssertNotLocked(tenantRef), {
+      detail: (s) => (s.status ? `revision ${s.status.revision}, soctalk-tenant ${s.status.chartVersion ?? '?'} (${s.status.status})` : 'not installed'),
+    });
+    if (!before.exists || !before.status) {
+      throw refuse(FailureType.NotFound, `${release} is not installed in ${namespace}: the tenant upgrade only upgrades existing tenants`);
+    }
+    const fromRevision = before.status.revision;
+    const fromVersion = before.status.chartVersion;
+    run.fact('from', { revision: fromRevision, version: fromVersion });
+
+    await run.awaitApproval('approve the tenant upgrade', `${release}: soctalk-tenant ${fromVersion ?? '?'} -> ${input.version}`);
+
+    let snapshots: { name: string; pvc: string }[] = [];
+    if (input.breakingChange) {
+      run.setPhase('snapshotting');
+      const taken = await run.step(
+        'snapshot tenant PVCs',
+        () =>
+          snapshotting.snapshotVolumes({
+            namespace,
+            kube: input.kube,
+            selector: input.snapshots.selector ?? '',
+            namePrefix: `${release}-pre-${input.version.replace(/[^a-z0-9-]/gi, '-')}`.toLowerCase(),
+            ...(input.snapshots.snapshotClass ? { snapshotClass: input.snapshots.snapshotClass } : {}),
+            timeoutMs: input.snapshots.timeout,
+          }),
+        { detail: (r) => `${r.snapshots.length} snapshot(s): ${r.snapshots.map((s) => s.name).join(', ')}` },
+      );
+      if (taken.unsupported) {
+        throw refuse(FailureType.PrerequisiteMissing, `a breaking-change upgrade snapshots the tenant's PVCs first, but ${taken.unsupported}`);
+      }
+      snapshots = taken.snapshots;
+      run.fact('snapshots', snapshots);
+      if (input.onFailure.restoreVolumes && snapshots.length > 0) {
+        run.compensations.push(`restore ${snapshots.length} tenant PVC(s) from their pre-upgrade snapshots`, async () => {
+          const workloads = (await releaseDeployments(tenantRef)).map((d) => `deployment/${d}`);
+          const r = await snapshotting.restoreVolumes({ namespace, kube: input.kube, snapshots, workloads, timeoutMs: input.snapshots.timeout });
+          return `restored ${r.restored.join(', ')}`;
+        });
+      }
+    } else {
+      run.skip('snapshot tenant PVCs', 'not a breaking-change upgrade');
+    }
+
+    if (input.onFailure.rollback) {
+      run.compensations.push(`helm rollback ${release} to revision ${fromRevision}`, async () => {
+        const now = await helmReleaseState(tenantRef);
+        if (now.status && now.status.revision === fromRevision && now.status.status === 'deployed') return `nothing to roll back: still at revision ${fromRevision}`;
+        const r = await long.helmRollback({ ...tenantRef, toRevision: fromRevision, afterRevision: fromRevision, wait: true, timeoutMs: input.helmTimeout });
+        return `now at revision ${r.revision}`;
+      });
+    }
+
+    run.setPhase('upgrading');
+    const upgraded = await run.step(
+      'helm upgrade --wait',
+      () =>
+        long.tenantHelmUpgrade({
+          tenant: input.tenant,
+          ...tenantRef,
+          chart: input.chart,
+          version: input.version,
+          valuesSource: input.valuesSource,
+          setString: imageTags,
+          timeoutMs: input.helmTimeout,
+          fromRevision,
+        }),
+      {
+        uninterruptible: true,
+        detail: (u) => `revision ${u.revision} (${u.status}), values from ${u.valuesSource} sha256 ${u.valuesSha256.slice(0, 12)}${u.alreadyDone ? '; already done by an earlier attempt' : ''}`,
+      },
+    );
+    if (upgraded.status !== 'deployed') {
+      throw ApplicationFailure.create({ type: FailureType.VerificationFailed, nonRetryable: true, message: `${release} is ${upgraded.status} at revision ${upgraded.revision} after helm upgrade` });
+    }
+
+    run.setPhase('verifying');
+    await run.step('kubectl rollout status deploy/soctalk-adapter', () =>
+      rollout.rolloutStatus({ namespace, kube: input.kube, target: 'deploy/soctalk-adapter', timeoutMs: input.rolloutTimeout }),
+    );
+    const deployments = await run.step(
+      "rollout status of the release's other Deployments",
+      async () => {
+        const names = await releaseDeployments(tenantRef);
+        for (const name of names.filter((n) => n !== 'soctalk-adapter')) {
+          await rollout.rolloutStatus({ namespace, kube: input.kube, target: `deploy/${name}`, timeoutMs: input.rolloutTimeout });
+        }
+        return names;
+      },
+      { detail: (names) => `${names.length} Deployment(s) ready: ${names.join(', ')}` },
+    );
+    const rolledOutAt = Date.now();
+
+    run.setPhase('settling');
+    await run.step('let heartbeat settle', () => sleep(input.heartbeat.settle), { detail: () => `waited ${humanDuration(input.heartbeat.settle)}` });
+
+    let heartbeat: { at: string; version: string } | undefined;
+    const hb = input.heartbeat;
+    const apiUrl = hb.apiUrl;
+    if (apiUrl) {
+      const expected = expectedAdapterVersion(input);
+      heartbeat = await run.step(
+        'adapter heartbeat reports the target version',
+        async () => {
+          const deadline = Date.now() + hb.timeout;
+          for (;;) {
+            const seen = await adapterHeartbeat({ apiUrl, path: hb.path, tenant: input.tenant, ...(hb.tokenEnv ? { tokenEnv: hb.tokenEnv } : {}) });
+            if (seen.at && Date.parse(seen.at) > rolledOutAt && seen.version === expected) return { at: seen.at, version: seen.version };
+            if (Date.now() + hb.pollInterval > deadline) {
+              throw ApplicationFailure.create({
+                type: FailureType.VerificationFailed,
+                nonRetryable: true,
+                message:
+                  `the soctalk-adapter of tenant-${input.tenant} did not report ${expected} with a heartbeat after the rollout within ${humanDuration(hb.timeout)} ` +
+                  `(last: ${seen.at ?? 'no heartbeat'}, version ${seen.version ?? 'unknown'})`,
+              });
+            }
+            await sleep(hb.pollInterval);
+          }
+        },
+        { detail: (h) => `heartbeat at ${h.at} reports ${h.version}` },
+      );
+    } else {
+      run.skip('adapter heartbeat reports the target version', 'no SocTalk API address configured');
+    }
+
+    let alertCheck: string | undefined;
+    const check = input.alertCheck;
+    if (check && checks) {
+      alertCheck = await run.step('verify alerts flow end-to-end', () => checks.checkAlertFlow({ tenant: input.tenant, check }), { detail: (d) => d });
+    } else {
+      run.skip('verify alerts flow end-to-end', 'no alert check configured');
+    }
+
+    const result: TenantUpgradeResult = {
+      tenant: input.tenant,
+      release,
+      namespace,
+      systemVersion: gate.systemVersion,
+      ...(fromVersion ? { fromVersion } : {}),
+      toVersion: upgraded.chartVersion ?? input.version,
+      fromRevision,
+      toRevision: upgraded.revision,
+      values: { source: upgraded.valuesSource, sha256: upgraded.valuesSha256, bytes: upgraded.valuesBytes },
+      imageTags,
+      snapshots: snapshots.map((s) => s.name),
+      deployments,
+      ...(heartbeat ? { heartbeat } : {}),
+      ...(alertCheck ? { alertCheck } : {}),
+      waitedForWindowMs,
+    };
+    run.fact('result', { fromRevision, toRevision: upgraded.revision, toVersion: result.toVersion });
+    return result;
+  });
+}

@@ -1,0 +1,234 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ApplicationFailure } from '@temporalio/common';
+import type { CommandResult, CommandRunner, CommandSpec } from '../../src/activities/command.js';
+import { createTenantActivities, type TenantUpgradeRequest } from '../../src/activities/soctalk/tenant.js';
+import { checkValuesDocument, hookCommand, parseHeartbeat, parseNamespaceNames, parseReleaseDeployments } from '../../src/activities/soctalk/tenant-parse.js';
+
+/** Records every command and answers from a table keyed by the first argument(s). */
+function stubRunner(answer: (spec: CommandSpec) => string | Promise<string>) {
+  const specs: CommandSpec[] = [];
+  const seenFiles: Record<string, { text: string; mode: number }> = {};
+  const runner = {
+    async run(spec: CommandSpec): Promise<CommandResult> {
+      specs.push(spec);
+      const i = spec.args.indexOf('--values');
+      if (i >= 0) {
+        const file = spec.args[i + 1]!;
+        seenFiles[file] = { text: await readFile(file, 'utf8'), mode: (await stat(file)).mode & 0o777 };
+      }
+      const stdout = await answer(spec);
+      return { argv: [typeof spec.tool === 'string' ? spec.tool : spec.tool.executable, ...spec.args], exitCode: 0, stdout, stdoutRedacted: stdout, stderr: '', durationMs: 1, truncated: false, dryRun: false };
+    },
+  };
+  return { runner: runner as unknown as CommandRunner, specs, seenFiles };
+}
+
+const releaseAnswers = (revision: { n: number }) => (spec: CommandSpec): string => {
+  const [cmd] = spec.args;
+  if (typeof spec.tool !== 'string') return 'adapter:\n  apiKey: s3cr3t-value\nimage:\n  tag: "0.1.0"\n';
+  if (cmd === 'list') return JSON.stringify([{ name: 'tenant-acme', namespace: 'tenant-acme', revision: String(revision.n), status: 'deployed', chart: 'soctalk-tenant-0.1.0' }]);
+  if (cmd === 'status') {
+    return JSON.stringify({ name: 'tenant-acme', namespace: 'tenant-acme', version: revision.n, info: { status: 'deployed' }, chart: { metadata: { name: 'soctalk-tenant', version: revision.n > 3 ? '0.2.1' : '0.1.0' } } });
+  }
+  if (cmd === 'history') return JSON.stringify([{ revision: revision.n, updated: '', status: 'deployed', chart: 'soctalk-tenant-0.1.0' }]);
+  if (cmd === 'upgrade') revision.n += 1;
+  if (cmd === 'get') return '{"adapter":{"apiKey":"from-release"}}';
+  return '';
+};
+
+const request = (over: Partial<TenantUpgradeRequest> = {}): TenantUpgradeRequest => ({
+  tenant: 'acme',
+  release: 'tenant-acme',
+  namespace: 'tenant-acme',
+  kube: { context: 'prod' },
+  chart: { ref: 'oci://ghcr.io/gbrigandi/charts/soctalk-tenant' },
+  version: '0.2.1',
+  valuesSource: { kind: 'command', argv: ['soctalk-cli', 'render-values', '--tenant', '{slug}'], timeout: 120_000 },
+  setString: { 'image.tag': '0.2.1' },
+  timeoutMs: 15 * 60_000,
+  fromRevision: 3,
+  ...over,
+});
+
+describe('tenantHelmUpgrade', () => {
+  it('renders values with soctalk-cli, hands them to helm in a private file, overrides the image tag, and returns only a digest', async () => {
+    const workDir = await mkdtemp(join(tmpdir(), 'tenant-test-'));
+    const { runner, specs, seenFiles } = stubRunner(releaseAnswers({ n: 3 }));
+    const result = await createTenantActivities({ runner, workDir }).tenantHelmUpgrade(request());
+
+    const render = specs[0]!;
+    assert.deepEqual(render.tool, { executable: 'soctalk-cli' });
+    assert.deepEqual(render.args, ['render-values', '--tenant', 'acme']);
+    assert.equal(render.mutates, false);
+
+    const upgrade = specs.find((s) => s.args[0] === 'upgrade')!;
+    const valuesFile = upgrade.args[upgrade.args.indexOf('--values') + 1]!;
+    assert.deepEqual(upgrade.args, [
+      'upgrade',
+      'tenant-acme',
+      'oci://ghcr.io/gbrigandi/charts/soctalk-tenant',
+      '--namespace',
+      'tenant-acme',
+      '--version',
+      '0.2.1',
+      '--values',
+      valuesFile,
+      '--set-string',
+      'image.tag=0.2.1',
+      '--wait',
+      '--timeout',
+      '900s',
+      '--kube-context',
+      'prod',
+    ]);
+    assert.equal(upgrade.uninterruptible, true);
+    assert.equal(upgrade.mutates, true);
+    assert.equal(seenFiles[valuesFile]!.mode, 0o600);
+    assert.match(seenFiles[valuesFile]!.text, /apiKey: s3cr3t-value/);
+    await assert.rejects(stat(valuesFile), /ENOENT/, 'the values file is removed afterwards');
+
+    const values = 'adapter:\n  apiKey: s3cr3t-value\nimage:\n  tag: "0.1.0"\n';
+    assert.deepEqual(result, {
+      revision: 4,
+      status: 'deployed',
+      chartVersion: '0.2.1',
+      alreadyDone: false,
+      valuesSource: 'command',
+      valuesSha256: createHash('sha256').update(values).digest('hex'),
+      valuesBytes: Buffer.byteLength(values),
+    });
+    assert.equal(JSON.stringify(result).includes('s3cr3t'), false);
+  });
+
+  it("reuses the release's values (helm get values -a) when asked", async () => {
+    const workDir = await mkdtemp(join(tmpdir(), 'tenant-test-'));
+    const { runner, specs, seenFiles } = stubRunner(releaseAnswers({ n: 3 }));
+    await createTenantActivities({ runner, workDir }).tenantHelmUpgrade(request({ valuesSource: { kind: 'current' } }));
+    assert.deepEqual(specs[0]!.args, ['get', 'values', 'tenant-acme', '--namespace', 'tenant-acme', '--all', '--output', 'json', '--kube-context', 'prod']);
+    assert.equal(Object.values(seenFiles)[0]!.text, '{"adapter":{"apiKey":"from-release"}}');
+  });
+
+  it('fetches values over HTTP with a bearer token from the named environment variable', async () => {
+    const workDir = await mkdtemp(join(tmpdir(), 'tenant-test-'));
+    const { runner, seenFiles } = stubRunner(releaseAnswers({ n: 3 }));
+    const seen: { url: string; auth?: string }[] = [];
+    const fetch = (async (url: string, init: RequestInit) => {
+      seen.push({ url, auth: (init.headers as Record<string, string>).authorization });
+      return new Response('image:\n  tag: "0.1.0"\n', { status: 200 });
+    }) as unknown as typeof globalThis.fetch;
+    await createTenantActivities({ runner, workDir, fetch, env: { SOCTALK_TOKEN: 'tok-123' } }).tenantHelmUpgrade(
+      request({ valuesSource: { kind: 'http', url: 'https://soctalk.example/api/tenants/{slug}/values', tokenEnv: 'SOCTALK_TOKEN', timeout: 60_000 } }),
+    );
+    assert.deepEqual(seen, [{ url: 'https://soctalk.example/api/tenants/acme/values', auth: 'Bearer tok-123' }]);
+    assert.equal(Object.values(seenFiles)[0]!.text, 'image:\n  tag: "0.1.0"\n');
+  });
+
+  it('does not upgrade again when an earlier attempt already did', async () => {
+    const workDir = await mkdtemp(join(tmpdir(), 'tenant-test-'));
+    const { runner, specs } = stubRunner(releaseAnswers({ n: 4 }));
+    const result = await createTenantActivities({ runner, workDir }).tenantHelmUpgrade(request());
+    assert.equal(result.alreadyDone, true);
+    assert.equal(specs.some((s) => s.args[0] === 'upgrade'), false);
+  });
+
+  it('refuses values that are not a YAML mapping, without quoting them', async () => {
+    const workDir = await mkdtemp(join(tmpdir(), 'tenant-test-'));
+    const { runner } = stubRunner((spec) => (typeof spec.tool === 'string' ? '' : '- secret-list-item\n'));
+    await assert.rejects(createTenantActivities({ runner, workDir }).tenantHelmUpgrade(request()), (err: unknown) => {
+      assert.ok(err instanceof ApplicationFailure);
+      assert.equal(err.type, 'InvalidValues');
+      assert.equal(err.nonRetryable, true);
+      assert.equal(err.message.includes('secret-list-item'), false);
+      return true;
+    });
+  });
+});
+
+describe('tenant kubectl and API activities', () => {
+  it('lists tenant namespaces with the runbook selector', async () => {
+    const { runner, specs } = stubRunner(() => JSON.stringify({ items: [{ metadata: { name: 'tenant-acme' } }, { metadata: { name: 'tenant-beta' } }] }));
+    const names = await createTenantActivities({ runner, workDir: tmpdir() }).listTenantNamespaces({ selector: 'tenant=true,managed-by=soctalk', kube: { kubeconfig: '/k' } });
+    assert.deepEqual(specs[0]!.args, ['get', 'namespaces', '--selector', 'tenant=true,managed-by=soctalk', '--output', 'json', '--kubeconfig', '/k']);
+    assert.deepEqual(names, ['tenant-acme', 'tenant-beta']);
+  });
+
+  it('runs kubectl rollout status with the timeout, and turns a timeout into RolloutTimeout', async () => {
+    const { runner, specs } = stubRunner(() => 'Waiting...\ndeployment "soctalk-adapter" successfully rolled out\n');
+    const activities = createTenantActivities({ runner, workDir: tmpdir() });
+    const line = await activities.rolloutStatus({ namespace: 'tenant-acme', kube: {}, target: 'deploy/soctalk-adapter', timeoutMs: 600_000 });
+    assert.deepEqual(specs[0]!.args, ['rollout', 'status', 'deploy/soctalk-adapter', '--watch', '--timeout', '600s', '--namespace', 'tenant-acme']);
+    assert.equal(line, 'deployment "soctalk-adapter" successfully rolled out');
+
+    const failing = {
+      run: () => Promise.reject(ApplicationFailure.create({ type: 'CommandFailed', message: 'error: timed out waiting for the condition' })),
+    } as unknown as CommandRunner;
+    await assert.rejects(createTenantActivities({ runner: failing, workDir: tmpdir() }).rolloutStatus({ namespace: 'tenant-acme', kube: {}, target: 'deploy/x', timeoutMs: 1000 }), {
+      type: 'RolloutTimeout',
+    });
+  });
+
+  it('reads the adapter heartbeat from the SocTalk API', async () => {
+    const urls: string[] = [];
+    const fetch = (async (url: string) => {
+      urls.push(url);
+      return Response.json({ adapter: { last_heartbeat_at: '2026-11-22T01:00:00Z', version: '0.2.1' } });
+    }) as unknown as typeof globalThis.fetch;
+    const hb = await createTenantActivities({ runner: stubRunner(() => '').runner, workDir: tmpdir(), fetch }).adapterHeartbeat({
+      apiUrl: 'http://soctalk-api:8000',
+      path: '/api/v1/tenants/{slug}/adapter/heartbeat',
+      tenant: 'acme',
+    });
+    assert.deepEqual(urls, ['http://soctalk-api:8000/api/v1/tenants/acme/adapter/heartbeat']);
+    assert.deepEqual(hb, { at: '2026-11-22T01:00:00.000Z', version: '0.2.1' });
+  });
+
+  it('checks that alerts flow with a command or an HTTP endpoint', async () => {
+    const { runner, specs } = stubRunner(() => 'alert received in 3s\n');
+    const activities = createTenantActivities({ runner, workDir: tmpdir(), fetch: async () => new Response('pipeline: ok', { status: 200 }) });
+    assert.equal(await activities.checkAlertFlow({ tenant: 'acme', check: { kind: 'command', argv: ['soctalk-cli', 'send-test-alert', '--tenant', '{slug}'], timeout: 60_000 } }), 'alert received in 3s');
+    assert.deepEqual(specs[0]!.args, ['send-test-alert', '--tenant', 'acme']);
+    await assert.rejects(
+      activities.checkAlertFlow({ tenant: 'acme', check: { kind: 'http', url: 'http://x/{slug}', method: 'GET', expectBody: 'flowing', timeout: 1000 } }),
+      /alerts do not flow for tenant-acme: http:\/\/x\/acme answered HTTP 200 without "flowing"/,
+    );
+  });
+});
+
+describe('tenant output parsing', () => {
+  it('hook argv substitutes the slug', () => {
+    assert.deepEqual(hookCommand(['soctalk-cli', 'render-values', '--tenant', '{slug}', '--out=/tmp/{slug}.yaml'], 'acme'), {
+      executable: 'soctalk-cli',
+      args: ['render-values', '--tenant', 'acme', '--out=/tmp/acme.yaml'],
+    });
+  });
+
+  it('namespace names and the release Deployments', () => {
+    assert.deepEqual(parseNamespaceNames('{"items":[{"metadata":{"name":"tenant-a"}},{"metadata":{}}]}'), ['tenant-a']);
+    const deployments = JSON.stringify({
+      items: [
+        { metadata: { name: 'wazuh-bridge', annotations: { 'meta.helm.sh/release-name': 'tenant-acme' } } },
+        { metadata: { name: 'soctalk-adapter', labels: { 'app.kubernetes.io/instance': 'tenant-acme' } } },
+        { metadata: { name: 'unrelated', annotations: { 'meta.helm.sh/release-name': 'other' } } },
+      ],
+    });
+    assert.deepEqual(parseReleaseDeployments(deployments, 'tenant-acme'), ['soctalk-adapter', 'wazuh-bridge']);
+  });
+
+  it('heartbeat answers in camelCase, snake_case or nested under adapter', () => {
+    assert.deepEqual(parseHeartbeat({ lastHeartbeatAt: '2026-11-22T01:00:00+01:00', adapterVersion: '0.2.1' }), { at: '2026-11-22T00:00:00.000Z', version: '0.2.1' });
+    assert.deepEqual(parseHeartbeat({ adapter: { last_seen: 'not a date', version: '0.2.0' } }), { version: '0.2.0' });
+    assert.deepEqual(parseHeartbeat(null), {});
+  });
+
+  it('values documents must be mappings', () => {
+    checkValuesDocument('a: 1\n', 'x');
+    checkValuesDocument('', 'x');
+    assert.throws(() => checkValuesDocument('just a string', 'soctalk-cli'), /values from soctalk-cli are not a YAML mapping/);
+    assert.throws(() => checkValuesDocument('a: [1\n', 'x'), /not valid YAML/);
+  });
+});

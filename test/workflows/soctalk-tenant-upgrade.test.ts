@@ -1,0 +1,158 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { WorkflowFailedError } from '@temporalio/client';
+import { type ApplicationFailure } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { tenantWorkflowId } from '../../src/domain/soctalk/tenant-runbooks.js';
+import type { TenantUpgradeInput } from '../../src/domain/soctalk/tenant-upgrade-input.js';
+import { statusQuery } from '../../src/workflows/lib/messages.js';
+import { soctalkTenantUpgrade } from '../../src/workflows/soctalk/tenant-upgrade.js';
+import { createTimeSkippingEnv, uniqueTaskQueue, workflowBundle } from '../helpers/temporal.js';
+import { tenantMocks, upgradeSpec, type TenantMockOptions } from './soctalk-tenant-mocks.js';
+
+describe('soctalkTenantUpgrade (time-skipping)', () => {
+  let env: TestWorkflowEnvironment;
+  before(async () => {
+    env = await createTimeSkippingEnv();
+  });
+  after(async () => {
+    await env?.teardown();
+  });
+
+  async function runTenant(input: Partial<TenantUpgradeInput>, mocks: TenantMockOptions = {}) {
+    const m = tenantMocks(mocks);
+    const taskQueue = uniqueTaskQueue('tenant');
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: m.activities });
+    return worker.runUntil(async () => {
+      const handle = await env.client.workflow.start(soctalkTenantUpgrade, {
+        taskQueue,
+        workflowId: `${tenantWorkflowId(input.tenant ?? 'acme')}-${taskQueue}`,
+        args: [{ tenant: 'acme', ...upgradeSpec, ...input }],
+      });
+      let result: Awaited<ReturnType<typeof soctalkTenantUpgrade>> | undefined;
+      let error: unknown;
+      try {
+        result = await handle.result();
+      } catch (err) {
+        error = err;
+      }
+      // Invalid input is refused before the run (and its status query) exists.
+      const status = (await handle.query(statusQuery).catch(() => undefined))!;
+      return { result, error, status, m };
+    });
+  }
+
+  it('upgrades like the runbook: gate, values, helm upgrade, rollout status, 60s settle, heartbeat, alert check', async () => {
+    const { result, error, status, m } = await runTenant(
+      { heartbeat: { apiUrl: 'http://soctalk-api:8000' }, alertCheck: { kind: 'http', url: 'http://soctalk/api/alerts/{slug}/flow' } },
+      { heartbeats: [{ at: '2020-01-01T00:00:00Z', version: '0.2.0' }, { at: new Date(Date.now() + 86_400_000).toISOString(), version: '0.2.1' }] },
+    );
+    assert.equal(error, undefined, String(error));
+    assert.equal(result!.toRevision, 4);
+    assert.equal(result!.fromRevision, 3);
+    assert.deepEqual(result!.imageTags, { 'image.tag': '0.2.1' });
+    assert.deepEqual(result!.deployments, ['soctalk-adapter', 'wazuh-bridge']);
+    assert.equal(result!.heartbeat?.version, '0.2.1');
+    assert.deepEqual(
+      status.steps.map((s) => [s.name, s.outcome]),
+      [
+        ['never upgrade tenant charts ahead of soctalk-system', 'succeeded'],
+        ['wait for the maintenance window', 'skipped'],
+        ['read the tenant release', 'succeeded'],
+        ['approve the tenant upgrade', 'skipped'],
+        ['snapshot tenant PVCs', 'skipped'],
+        ['helm upgrade --wait', 'succeeded'],
+        ['kubectl rollout status deploy/soctalk-adapter', 'succeeded'],
+        ["rollout status of the release's other Deployments", 'succeeded'],
+        ['let heartbeat settle', 'succeeded'],
+        ['adapter heartbeat reports the target version', 'succeeded'],
+        ['verify alerts flow end-to-end', 'succeeded'],
+      ],
+    );
+    const upgrade = m.calls.find((c) => c.name === 'tenantHelmUpgrade')!.args;
+    assert.equal(upgrade.timeoutMs, 15 * 60_000, "the runbook's --timeout 15m");
+    assert.deepEqual(upgrade.setString, { 'image.tag': '0.2.1' });
+    assert.deepEqual(upgrade.valuesSource, { kind: 'command', argv: ['soctalk-cli', 'render-values', '--tenant', '{slug}'], timeout: 120_000 });
+    assert.equal(m.calls.filter((c) => c.name === 'adapterHeartbeat').length, 2, 'polled until the heartbeat reported the target version');
+    assert.deepEqual(
+      m.calls.filter((c) => c.name === 'rolloutStatus').map((c) => c.args.target),
+      ['deploy/soctalk-adapter', 'deploy/wazuh-bridge'],
+    );
+    // Values never reach the history: only their digest.
+    assert.equal(JSON.stringify(result).includes('values.yaml'), false);
+  });
+
+  it('refuses to upgrade a tenant ahead of soctalk-system, naming both versions', async () => {
+    const { error, m } = await runTenant({ version: '0.2.1' }, { systemVersion: '0.1.0' });
+    assert.ok(error instanceof WorkflowFailedError);
+    const cause = error.cause as ApplicationFailure;
+    assert.equal(cause.type, 'IncompatibleVersions');
+    assert.equal(cause.nonRetryable, true);
+    assert.match(cause.message, /never upgrade tenant charts ahead of soctalk-system: soctalk-system 0\.1\.0 supports soctalk-tenant >=0\.1\.0 <0\.2\.0, not 0\.2\.1/);
+    assert.deepEqual(m.upgraded(), []);
+  });
+
+  it('rejects invalid input as non-retryable, naming the field', async () => {
+    const { error } = await runTenant({ tenant: 'Not_A_Slug', version: 'latest' });
+    const cause = (error as WorkflowFailedError).cause as ApplicationFailure;
+    assert.equal(cause.type, 'InvalidInput');
+    assert.match(cause.message, /version: must be a semantic version/);
+    assert.match(cause.message, /tenant: a tenant slug/);
+  });
+
+  it('on failure rolls back to the previous revision and restores the PVCs from the snapshots (breaking change, policy)', async () => {
+    const { error, status, m } = await runTenant({ breakingChange: true, onFailure: { rollback: true, restoreVolumes: true } }, { failing: ['acme'] });
+    const cause = (error as WorkflowFailedError).cause as ApplicationFailure;
+    assert.equal(cause.type, 'RolloutTimeout');
+    assert.match(cause.message, /deploy\/soctalk-adapter in tenant-acme did not become ready; compensated: helm rollback tenant-acme to revision 3 \(now at revision 5\); restore 1 tenant PVC\(s\) from their pre-upgrade snapshots \(restored soctalk-tenant-data\)/);
+    assert.deepEqual(m.rolledBack(), ['acme']);
+    assert.equal(m.calls.find((c) => c.name === 'helmRollback')!.args.toRevision, 3);
+    const restore = m.calls.find((c) => c.name === 'restoreVolumes')!.args;
+    assert.deepEqual(restore.workloads, ['deployment/soctalk-adapter', 'deployment/wazuh-bridge']);
+    const names = m.calls.map((c) => c.name);
+    assert.ok(names.indexOf('snapshotVolumes') < names.indexOf('tenantHelmUpgrade'), 'snapshots first');
+    assert.ok(names.indexOf('helmRollback') < names.indexOf('restoreVolumes'), 'rollback, then restore (LIFO)');
+    assert.equal(status.outcome?.phase, 'failed');
+  });
+
+  it('on failure without snapshots only rolls back; with rollback off it says nothing was undone', async () => {
+    const rolled = await runTenant({}, { failing: ['acme'] });
+    assert.match(((rolled.error as WorkflowFailedError).cause as ApplicationFailure).message, /compensated: helm rollback tenant-acme to revision 3/);
+    assert.equal(rolled.m.calls.some((c) => c.name === 'restoreVolumes'), false);
+    const left = await runTenant({ onFailure: { rollback: false, restoreVolumes: false } }, { failing: ['acme'] });
+    assert.match(((left.error as WorkflowFailedError).cause as ApplicationFailure).message, /did not become ready; nothing had been changed|did not become ready$/);
+    assert.deepEqual(left.m.rolledBack(), []);
+  });
+
+  it('waits durably for the maintenance window before upgrading', async () => {
+    const now = new Date(await env.currentTimeMs?.() ?? Date.now());
+    const startH = (now.getUTCHours() + 3) % 24;
+    const hh = (h: number) => String(h).padStart(2, '0');
+    const { result, error, status } = await runTenant({
+      maintenanceWindow: { start: `${hh(startH)}:00`, end: `${hh((startH + 2) % 24)}:00`, timeZone: 'UTC', estimatedDuration: '30m' },
+    });
+    assert.equal(error, undefined, String(error));
+    assert.ok(result!.waitedForWindowMs > 2 * 3_600_000 && result!.waitedForWindowMs <= 3 * 3_600_000, `waited ${result!.waitedForWindowMs}ms`);
+    const windowStep = status.steps.find((s) => s.name === 'wait for the maintenance window')!;
+    assert.match(windowStep.detail!, /^waited /);
+    const upgradeStep = status.steps.find((s) => s.name === 'helm upgrade --wait')!;
+    assert.ok(Date.parse(upgradeStep.startedAt) >= Date.parse((status.facts.maintenanceWindow as { startAt: string }).startAt));
+  });
+
+  it('refuses a maintenance window too short for the upgrade', async () => {
+    const { error, m } = await runTenant({ maintenanceWindow: { start: '02:00', end: '02:20', timeZone: 'Europe/Rome', estimatedDuration: '30m' } });
+    const cause = (error as WorkflowFailedError).cause as ApplicationFailure;
+    assert.equal(cause.type, 'InvalidInput');
+    assert.match(cause.message, /cannot finish inside a 02:00-02:20 Europe\/Rome window/);
+    assert.deepEqual(m.upgraded(), []);
+  });
+
+  it('fails the heartbeat check when the adapter never reports the target version in time', async () => {
+    const { error, m } = await runTenant({ heartbeat: { apiUrl: 'http://soctalk-api:8000', timeout: '2m', pollInterval: '30s' } }, { heartbeats: [{ at: '2020-01-01T00:00:00Z', version: '0.2.0' }] });
+    const cause = (error as WorkflowFailedError).cause as ApplicationFailure;
+    assert.equal(cause.type, 'VerificationFailed');
+    assert.match(cause.message, /did not report 0\.2\.1 with a heartbeat after the rollout within 2m/);
+    assert.deepEqual(m.rolledBack(), ['acme']);
+  });
+});
