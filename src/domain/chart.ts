@@ -18,12 +18,16 @@ export const ChartSourceSchema = z
 
 export type ChartSource = z.output<typeof ChartSourceSchema>;
 
-/** Values for helm: files on the worker, inline values (written to a temp file), and --set-string pairs. */
+/**
+ * Values for helm: files on the worker, inline values, and dotted-path pairs like helm's
+ * --set ("migration.hook": false stays a boolean, "image.tag": "0.10" stays a string). Inline
+ * values and pairs reach helm as a private values file, never as argv.
+ */
 export const ValuesSchema = z
   .object({
     files: z.array(z.string().min(1)).default([]),
     inline: z.record(z.string(), z.unknown()).optional(),
-    set: z.record(z.string(), z.string()).default({}),
+    set: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).default({}),
   })
   .strict()
   .default({ files: [], set: {} });

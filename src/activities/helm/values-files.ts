@@ -5,8 +5,8 @@ import type { Values } from '../../domain/chart.js';
 
 /**
  * Gives helm the operator's values as `--values` files: the listed files, then inline
- * values written to a private temp file (mode 0600) that is removed afterwards. --set pairs
- * are passed as --set-string by the caller.
+ * values and dotted-path pairs written to private temp files (mode 0600) that are removed
+ * afterwards. Image tag overrides are passed as --set-string by the caller.
  */
 export async function withValuesFiles<T>(workDir: string, values: Values, use: (files: string[]) => Promise<T>): Promise<T> {
   const setPairs = Object.keys(values.set ?? {}).length > 0;
@@ -21,7 +21,7 @@ export async function withValuesFiles<T>(workDir: string, values: Values, use: (
     }
     if (setPairs) {
       // --set pairs as a values file keyed by their dotted paths, so they are not in argv.
-      const nested: Record<string, unknown> = {};
+      const nested = Object.create(null) as Record<string, unknown>;
       for (const [path, value] of Object.entries(values.set)) setPath(nested, path, value);
       const setFile = join(dir, 'set-values.yaml');
       await writeFile(setFile, stringify(nested), { mode: 0o600 });
@@ -33,12 +33,32 @@ export async function withValuesFiles<T>(workDir: string, values: Values, use: (
   }
 }
 
-function setPath(target: Record<string, unknown>, path: string, value: string): void {
-  const keys = path.split('.');
+/**
+ * Sets `value` at a dotted path the way `helm --set-string` reads it: `\.` is a literal dot
+ * inside a key (`podAnnotations.prometheus\.io/scrape`). Objects have no prototype, so a
+ * key such as `__proto__` is just a key.
+ */
+function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = splitPath(path);
   let node = target;
   for (const key of keys.slice(0, -1)) {
-    const next = node[key];
-    node = (typeof next === 'object' && next !== null ? next : (node[key] = {})) as Record<string, unknown>;
+    const next = Object.hasOwn(node, key) ? node[key] : undefined;
+    node = (typeof next === 'object' && next !== null ? next : (node[key] = Object.create(null) as Record<string, unknown>)) as Record<string, unknown>;
   }
   node[keys.at(-1)!] = value;
+}
+
+function splitPath(path: string): string[] {
+  const keys: string[] = [];
+  let key = '';
+  for (let i = 0; i < path.length; i++) {
+    const ch = path[i]!;
+    if (ch === '\\' && i + 1 < path.length) key += path[++i];
+    else if (ch === '.') {
+      keys.push(key);
+      key = '';
+    } else key += ch;
+  }
+  keys.push(key);
+  return keys;
 }
