@@ -33,7 +33,8 @@ export interface TemporalConfig {
 }
 
 export function temporalConfigFromEnv(env: NodeJS.ProcessEnv = process.env): TemporalConfig {
-  const parsed = EnvSchema.safeParse(env);
+  // An empty variable counts as unset (compose's `TEMPORAL_TLS: ${TEMPORAL_TLS:-}` and the like).
+  const parsed = EnvSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, value]) => value !== '')));
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new Error(`invalid environment: ${issue.path.join('.')}: ${issue.message}`);

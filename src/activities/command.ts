@@ -188,10 +188,14 @@ export class CommandRunner {
       cwd: spec.cwd,
       stripFinalNewline: false,
     });
-    child.stdout?.on('data', (chunk: Buffer) => {
-      stdout.push(chunk);
-      tail.push(chunk);
-    });
+    // A stdoutFile is a dump (database content): it goes to the file only, never into memory,
+    // heartbeats or error messages.
+    if (spec.stdoutFile === undefined) {
+      child.stdout?.on('data', (chunk: Buffer) => {
+        stdout.push(chunk);
+        tail.push(chunk);
+      });
+    }
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr.push(chunk);
       tail.push(chunk);
@@ -249,6 +253,16 @@ export class CommandRunner {
       dryRun: false,
     };
 
+    // ENOENT opening inputFile/stdoutFile is about that file, not the executable.
+    const cause = result.cause as NodeJS.ErrnoException | undefined;
+    if (cause?.code === 'ENOENT' && cause.syscall === 'open') {
+      throw ApplicationFailure.create({
+        type: FailureType.NotFound,
+        nonRetryable: true,
+        message: `${cause.path ?? 'a file'} does not exist (or its directory does not): \`${commandLine}\` was given it as ${cause.path === spec.inputFile ? 'inputFile' : 'stdoutFile'}`,
+        details: [{ argv }],
+      });
+    }
     if (result.code === 'ENOENT' || (result.failed && /ENOENT/.test(String(result.message)) && result.exitCode === undefined)) {
       const envVar = typeof spec.tool === 'string' ? TOOL_ENV_VARS[spec.tool] : undefined;
       throw ApplicationFailure.create({

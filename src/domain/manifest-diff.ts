@@ -22,7 +22,7 @@ export interface ManifestDiff {
 
 interface Obj {
   kind?: string;
-  metadata?: { name?: string; namespace?: string };
+  metadata?: { name?: string; namespace?: string; annotations?: Record<string, string> };
   spec?: { template?: { spec?: PodSpec }; jobTemplate?: { spec?: { template?: { spec?: PodSpec } } } };
 }
 interface PodSpec {
@@ -48,9 +48,14 @@ function images(obj: Obj): Map<string, string | undefined> {
   return out;
 }
 
+/** Helm hooks (a migration Job run as pre-upgrade hook) are in `helm template` but never in `helm get manifest`. */
+const isHook = (obj: Obj): boolean => obj.metadata?.annotations?.['helm.sh/hook'] !== undefined;
+
 export function diffManifests(live: string, target: string): ManifestDiff {
-  const before = manifestObjects(live);
-  const after = manifestObjects(target);
+  // Hooks are left out on both sides: otherwise every hook shows up as "added" on every upgrade.
+  const withoutHooks = (objects: Map<string, Obj>) => new Map([...objects].filter(([, obj]) => !isHook(obj)));
+  const before = withoutHooks(manifestObjects(live));
+  const after = withoutHooks(manifestObjects(target));
   const diff: ManifestDiff = { added: [], removed: [], changed: [], unchanged: 0, imageChanges: [] };
   for (const [key, obj] of after) {
     const old = before.get(key);
@@ -58,10 +63,15 @@ export function diffManifests(live: string, target: string): ManifestDiff {
     else if (deepEqual(old, obj)) diff.unchanged += 1;
     else diff.changed.push(key);
     const oldImages = old ? images(old) : new Map<string, string | undefined>();
-    for (const [container, image] of images(obj)) {
+    const newImages = images(obj);
+    for (const [container, image] of newImages) {
       if (oldImages.get(container) !== image) {
         diff.imageChanges.push({ object: key, container, ...(oldImages.get(container) ? { from: oldImages.get(container) } : {}), ...(image ? { to: image } : {}) });
       }
+    }
+    // A container the target drops (a sidecar removed) is an image change too: "from -> (none)".
+    for (const [container, image] of oldImages) {
+      if (!newImages.has(container) && image) diff.imageChanges.push({ object: key, container, from: image });
     }
   }
   for (const key of before.keys()) if (!after.has(key)) diff.removed.push(key);

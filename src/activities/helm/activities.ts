@@ -71,14 +71,30 @@ export interface HelmDeps {
 
 const ref = (r: ReleaseRef): ReleaseRef => ({ release: r.release, namespace: r.namespace, kube: r.kube });
 
+/**
+ * helm 3 `status -o json` has no `chart` field (helm 3.21 prints name, info, config,
+ * manifest, version, namespace), so the chart name and versions come from the release's
+ * `helm list` row ("soctalk-system-0.1.0", same latest revision) when status lacks them.
+ */
+export function withChartOf(status: ReleaseStatus, listed: ListedRelease): ReleaseStatus {
+  if (status.chartVersion || listed.revision !== status.revision || !listed.chartVersion) return status;
+  return {
+    ...status,
+    chartName: listed.chartName,
+    chartVersion: listed.chartVersion,
+    ...(status.appVersion || !listed.appVersion ? {} : { appVersion: listed.appVersion }),
+  };
+}
+
 export function createHelmActivities({ runner, workDir }: HelmDeps) {
   async function releaseState(r: ReleaseRef): Promise<ReleaseState> {
     const ctx = currentRunContext();
     const listed = await runner.run({ tool: 'helm', args: helmListArgs(r.namespace, r.kube), mutates: false }, ctx);
-    if (!parseList(listed.stdout).some((x) => x.name === r.release)) return { exists: false, history: [] };
+    const entry = parseList(listed.stdout).find((x) => x.name === r.release);
+    if (!entry) return { exists: false, history: [] };
     const status = await runner.run({ tool: 'helm', args: helmStatusArgs(r), mutates: false }, ctx);
     const history = await runner.run({ tool: 'helm', args: helmHistoryArgs(r), mutates: false }, ctx);
-    return { exists: true, status: parseReleaseStatus(status.stdout), history: parseHistory(history.stdout) };
+    return { exists: true, status: withChartOf(parseReleaseStatus(status.stdout), entry), history: parseHistory(history.stdout) };
   }
 
   async function syncRepository(chart: ChartSource): Promise<void> {

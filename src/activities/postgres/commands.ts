@@ -54,10 +54,19 @@ export const psqlQueryExecArgs = (db: PodDatabase, query: string): string[] =>
 
 /** A postgres URL as libpq environment variables, so the password never appears in argv. */
 export function libpqEnv(url: string): { env: Record<string, string>; database: string } {
-  const u = new URL(url);
-  if (!/^postgres(ql)?:$/.test(u.protocol)) throw new Error(`not a postgres URL (postgres://user:password@host:port/database)`);
+  const bad = () => new Error(`not a postgres URL (postgres://user:password@host:port/database)`);
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    // URL's own error carries the input (and so the password) in a property.
+    throw bad();
+  }
+  if (!/^postgres(ql)?:$/.test(u.protocol)) throw bad();
   const database = decodeURIComponent(u.pathname.replace(/^\//, '')) || 'postgres';
-  const env: Record<string, string> = { PGHOST: u.hostname, PGPORT: u.port || '5432', PGDATABASE: database };
+  // libpq wants an IPv6 host without the URL's brackets.
+  const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
+  const env: Record<string, string> = { PGHOST: host, PGPORT: u.port || '5432', PGDATABASE: database };
   if (u.username) env.PGUSER = decodeURIComponent(u.username);
   if (u.password) env.PGPASSWORD = decodeURIComponent(u.password);
   const sslmode = u.searchParams.get('sslmode');

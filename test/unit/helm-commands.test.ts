@@ -1,0 +1,184 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  helmGetManifestArgs,
+  helmGetValuesArgs,
+  helmHistoryArgs,
+  helmListArgs,
+  helmRepoAddArgs,
+  helmRepoUpdateArgs,
+  helmRollbackArgs,
+  helmStatusArgs,
+  helmTemplateArgs,
+  helmUpgradeArgs,
+  helmVersionArgs,
+  isLocalChart,
+  type ReleaseRef,
+  type RenderSpec,
+} from '../../src/activities/helm/commands.js';
+
+const bare: ReleaseRef = { release: 'soctalk-system', namespace: 'soctalk', kube: {} };
+const targeted: ReleaseRef = { release: 'soctalk-system', namespace: 'soctalk', kube: { kubeconfig: '/etc/kube/prod.yaml', context: 'prod-eu' } };
+const KUBE = ['--kubeconfig', '/etc/kube/prod.yaml', '--kube-context', 'prod-eu'];
+
+const render = (over: Partial<RenderSpec> = {}): RenderSpec => ({
+  ...bare,
+  chart: 'oci://ghcr.io/gbrigandi/charts/soctalk-system',
+  version: '0.2.0',
+  valuesFiles: [],
+  setString: {},
+  ...over,
+});
+
+describe('helm command lines', () => {
+  it('version', () => {
+    assert.deepEqual(helmVersionArgs(), ['version', '--short']);
+  });
+
+  it('status, as JSON, with and without kubeconfig/context', () => {
+    assert.deepEqual(helmStatusArgs(bare), ['status', 'soctalk-system', '--namespace', 'soctalk', '--output', 'json']);
+    assert.deepEqual(helmStatusArgs(targeted), ['status', 'soctalk-system', '--namespace', 'soctalk', '--output', 'json', ...KUBE]);
+  });
+
+  it('kubeconfig alone and context alone', () => {
+    assert.deepEqual(helmStatusArgs({ ...bare, kube: { kubeconfig: '/k' } }), ['status', 'soctalk-system', '--namespace', 'soctalk', '--output', 'json', '--kubeconfig', '/k']);
+    assert.deepEqual(helmStatusArgs({ ...bare, kube: { context: 'c' } }), ['status', 'soctalk-system', '--namespace', 'soctalk', '--output', 'json', '--kube-context', 'c']);
+  });
+
+  it('history: 20 entries by default, or the given maximum', () => {
+    assert.deepEqual(helmHistoryArgs(bare), ['history', 'soctalk-system', '--namespace', 'soctalk', '--max', '20', '--output', 'json']);
+    assert.deepEqual(helmHistoryArgs(targeted, 5), ['history', 'soctalk-system', '--namespace', 'soctalk', '--max', '5', '--output', 'json', ...KUBE]);
+  });
+
+  it('list: every status (--all), as JSON', () => {
+    assert.deepEqual(helmListArgs('tenant-acme', {}), ['list', '--namespace', 'tenant-acme', '--all', '--output', 'json']);
+    assert.deepEqual(helmListArgs('tenant-acme', targeted.kube), ['list', '--namespace', 'tenant-acme', '--all', '--output', 'json', ...KUBE]);
+  });
+
+  it('get manifest, of the current or a given revision (0 included)', () => {
+    assert.deepEqual(helmGetManifestArgs(bare), ['get', 'manifest', 'soctalk-system', '--namespace', 'soctalk']);
+    assert.deepEqual(helmGetManifestArgs(targeted, 3), ['get', 'manifest', 'soctalk-system', '--namespace', 'soctalk', '--revision', '3', ...KUBE]);
+    assert.deepEqual(helmGetManifestArgs(bare, 0), ['get', 'manifest', 'soctalk-system', '--namespace', 'soctalk', '--revision', '0']);
+  });
+
+  it('get values: user-supplied or all computed values, as JSON', () => {
+    assert.deepEqual(helmGetValuesArgs(bare, false), ['get', 'values', 'soctalk-system', '--namespace', 'soctalk', '--output', 'json']);
+    assert.deepEqual(helmGetValuesArgs(targeted, true), ['get', 'values', 'soctalk-system', '--namespace', 'soctalk', '--all', '--output', 'json', ...KUBE]);
+  });
+
+  it('template of a repository chart: --version, values files in order, --set-string pairs, --show-only', () => {
+    const spec = render({
+      kube: targeted.kube,
+      valuesFiles: ['/values/base.yaml', '/tmp/values-x/inline-values.yaml'],
+      setString: { 'image.tag': '0.10', 'api.podLabels.team': 'soc' },
+    });
+    assert.deepEqual(helmTemplateArgs(spec, 'templates/jobs/alembic-upgrade.yaml'), [
+      'template',
+      'soctalk-system',
+      'oci://ghcr.io/gbrigandi/charts/soctalk-system',
+      '--namespace',
+      'soctalk',
+      '--version',
+      '0.2.0',
+      '--values',
+      '/values/base.yaml',
+      '--values',
+      '/tmp/values-x/inline-values.yaml',
+      '--set-string',
+      'image.tag=0.10',
+      '--set-string',
+      'api.podLabels.team=soc',
+      '--show-only',
+      'templates/jobs/alembic-upgrade.yaml',
+      ...KUBE,
+    ]);
+  });
+
+  it('template without a version, values or --show-only', () => {
+    assert.deepEqual(helmTemplateArgs(render({ chart: 'soctalk/soctalk-system', version: undefined })), [
+      'template',
+      'soctalk-system',
+      'soctalk/soctalk-system',
+      '--namespace',
+      'soctalk',
+    ]);
+  });
+
+  it('local charts get no --version (a directory or archive has exactly one)', () => {
+    for (const chart of ['/charts/soctalk-system', './charts/soctalk-system', '../soctalk-system', 'soctalk-system-0.2.0.tgz', '/tmp/pkg/soctalk-system-0.2.0.tgz']) {
+      assert.deepEqual(helmTemplateArgs(render({ chart })), ['template', 'soctalk-system', chart, '--namespace', 'soctalk'], chart);
+    }
+  });
+
+  it('isLocalChart', () => {
+    assert.equal(isLocalChart('/abs/chart'), true);
+    assert.equal(isLocalChart('./rel'), true);
+    assert.equal(isLocalChart('../up'), true);
+    assert.equal(isLocalChart('chart-1.0.0.tgz'), true);
+    assert.equal(isLocalChart('oci://ghcr.io/x/chart'), false);
+    assert.equal(isLocalChart('opencti/opencti'), false);
+  });
+
+  it('upgrade: --wait and the timeout in Go syntax, after the render flags, kube flags last', () => {
+    assert.deepEqual(
+      helmUpgradeArgs({ ...render({ kube: targeted.kube, valuesFiles: ['/v.yaml'], setString: { 'image.tag': '0.2.0' } }), wait: true, timeoutMs: 600_000 }),
+      [
+        'upgrade',
+        'soctalk-system',
+        'oci://ghcr.io/gbrigandi/charts/soctalk-system',
+        '--namespace',
+        'soctalk',
+        '--version',
+        '0.2.0',
+        '--values',
+        '/v.yaml',
+        '--set-string',
+        'image.tag=0.2.0',
+        '--wait',
+        '--timeout',
+        '600s',
+        ...KUBE,
+      ],
+    );
+  });
+
+  it('upgrade --install, without --wait, with a sub-second timeout', () => {
+    assert.deepEqual(helmUpgradeArgs({ ...render({ chart: './chart', version: '9.9.9' }), install: true, wait: false, timeoutMs: 1500 }), [
+      'upgrade',
+      'soctalk-system',
+      './chart',
+      '--install',
+      '--namespace',
+      'soctalk',
+      '--timeout',
+      '1500ms',
+    ]);
+  });
+
+  it('upgrade with install: false adds no --install', () => {
+    assert.equal(helmUpgradeArgs({ ...render(), install: false, wait: true, timeoutMs: 60_000 }).includes('--install'), false);
+  });
+
+  it('rollback to a given revision, with --wait', () => {
+    assert.deepEqual(helmRollbackArgs({ ...targeted, revision: 2, wait: true, timeoutMs: 600_000 }), [
+      'rollback',
+      'soctalk-system',
+      '2',
+      '--namespace',
+      'soctalk',
+      '--wait',
+      '--timeout',
+      '600s',
+      ...KUBE,
+    ]);
+  });
+
+  it('rollback without a revision (helm picks the previous one), without --wait', () => {
+    assert.deepEqual(helmRollbackArgs({ ...bare, wait: false, timeoutMs: 300_000 }), ['rollback', 'soctalk-system', '--namespace', 'soctalk', '--timeout', '300s']);
+  });
+
+  it('repo add (force-update) and repo update', () => {
+    assert.deepEqual(helmRepoAddArgs('opencti', 'https://devops-ia.github.io/helm-opencti'), ['repo', 'add', 'opencti', 'https://devops-ia.github.io/helm-opencti', '--force-update']);
+    assert.deepEqual(helmRepoUpdateArgs('opencti'), ['repo', 'update', 'opencti']);
+  });
+});
