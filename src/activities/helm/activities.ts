@@ -11,7 +11,6 @@ import type { CommandRunner } from '../command.js';
 import { currentRunContext } from '../run-context.js';
 import {
   helmGetManifestArgs,
-  helmGetValuesArgs,
   helmHistoryArgs,
   helmListArgs,
   helmRepoAddArgs,
@@ -139,12 +138,6 @@ export function createHelmActivities({ runner, workDir }: HelmDeps) {
     async helmGetManifest(input: ReleaseRef & { revision?: number }): Promise<string> {
       const out = await runner.run({ tool: 'helm', args: helmGetManifestArgs(ref(input), input.revision), mutates: false }, currentRunContext());
       return out.stdoutRedacted;
-    },
-
-    /** `helm get values [--all] -o json`. Values may hold secrets: keep them inside activities. */
-    async helmGetValues(input: ReleaseRef & { all: boolean }): Promise<Record<string, unknown>> {
-      const out = await runner.run({ tool: 'helm', args: helmGetValuesArgs(ref(input), input.all), mutates: false }, currentRunContext());
-      return (JSON.parse(out.stdout || '{}') ?? {}) as Record<string, unknown>;
     },
 
     /** `helm template` of the target chart, optionally only one template (`--show-only`). */

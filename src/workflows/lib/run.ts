@@ -11,6 +11,7 @@ import {
   ApplicationFailure,
   CancellationScope,
   condition,
+  ContinueAsNew,
   log,
   setCurrentDetails,
   setHandler,
@@ -310,6 +311,8 @@ export class Run {
       await this.flushNotifications();
       return result;
     } catch (err) {
+      // Continue-as-new is how a long run keeps its history bounded, not a failure.
+      if (err instanceof ContinueAsNew) throw err;
       const cause = describeStop(err);
       const hadCompensations = this.compensations.size > 0;
       if (hadCompensations) this.setPhase('compensating');
