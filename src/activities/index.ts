@@ -3,9 +3,19 @@
  * dependencies (the command runner, HTTP, clocks), so tests can build them over fixtures.
  */
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createClusterPrerequisiteActivities } from './cluster-prerequisites.js';
 import { CommandRunner, toolPathsFromEnv } from './command.js';
 import { createHelmActivities } from './helm/activities.js';
+import { createBackupActivities } from './postgres/backup.js';
+import { createReleaseDiffActivities } from './release-diff.js';
+import { createVerifyActivities } from './release-verify.js';
+import { createSnapshotActivities } from './snapshots.js';
+import { createCompatibilityActivities } from './soctalk/compatibility.js';
+import { createMigrationActivities } from './soctalk/migration.js';
 import { createNotifyActivities, NOTIFY_WEBHOOK_URL_ENV } from './notify.js';
+import { createOpenctiActivities } from './opencti/activities.js';
+import { createTenantActivities } from './soctalk/tenant.js';
 import { createToolchainActivities } from './toolchain.js';
 
 export interface ActivityDeps {
@@ -14,13 +24,30 @@ export interface ActivityDeps {
   workDir?: string;
   /** Slack-compatible incoming webhook for run notifications; none: notifications are no-ops. */
   notifyWebhookUrl?: string;
+  /** Where database backups are kept unless a run names a directory (the worker's BACKUP_DIR). */
+  backupDir?: string;
+  fetch?: typeof globalThis.fetch;
+  /** How often waits (migration Job) poll; tests shorten it. */
+  pollIntervalMs?: number;
 }
 
 export function createActivities(deps: ActivityDeps) {
+  const { runner } = deps;
+  const helm = createHelmActivities({ runner, workDir: deps.workDir ?? tmpdir() });
+  const fetch = deps.fetch ?? globalThis.fetch;
   return {
     ...createToolchainActivities(deps),
-    ...createHelmActivities({ runner: deps.runner, workDir: deps.workDir ?? tmpdir() }),
+    ...helm,
+    ...createReleaseDiffActivities(helm),
+    ...createClusterPrerequisiteActivities({ runner }),
+    ...createCompatibilityActivities({ runner, fetch }),
+    ...createBackupActivities({ runner, backupDir: deps.backupDir ?? join(tmpdir(), 'upgrade-runbooks-backups') }),
+    ...createSnapshotActivities({ runner }),
+    ...createMigrationActivities({ runner, helm, ...(deps.pollIntervalMs ? { pollIntervalMs: deps.pollIntervalMs } : {}) }),
+    ...createVerifyActivities({ runner, helm, fetch }),
     ...createNotifyActivities({ webhookUrl: deps.notifyWebhookUrl }),
+    ...createOpenctiActivities({ runner, fetch }),
+    ...createTenantActivities({ runner: deps.runner, workDir: deps.workDir ?? tmpdir(), fetch }),
   };
 }
 
@@ -31,5 +58,6 @@ export function defaultActivityDeps(env: NodeJS.ProcessEnv = process.env): Activ
   return {
     runner: new CommandRunner({ tools: toolPathsFromEnv(env) }),
     ...(env[NOTIFY_WEBHOOK_URL_ENV] ? { notifyWebhookUrl: env[NOTIFY_WEBHOOK_URL_ENV] } : {}),
+    ...(env.BACKUP_DIR ? { backupDir: env.BACKUP_DIR } : {}),
   };
 }

@@ -1,0 +1,155 @@
+/**
+ * Inputs of the OpenCTI chart v1 -> v2 runbooks (upgrade guide: in-place upgrade, clustering
+ * migration, rollback). The CLI validates them before starting; the workflows validate
+ * again (a run started from the Web UI skips the CLI).
+ */
+import { z } from 'zod';
+import { ApprovalPolicySchema } from '../approval-policy.js';
+import { ChartSourceSchema, ValuesSchema } from '../chart.js';
+import { DurationSchema } from '../duration.js';
+import { KubeTargetSchema } from '../kube-target.js';
+import { DEFAULT_MINIMUM_CHART_VERSION } from './values-migration.js';
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** The guide's chart repository. */
+export const DEFAULT_OPENCTI_CHART = { ref: 'opencti/opencti', repository: { name: 'opencti', url: 'https://devops-ia.github.io/helm-opencti' } };
+
+/**
+ * Where the health access key comes from. Never the key itself: it would be in the
+ * workflow history. A Secret is read by the activity; an env var is read on the worker.
+ */
+export const HealthKeySchema = z.union([
+  z
+    .object({ secretRef: z.object({ name: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'a Secret name'), key: z.string().min(1) }).strict() })
+    .strict(),
+  z.object({ env: z.string().regex(ENV_NAME, 'an environment variable name') }).strict(),
+]);
+
+export type HealthKey = z.output<typeof HealthKeySchema>;
+
+export const HealthCheckSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    accessKey: HealthKeySchema.optional().describe('{"secretRef": {"name", "key"}} or {"env": "NAME"}; none: /health without a key'),
+    /**
+     * service: http://<release>-<component>.<namespace>.svc:<port> (the worker runs in the
+     * cluster); url: baseUrls per component (an ingress, a proxy); port-forward: kubectl
+     * port-forward svc/<release>-<component> from the worker.
+     */
+    via: z.enum(['service', 'url', 'port-forward']).default('service'),
+    baseUrls: z
+      .object({ server: z.url().optional(), frontend: z.url().optional(), ingestion: z.url().optional() })
+      .strict()
+      .default({}),
+    servicePort: z.number().int().min(1).max(65535).default(80),
+    path: z.string().startsWith('/').default('/health'),
+    requestTimeout: DurationSchema.default(10_000),
+  })
+  .strict()
+  .default({ enabled: true, via: 'service', baseUrls: {}, servicePort: 80, path: '/health', requestTimeout: 10_000 })
+  .superRefine((h, ctx) => {
+    if (h.via === 'url' && Object.keys(h.baseUrls).length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['baseUrls'], message: 'via "url" needs baseUrls for the components to check' });
+    }
+  });
+
+export type HealthCheck = z.output<typeof HealthCheckSchema>;
+
+const CommonSchema = {
+  release: z.string().regex(DNS_LABEL, 'a release name is lowercase letters, digits and dashes').max(53),
+  namespace: z.string().regex(DNS_LABEL, 'a namespace is lowercase letters, digits and dashes').max(63),
+  kube: KubeTargetSchema,
+  approval: ApprovalPolicySchema.default({ required: true, approvers: [], fourEyes: false, timeout: 24 * 3_600_000 }),
+  requestedBy: z.string().min(1).optional(),
+  health: HealthCheckSchema,
+  /** Off only where the server has not registered the custom search attributes. */
+  searchAttributes: z.boolean().default(true),
+};
+
+const ChartFields = {
+  chart: ChartSourceSchema.default(DEFAULT_OPENCTI_CHART),
+  version: z.string().min(1).describe('the 2.x chart version, e.g. 2.0.0 (a range such as 2.x is accepted)'),
+  minimumChartVersion: z.string().regex(/^\d+\.\d+\.\d+$/).default(DEFAULT_MINIMUM_CHART_VERSION),
+  values: ValuesSchema.describe("the operator's existing values: files on the worker, inline values, --set-string pairs"),
+};
+
+/** Strategy 1: in-place upgrade to v2, single mode. */
+export const OpenctiUpgradeV2InputSchema = z
+  .object({
+    ...CommonSchema,
+    ...ChartFields,
+    timeout: DurationSchema.default(600_000).describe('helm --timeout (the guide: 600s)'),
+    /** What undoes a failed upgrade: helm rollback to the revision before it, or nothing. */
+    compensation: z.enum(['helm-rollback', 'none']).default('helm-rollback'),
+  })
+  .strict();
+
+export type OpenctiUpgradeV2Input = z.output<typeof OpenctiUpgradeV2InputSchema>;
+
+const ClusterOverrides = z.record(z.string(), z.unknown()).optional().describe('merged over the generated block (replicaCount, resources, autoscaling...)');
+
+/** Strategy 2: migration to clustering mode. */
+export const OpenctiClusteringMigrationInputSchema = z
+  .object({
+    ...CommonSchema,
+    ...ChartFields,
+    timeout: DurationSchema.default(900_000).describe('helm --timeout (the guide: 900s)'),
+    frontend: ClusterOverrides,
+    ingestion: ClusterOverrides,
+    moveTopLevelManagerEnv: z.boolean().default(true),
+    removeHardCodedServerUrls: z.boolean().default(true),
+    /** How a failed migration is undone: helm rollback, or an upgrade back to single mode on v2. */
+    compensation: z.enum(['helm-rollback', 'disable-clustering', 'none']).default('helm-rollback'),
+  })
+  .strict();
+
+export type OpenctiClusteringMigrationInput = z.output<typeof OpenctiClusteringMigrationInputSchema>;
+
+export const ROLLBACK_MODES = ['helm-rollback', 'disable-clustering', 'disable-frontend', 'disable-ingestion'] as const;
+export type RollbackMode = (typeof ROLLBACK_MODES)[number];
+
+/** The guide's ways back: helm rollback, disable clustering, partial (disable one cluster). */
+export const OpenctiRollbackInputSchema = z
+  .object({
+    ...CommonSchema,
+    mode: z.enum(ROLLBACK_MODES),
+    /** helm-rollback: the revision to return to (omitted: the previous one). */
+    toRevision: z.number().int().min(1).optional(),
+    /** disable-*: the chart, version and the release's current (clustering) values. */
+    chart: ChartSourceSchema.default(DEFAULT_OPENCTI_CHART),
+    version: z.string().min(1).optional(),
+    values: ValuesSchema,
+    /**
+     * disable-*: `values` are the single-mode values the clustering migration started from
+     * (what the opencti-clustering-migration run was given); its migration is replayed with
+     * these options (the same ones that run used) before the change.
+     */
+    replayMigration: z
+      .object({ frontend: ClusterOverrides, ingestion: ClusterOverrides, moveTopLevelManagerEnv: z.boolean().default(true), removeHardCodedServerUrls: z.boolean().default(true) })
+      .strict()
+      .optional(),
+    timeout: DurationSchema.default(600_000),
+  })
+  .strict()
+  .superRefine((input, ctx) => {
+    if (input.mode !== 'helm-rollback' && !input.version) {
+      ctx.addIssue({ code: 'custom', path: ['version'], message: `mode ${input.mode} upgrades the release: set the chart version it runs (2.x)` });
+    }
+    if (input.mode === 'helm-rollback' && input.replayMigration) {
+      ctx.addIssue({ code: 'custom', path: ['replayMigration'], message: 'helm-rollback restores a revision with its own values: replayMigration is not used' });
+    }
+    if (input.mode === 'helm-rollback' && (input.values.files.length > 0 || input.values.inline)) {
+      ctx.addIssue({ code: 'custom', path: ['values'], message: 'helm-rollback restores a revision with its own values: values are not used' });
+    }
+  });
+
+export type OpenctiRollbackInput = z.output<typeof OpenctiRollbackInputSchema>;
+
+/** `release: Invalid input` -> the first issue, naming the field. */
+export function describeInputIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return 'invalid input';
+  return `${issue.path.join('.') || '(input)'}: ${issue.message}`;
+}

@@ -1,0 +1,164 @@
+/**
+ * Upgrade guide v1 -> v2, rollback, in the operator's chosen mode:
+ *
+ *   helm-rollback       helm rollback <release> [revision]; verify rollback (history, pods)
+ *   disable-clustering  helm upgrade with clustering.enabled=false and the root ingress
+ *                       restored (stay on v2), --wait
+ *   disable-frontend    partial: only the ingestion cluster; workers and connectors then
+ *   disable-ingestion   point at the remaining one, as the chart does
+ *
+ * The upgrade modes are compensated by helm rollback to the revision the run found.
+ */
+import type { z } from 'zod';
+import { FailureType } from '../../domain/failure-types.js';
+import { OpenctiRollbackInputSchema } from '../../domain/opencti/inputs.js';
+import { refuse } from '../lib/errors.js';
+import {
+  confirmApprovedPlan,
+  formatWarnings,
+  generatedValues,
+  longSteps,
+  openctiRun,
+  parseInput,
+  planSummary,
+  pushHelmRollback,
+  reads,
+  recordPlan,
+  refuseBlocking,
+  releaseRef,
+  verifyRelease,
+  type VerificationResult,
+} from './common.js';
+
+export type OpenctiRollbackInput = z.input<typeof OpenctiRollbackInputSchema>;
+
+export interface OpenctiRollbackResult {
+  release: string;
+  namespace: string;
+  mode: string;
+  fromRevision: number;
+  revision: number;
+  warnings: string[];
+  verification: Partial<VerificationResult>;
+}
+
+const STEP = {
+  'disable-clustering': 'apply rollback to single mode',
+  'disable-frontend': 'disable frontend (cluster only)',
+  'disable-ingestion': 'disable ingestion (cluster only)',
+} as const;
+
+export async function openctiRollback(raw: OpenctiRollbackInput): Promise<OpenctiRollbackResult> {
+  const input = parseInput(OpenctiRollbackInputSchema, raw, 'opencti-rollback');
+  const ref = releaseRef(input);
+  const run = openctiRun('opencti-rollback', input, input.version);
+  return run.execute(async () => {
+    run.setPhase('preflight');
+    run.fact('mode', input.mode);
+    const state = await run.step('check the release is not locked', () => reads.helmAssertNotLocked(ref), {
+      detail: (s) => (s.status ? `revision ${s.status.revision} ${s.status.status}, chart ${s.status.chartVersion ?? '?'}` : 'release not found'),
+    });
+    if (!state.exists || !state.status) throw refuse(FailureType.NotFound, `release ${input.release} not found in ${input.namespace}`);
+    const fromRevision = state.status.revision;
+    run.fact('fromRevision', fromRevision);
+
+    if (input.mode === 'helm-rollback') {
+      const target = input.toRevision ?? state.history.filter((h) => h.revision < fromRevision).at(-1)?.revision;
+      if (target === undefined || !state.history.some((h) => h.revision === target)) {
+        throw refuse(
+          FailureType.NotFound,
+          `revision ${target ?? '(previous)'} is not in the history of ${input.release} (kept: ${state.history.map((h) => h.revision).join(', ') || 'none'})`,
+        );
+      }
+      if (target >= fromRevision) throw refuse(FailureType.InvalidInput, `toRevision: ${target} is not older than the current revision ${fromRevision}`);
+      const entry = state.history.find((h) => h.revision === target)!;
+      await run.awaitApproval('approve the rollback', `helm rollback ${input.release} ${target} (revision ${target}: ${entry.chart}, ${entry.status}) from revision ${fromRevision}`);
+      run.setPhase('rolling-back');
+      // Nothing undoes a rollback; say so rather than let a later failure read "nothing had been changed".
+      run.compensations.push(`none: ${input.release} stays rolled back to revision ${target}`, () => Promise.resolve('check it by hand'));
+      const rolled = await run.step(
+        'rollback to the pre-upgrade revision',
+        () => longSteps(input.timeout).helmRollback({ ...ref, toRevision: target, afterRevision: fromRevision, wait: true, timeoutMs: input.timeout }),
+        { uninterruptible: true, detail: (r) => `now revision ${r.revision}${r.alreadyDone ? ' (already done)' : ''}` },
+      );
+      run.setPhase('verifying');
+      const history = await run.step('verify rollback', () => reads.helmReleaseState(ref), {
+        detail: (s) => `revision ${s.status?.revision ?? '?'} ${s.status?.status ?? '?'}, chart ${s.status?.chartVersion ?? '?'}`,
+      });
+      if (history.status?.status !== 'deployed') throw refuse(FailureType.VerificationFailed, `after the rollback ${input.release} is ${history.status?.status ?? 'missing'}`);
+      const pods = await run.step('verify all pods are running', () => reads.openctiCheckPods({ ...ref, expect: [] }), {
+        detail: (r) => `${r.ready}/${r.total} pods Running and Ready`,
+      });
+      const services = await run.step('check services are accessible', () => reads.openctiCheckServices({ ...ref, services: [] }), {
+        detail: (r) => r.services.map((s) => `${s.name}: ${s.readyEndpoints} ready endpoints`).join(', '),
+      });
+      return {
+        release: input.release,
+        namespace: input.namespace,
+        mode: input.mode,
+        fromRevision,
+        revision: rolled.revision,
+        warnings: [],
+        verification: { pods: pods.total, services: services.services },
+      };
+    }
+
+    const mode = input.mode;
+    const version = input.version!;
+    run.setPhase('preparing');
+    const planValues = () =>
+      reads.openctiPlanValues({
+        release: input.release,
+        namespace: input.namespace,
+        values: input.values,
+        change: mode,
+        migration: { targetVersion: version },
+        ...(input.replayMigration ? { replayMigration: input.replayMigration } : {}),
+      });
+    const plan = await run.step('prepare rollback values', planValues, {
+      detail: (p) => `${p.diff.length} changes, ${p.warnings.length} warnings; keeps ${p.topology.platform.map((c) => c.name).join(', ')}`,
+    });
+    recordPlan(run, plan);
+    refuseBlocking(plan.warnings);
+    const decision = await run.awaitApproval(
+      'approve the rollback',
+      planSummary(`helm upgrade ${input.release} ${input.chart.ref} --version ${version} -f <generated values> (${mode}), --wait (from revision ${fromRevision})`, plan),
+    );
+
+    const approved = decision ? await confirmApprovedPlan(run, plan, planValues) : plan;
+
+    run.setPhase('rolling-back');
+    if (input.chart.repository) {
+      await run.step('add the updated Helm repository', () => reads.helmRepoSync(input.chart));
+    } else {
+      run.skip('add the updated Helm repository', `${input.chart.ref} is not a repository chart`);
+    }
+    pushHelmRollback(run, ref, fromRevision, input.timeout);
+    const upgraded = await run.step(
+      STEP[mode],
+      () =>
+        longSteps(input.timeout).helmUpgrade({
+          ...ref,
+          chart: input.chart,
+          version,
+          values: generatedValues(approved),
+          wait: true,
+          timeoutMs: input.timeout,
+          fromRevision,
+        }),
+      { uninterruptible: true, detail: (u) => `revision ${u.revision} ${u.status}${u.alreadyDone ? ' (already done)' : ''}` },
+    );
+
+    run.setPhase('verifying');
+    const verification = await verifyRelease(run, ref, plan.topology, input.health, mode === 'disable-clustering' ? 'single' : 'clustering');
+    return {
+      release: input.release,
+      namespace: input.namespace,
+      mode,
+      fromRevision,
+      revision: upgraded.revision,
+      warnings: formatWarnings(plan.warnings),
+      verification,
+    };
+  });
+}
