@@ -56,8 +56,10 @@ export interface CommandSpec {
   /** Streams stdout to this file instead of capturing it (binary dumps). */
   stdoutFile?: string;
   timeoutMs?: number;
-  /** Extra environment (PGPASSWORD...). Values are treated as secrets. */
+  /** Extra environment (PGPASSWORD...). Its values are treated as secrets, unless `envSecrets` narrows that. */
   env?: Readonly<Record<string, string>>;
+  /** The names of the `env` variables that hold secrets (PGPASSWORD); the others (PGHOST, PGUSER...) stay readable in messages. */
+  envSecrets?: readonly string[];
   /** More literal values to redact from everything this command reports. */
   secrets?: readonly string[];
   maxOutputBytes?: number;
@@ -150,7 +152,10 @@ export class CommandRunner {
   }
 
   async run(spec: CommandSpec, context: RunContext = {}): Promise<CommandResult> {
-    const redactor = this.redactor.with([...(spec.secrets ?? []), ...Object.values(spec.env ?? {})]);
+    const secretEnv = Object.entries(spec.env ?? {})
+      .filter(([name]) => !spec.envSecrets || spec.envSecrets.includes(name))
+      .map(([, value]) => value);
+    const redactor = this.redactor.with([...(spec.secrets ?? []), ...secretEnv]);
     const executable = this.executable(spec.tool);
     const argv = redactor.argv([executable, ...spec.args]);
     const commandLine = argv.join(' ');

@@ -156,6 +156,20 @@ describe('CommandRunner', () => {
     assert.doesNotMatch(err.message, /pgpass-value/);
   });
 
+  it('with envSecrets, redacts only the named variables', async () => {
+    const err = await rejection(
+      runner().run({
+        tool: script('emit.sh'),
+        args: ['2', 'FATAL: password pgpass-value for user soctalk rejected'],
+        mutates: false,
+        env: { PGPASSWORD: 'pgpass-value', PGUSER: 'soctalk' },
+        envSecrets: ['PGPASSWORD'],
+      }),
+    );
+    assert.ok(err instanceof ApplicationFailure);
+    assert.match(err.message, /password \*\*\* for user soctalk rejected/);
+  });
+
   it('classifies a real failing process by its stderr', async () => {
     const err = await rejection(
       runner().run({ tool: script('emit.sh'), args: ['1', 'Error: UPGRADE FAILED: another operation (install/upgrade/rollback) is in progress'], mutates: true }),

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, before, describe, it } from 'node:test';
+import { after, before, beforeEach, describe, it } from 'node:test';
 import { WorkflowFailedError, WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import proto from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { FailureType } from '../../src/domain/failure-types.js';
@@ -23,6 +25,20 @@ const baseInput = {
 
 type Mocks = ReturnType<typeof systemActivities>;
 
+/**
+ * RECORD_HISTORIES=<dir> saves each run's history for the replay test
+ * (test/workflows/replay.test.ts), named after the test. Re-record after an intended
+ * change to the workflow's commands; an unintended one is what the replay test catches.
+ */
+let currentTest = '';
+async function recordHistory(handle: WorkflowHandle): Promise<void> {
+  const dir = process.env.RECORD_HISTORIES;
+  if (!dir || !currentTest) return;
+  const history = await handle.fetchHistory();
+  const name = currentTest.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
+  await writeFile(`${dir}/soctalk-system-upgrade.${name}.json`, JSON.stringify(proto.temporal.api.history.v1.History.fromObject(history).toJSON()));
+}
+
 describe('soctalkSystemUpgrade', () => {
   let env: TestWorkflowEnvironment;
   before(async () => {
@@ -30,6 +46,9 @@ describe('soctalkSystemUpgrade', () => {
   });
   after(async () => {
     await env?.teardown();
+  });
+  beforeEach((t) => {
+    currentTest = t.name;
   });
 
   /** Runs the workflow with the mocks on a fresh worker; `drive` plays the humans. */
@@ -43,6 +62,8 @@ describe('soctalkSystemUpgrade', () => {
     const out = await worker.runUntil(async () => {
       const handle = await env.client.workflow.start(soctalkSystemUpgrade, { taskQueue, workflowId: `wf-${taskQueue}`, args: [input] });
       await drive(handle);
+      await handle.result().catch(() => undefined);
+      await recordHistory(handle);
       try {
         const result = await handle.result();
         return { result, handle, status: await handle.query(statusQuery) };
@@ -230,7 +251,11 @@ describe('soctalkSystemUpgrade', () => {
     const f = failureOf(error);
     assert.equal(f.type, FailureType.RolloutTimeout);
     assert.match(f.message, /compensated: helm rollback soctalk-system to revision 3 \(now at revision 5\); restore database/);
-    assert.deepEqual(mocks.names().slice(-2), ['helmRollback', 'restoreDatabase']);
+    // The Job this run applied (target image, immutable pod template) goes first, or helm
+    // rollback fails patching it where the chart has the Job as a plain resource.
+    assert.deepEqual(mocks.names().slice(-3), ['deleteMigrationJob', 'helmRollback', 'restoreDatabase']);
+    const deletions = mocks.calls.filter((c) => c.name === 'deleteMigrationJob').map((c) => c.args);
+    assert.deepEqual(deletions.at(-1), { namespace: 'soctalk-system', kube: {}, jobName: 'soctalk-system-alembic-upgrade' });
   });
 
   it('a failed verification rolls back and restores', async () => {
@@ -253,7 +278,7 @@ describe('soctalkSystemUpgrade', () => {
     assert.equal(status?.phase, 'failed');
   });
 
-  it('without schema changes the Job is skipped and the rollback waits', async () => {
+  it('without schema changes the Job is not applied, nothing is restored and the rollback waits', async () => {
     const mocks = systemActivities({ verifyReleaseRollout: fail(FailureType.VerificationFailed, 'bad') });
     const { error } = await runUpgrade(mocks, { ...baseInput, schemaChanges: false }, async (h) => {
       await waitForPhase(h, 'waiting-approval');
@@ -261,6 +286,10 @@ describe('soctalkSystemUpgrade', () => {
     });
     assert.equal(failureOf(error).type, FailureType.VerificationFailed);
     assert.ok(!mocks.names().includes('applyMigrationJob'));
+    // Step 1 still deletes the previous Job (helm could not patch a plain-resource Job's
+    // image), and the rollback deletes the new revision's Job for the same reason.
+    assert.deepEqual(mocks.names().filter((n) => n === 'deleteMigrationJob').length, 2);
+    assert.ok(!mocks.names().includes('restoreDatabase'), 'without a migration there is nothing to restore');
     const rollback = mocks.calls.find((c) => c.name === 'helmRollback')!.args as Record<string, unknown>;
     assert.equal(rollback.wait, true);
   });

@@ -72,10 +72,13 @@ export function createBackupActivities({ runner, backupDir }: BackupDeps) {
     if (target.database.mode === 'direct') {
       const url = await resolveSecretRef(runner, target.database.urlFrom, target);
       const { env, database } = libpqEnv(url);
+      // Only the password is secret: host, user and database name stay readable in errors
+      // (the runner would otherwise hide "soctalk" inside every backup path it prints).
+      const envSecrets = ['PGPASSWORD'];
       return {
-        dump: (file) => ({ tool: 'pg_dump', args: pgDumpDirectArgs(file), env, mutates: false }),
-        restore: (file) => ({ tool: 'pg_restore', args: pgRestoreDirectArgs(database, file), env, mutates: true, uninterruptible: true }),
-        query: (sql) => ({ tool: 'psql', args: psqlQueryDirectArgs(database, sql), env, mutates: false }),
+        dump: (file) => ({ tool: 'pg_dump', args: pgDumpDirectArgs(file), env, envSecrets, mutates: false }),
+        restore: (file) => ({ tool: 'pg_restore', args: pgRestoreDirectArgs(database, file), env, envSecrets, mutates: true, uninterruptible: true }),
+        query: (sql) => ({ tool: 'psql', args: psqlQueryDirectArgs(database, sql), env, envSecrets, mutates: false }),
       };
     }
     const db = target.database;

@@ -18,6 +18,8 @@ export const SystemRollbackInputSchema = z
     kube: KubeTargetSchema,
     /** Omitted: the revision before the current one. */
     toRevision: z.number().int().positive().optional(),
+    /** The Alembic Job, deleted before the rollback (its pod template is immutable). Defaults to <release>-alembic-upgrade. */
+    migrationJob: Name.optional(),
     restore: z
       .object({
         /** The backup's name, as the upgrade run recorded it (`<workflow id>-pre-upgrade`). */

@@ -8,11 +8,12 @@ import type { Activities } from '../../activities/index.js';
 import { FailureType } from '../../domain/failure-types.js';
 import { SystemRollbackInputSchema } from '../../domain/soctalk/system-rollback-input.js';
 import { parseRunInput } from '../../domain/validate.js';
-import { longStepProfile, notifyProfile, readProfile } from '../lib/activity-profiles.js';
+import { longStepProfile, notifyProfile, readProfile, writeProfile } from '../lib/activity-profiles.js';
 import { refuse } from '../lib/errors.js';
 import { Run } from '../lib/run.js';
 
 const read = proxyActivities<Activities>(readProfile);
+const write = proxyActivities<Activities>(writeProfile);
 const { notify } = proxyActivities<Activities>(notifyProfile);
 
 export interface SystemRollbackResult {
@@ -66,8 +67,14 @@ export async function soctalkSystemRollback(rawInput: unknown): Promise<SystemRo
     );
 
     run.setPhase('rolling-back');
+    // The upgrade applied the Alembic Job at the new image, and a Job's pod template is
+    // immutable: where the chart has the Job as a plain resource, helm rollback cannot patch
+    // it back ("field is immutable"). Delete it first (as the upgrade's step 1 does); helm
+    // recreates the target revision's Job if that revision has one.
+    const jobName = input.migrationJob ?? `${release}-alembic-upgrade`;
+    await run.step(`delete the Alembic Job ${jobName} (immutable pod template)`, () => write.deleteMigrationJob({ namespace, kube, jobName }));
     const rolled = await run.step(
-      `helm rollback ${release} ${target} --wait`,
+      `helm rollback ${release} ${target}${backup ? '' : ' --wait'}`,
       // With a restore to follow, the old pods may not become ready on the migrated schema
       // until the restore: do not --wait here, the restore waits for the API's rollout.
       () => long.helmRollback({ ...releaseRef, toRevision: target, afterRevision: current, wait: !backup, timeoutMs: input.timeout }),

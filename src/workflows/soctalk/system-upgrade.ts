@@ -156,7 +156,9 @@ export async function soctalkSystemUpgrade(rawInput: unknown): Promise<SystemUpg
     });
 
     // ---- Upgrade soctalk-system (install-level) ------------------------------------------
-    const restore = backup && database.mode !== 'none' ? backup : undefined;
+    // Only a migration makes a restore necessary: without one, restoring would throw away
+    // whatever the old release wrote since the backup.
+    const restore = input.schemaChanges && backup && database.mode !== 'none' ? backup : undefined;
     const restoreName = restore ? `restore database from ${restore.name}` : undefined;
     if (restore && database.mode !== 'none') {
       // Registered before the migration: from its first statement on, only a restore undoes it.
@@ -175,10 +177,12 @@ export async function soctalkSystemUpgrade(rawInput: unknown): Promise<SystemUpg
       );
     }
 
+    run.setPhase('migrating');
+    const job = { namespace, kube, jobName: input.migration.jobName };
+    // Always: a new Pod can spawn, and where the chart owns the Job as a plain resource
+    // helm upgrade would otherwise try to patch its immutable pod template.
+    await run.step('1. delete the previous Alembic Job', () => write.deleteMigrationJob(job));
     if (input.schemaChanges) {
-      run.setPhase('migrating');
-      const job = { namespace, kube, jobName: input.migration.jobName };
-      await run.step('1. delete the previous Alembic Job', () => write.deleteMigrationJob(job));
       await run.step(
         '2. render and apply the Alembic Job at the target chart and image',
         () => write.applyMigrationJob({ ...chartRequest, template: input.migration.template, jobName: input.migration.jobName }),
@@ -200,7 +204,7 @@ export async function soctalkSystemUpgrade(rawInput: unknown): Promise<SystemUpg
       }
       if (result.migration) run.fact('migration', result.migration);
     } else {
-      run.skip('1-3. Alembic migration Job', 'the release notes confirm no schema changes');
+      run.skip('2-3. apply and await the Alembic Job', 'the release notes confirm no schema changes');
       result.migration = 'skipped';
     }
 
@@ -209,8 +213,13 @@ export async function soctalkSystemUpgrade(rawInput: unknown): Promise<SystemUpg
     // become ready on the migrated schema; the restore stops the API, restores, restarts it
     // and waits for the rollout instead.
     run.compensations.push(`helm rollback ${release} to revision ${from.revision}`, async () => {
+      // The Job now in the cluster has the target image, and a Job's pod template is
+      // immutable: where the chart owns the Job as a plain resource, helm rollback cannot
+      // patch it back ("field is immutable"). Remove it first, as step 1 does; helm
+      // recreates the old revision's Job if the chart has one.
+      await write.deleteMigrationJob(job);
       const r = await write.helmRollback.executeWithOptions(longStepProfile(input.timeouts.rollback), [
-        { ...releaseRef, toRevision: from.revision, afterRevision: from.revision, wait: !restore || !input.schemaChanges, timeoutMs: input.timeouts.rollback },
+        { ...releaseRef, toRevision: from.revision, afterRevision: from.revision, wait: !restore, timeoutMs: input.timeouts.rollback },
       ]);
       return `now at revision ${r.revision}`;
     });
@@ -269,7 +278,7 @@ function planOf(input: SystemUpgradeInput): string[] {
     input.backup.database.mode === 'none' ? 'no database backup' : `back up Postgres (${input.backup.database.mode})`,
     ...(input.backup.volumeSnapshots ? [`snapshot PVCs ${input.backup.volumeSnapshots.selector}`] : []),
     'wait for approval',
-    ...(input.schemaChanges ? [`delete, apply and await Job ${input.migration.jobName}`] : []),
+    `delete Job ${input.migration.jobName}${input.schemaChanges ? ', then apply and await it at the target' : ''}`,
     `helm upgrade ${input.release} --version ${input.targetVersion} --set-string image.tag=${input.imageTag} --wait --timeout ${input.timeouts.upgrade / 1000}s`,
     'verify rollout, images and health',
   ];

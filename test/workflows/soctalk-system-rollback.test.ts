@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, it } from 'node:test';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { FailureType } from '../../src/domain/failure-types.js';
+import { abortUpdate, approveUpdate, statusQuery } from '../../src/workflows/lib/messages.js';
+import { soctalkSystemRollback } from '../../src/workflows/soctalk/system-rollback.js';
+import { createTimeSkippingEnv, uniqueTaskQueue, workflowBundle } from '../helpers/temporal.js';
+import { backupRecord, fail, systemActivities } from './soctalk-system-mocks.js';
+
+const restore = { backupName: backupRecord.name, database: { mode: 'direct', urlFrom: { env: 'SOCTALK_DATABASE_URL' } } };
+
+describe('soctalkSystemRollback', () => {
+  let env: TestWorkflowEnvironment;
+  before(async () => {
+    env = await createTimeSkippingEnv();
+  });
+  after(async () => {
+    await env?.teardown();
+  });
+
+  async function run(mocks: ReturnType<typeof systemActivities>, input: Record<string, unknown>, drive: (h: WorkflowHandle) => Promise<void>) {
+    const taskQueue = uniqueTaskQueue('rollback');
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: mocks.activities });
+    return worker.runUntil(async () => {
+      const handle = await env.client.workflow.start(soctalkSystemRollback, { taskQueue, workflowId: `rb-${taskQueue}`, args: [input] });
+      await drive(handle);
+      try {
+        return { result: await handle.result() };
+      } catch (err) {
+        assert.ok(err instanceof WorkflowFailedError);
+        assert.ok(err.cause instanceof ApplicationFailure);
+        return { failure: err.cause };
+      }
+    });
+  }
+
+  async function approve(h: WorkflowHandle): Promise<void> {
+    for (let i = 0; i < 400 && (await h.query(statusQuery)).phase !== 'waiting-approval'; i++) await sleep(25);
+    await h.executeUpdate(approveUpdate, { args: [{ by: 'sam' }] });
+  }
+
+  it('rolls back to the previous revision without --wait, then restores the database', async () => {
+    const mocks = systemActivities();
+    const { result } = await run(mocks, { restore, requestedBy: 'ria' }, approve);
+    assert.deepEqual(mocks.names(), ['helmAssertNotLocked', 'findBackup', 'deleteMigrationJob', 'helmRollback', 'restoreDatabase']);
+    const rollback = mocks.calls.find((c) => c.name === 'helmRollback')!.args as Record<string, unknown>;
+    assert.equal(rollback.toRevision, 2, 'the revision before the current one (3)');
+    assert.equal(rollback.afterRevision, 3);
+    assert.equal(rollback.wait, false, 'the restore waits for the API instead');
+    const restoreCall = mocks.calls.find((c) => c.name === 'restoreDatabase')!.args as Record<string, unknown>;
+    assert.equal(restoreCall.apiDeployment, 'soctalk-system-api');
+    assert.deepEqual(result, { release: 'soctalk-system', fromRevision: 3, toRevision: 2, revision: 5, restored: 'restored and verified' });
+  });
+
+  it('without a restore, rolls back with --wait', async () => {
+    const mocks = systemActivities();
+    await run(mocks, { toRevision: 2 }, approve);
+    const rollback = mocks.calls.find((c) => c.name === 'helmRollback')!.args as Record<string, unknown>;
+    assert.equal(rollback.wait, true);
+    assert.ok(!mocks.names().includes('restoreDatabase'));
+  });
+
+  it('refuses a revision that is not in the history, naming the field', async () => {
+    const mocks = systemActivities();
+    const { failure } = await run(mocks, { toRevision: 9 }, async () => undefined);
+    assert.equal(failure?.type, FailureType.InvalidInput);
+    assert.match(failure?.message ?? '', /toRevision: revision 9 is not in the history of soctalk-system \(revisions: 2, 3\)/);
+    assert.ok(!mocks.names().includes('helmRollback'));
+  });
+
+  it('refuses a backup that does not exist before asking for approval', async () => {
+    const mocks = systemActivities({ findBackup: fail(FailureType.NotFound, 'no backup named x') });
+    const { failure } = await run(mocks, { restore }, async () => undefined);
+    assert.equal(failure?.type, FailureType.NotFound);
+    assert.ok(!mocks.names().includes('helmRollback'));
+  });
+
+  it('abort while waiting for approval changes nothing', async () => {
+    const mocks = systemActivities();
+    const { failure } = await run(mocks, { restore }, async (h) => {
+      for (let i = 0; i < 400 && (await h.query(statusQuery)).phase !== 'waiting-approval'; i++) await sleep(25);
+      await h.executeUpdate(abortUpdate, { args: [{ by: 'sam', reason: 'not needed' }] });
+    });
+    assert.equal(failure?.type, FailureType.Aborted);
+    assert.equal(failure?.message, 'aborted by sam: not needed; nothing was changed');
+    assert.deepEqual(mocks.names(), ['helmAssertNotLocked', 'findBackup']);
+  });
+
+  it('a failed restore after the rollback is reported with what was done', async () => {
+    const mocks = systemActivities({ restoreDatabase: fail(FailureType.VerificationFailed, 'alembic_version answers "0002" instead of "0001"') });
+    const { failure } = await run(mocks, { restore }, approve);
+    assert.equal(failure?.type, FailureType.VerificationFailed);
+    assert.match(failure?.message ?? '', /instead of "0001"/);
+  });
+});
