@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Provides the real external components the project runs against: the Temporal CLI dev
 # server, the Java time-skipping test server, helm, KWOK and the Kubernetes control plane
-# binaries, etcd and PostgreSQL.
+# binaries, etcd, PostgreSQL and Chromium (for the Web UI browser test).
 #
 #   scripts/toolchain.sh ensure [component...]   locate or build (default: all)
 #   scripts/toolchain.sh env [component...]      ensure, then print `export VAR=...` lines
@@ -19,7 +19,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/versions.env"
 
 CACHE=${UPGRADE_RUNBOOKS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/upgrade-runbooks}
-ALL_COMPONENTS=(temporal test-server helm kubectl kwok kube etcd postgres)
+ALL_COMPONENTS=(temporal test-server helm kubectl kwok kube etcd postgres chromium)
 
 log() { printf '[toolchain] %s\n' "$*" >&2; }
 die() {
@@ -160,7 +160,8 @@ EOF
   cat >"$tmp/bin/temporal-test-server" <<'EOF'
 #!/usr/bin/env bash
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-exec java ${TEMPORAL_TEST_SERVER_JAVA_OPTS:--Xmx512m} -cp "$here/lib/*" io.temporal.testserver.TestServer "$@"
+# C1-only JIT and the serial GC start the JVM fastest; tests start one server per file.
+exec java ${TEMPORAL_TEST_SERVER_JAVA_OPTS:--Xmx512m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto} -cp "$here/lib/*" io.temporal.testserver.TestServer "$@"
 EOF
   chmod +x "$tmp/bin/temporal-test-server"
   touch "$tmp/.complete"
@@ -278,6 +279,24 @@ ensure_postgres() {
   PG_BIN_DIR=$d
 }
 
+# The browser test drives Debian's chromium through playwright-core (which downloads no
+# browser of its own here): CHROMIUM_PATH, then /usr/bin/chromium, then apt-get as root.
+ensure_chromium() {
+  local p
+  if p=$(first_executable "${CHROMIUM_PATH:-}" /usr/bin/chromium); then
+    CHROMIUM_PATH=$p
+    return
+  fi
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    log "installing Chromium from Debian's packages"
+    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >&2 ||
+      die "apt-get install chromium failed"
+    CHROMIUM_PATH=$(first_executable /usr/bin/chromium) || die "apt-get installed chromium but /usr/bin/chromium is missing"
+  else
+    die "Chromium not found: install Debian's chromium package (apt-get install chromium) or set CHROMIUM_PATH to a Chromium or Chrome executable"
+  fi
+}
+
 print_env() {
   local c
   for c in "$@"; do
@@ -290,6 +309,7 @@ print_env() {
     kube) echo "export KUBE_APISERVER_BIN='$KUBE_APISERVER_BIN' KUBE_CONTROLLER_MANAGER_BIN='$KUBE_CONTROLLER_MANAGER_BIN' KUBE_SCHEDULER_BIN='$KUBE_SCHEDULER_BIN'" ;;
     etcd) echo "export ETCD_BIN='$ETCD_BIN'" ;;
     postgres) echo "export PG_BIN_DIR='$PG_BIN_DIR'" ;;
+    chromium) echo "export CHROMIUM_PATH='$CHROMIUM_PATH'" ;;
     esac
   done
 }
@@ -304,7 +324,7 @@ main() {
     local c
     for c in "${components[@]}"; do
       case $c in
-      temporal | test-server | helm | kubectl | kwok | kube | etcd | postgres) "ensure_${c//-/_}" ;;
+      temporal | test-server | helm | kubectl | kwok | kube | etcd | postgres | chromium) "ensure_${c//-/_}" ;;
       *) die "unknown component '$c'; known: ${ALL_COMPONENTS[*]}" ;;
       esac
     done
@@ -319,6 +339,7 @@ main() {
     echo "kube         kube-apiserver/controller-manager/scheduler $KUBERNETES_VERSION (KUBE_*_BIN)"
     echo "etcd         etcd $ETCD_VERSION (ETCD_BIN)"
     echo "postgres     Debian postgresql (PG_BIN_DIR)"
+    echo "chromium     Debian chromium, for the Web UI browser test (CHROMIUM_PATH)"
     ;;
   *) die "usage: scripts/toolchain.sh ensure|env|list [${ALL_COMPONENTS[*]}]" ;;
   esac

@@ -23,13 +23,19 @@ function requireExecutable(envVar: string, component: string): string {
   return path;
 }
 
+export interface LocalEnvOptions {
+  /** Serve the Web UI on this port (loopback); without it the dev server runs headless. */
+  uiPort?: number;
+}
+
 /** The Temporal CLI dev server (real server, SQLite in memory) with our search attributes. */
-export function createLocalEnv(): Promise<TestWorkflowEnvironment> {
+export function createLocalEnv(options: LocalEnvOptions = {}): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: requireExecutable('TEMPORAL_CLI_PATH', 'temporal') },
       searchAttributes: ALL_SEARCH_ATTRIBUTES,
       ip: '127.0.0.1',
+      ...(options.uiPort !== undefined ? { ui: true, uiPort: options.uiPort } : {}),
     },
   });
 }
@@ -39,15 +45,31 @@ export function createLocalEnv(): Promise<TestWorkflowEnvironment> {
  * unregistered search attributes just like a real server, so ours are registered first.
  */
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
-  const env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: requireExecutable('TEMPORAL_TEST_SERVER_PATH', 'test-server') } },
-  });
+  const env = await startWithRetries(() =>
+    TestWorkflowEnvironment.createTimeSkipping({
+      server: { executable: { type: 'existing-path', path: requireExecutable('TEMPORAL_TEST_SERVER_PATH', 'test-server') } },
+    }),
+  );
   const keyword = proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',
     searchAttributes: Object.fromEntries(ALL_SEARCH_ATTRIBUTES.map((key) => [key.name, keyword])),
   });
   return env;
+}
+
+/**
+ * The SDK gives an ephemeral server 5 seconds to listen; a JVM on a loaded 2-core machine
+ * sometimes needs longer. A second attempt is cheap; a third failure is a real problem.
+ */
+async function startWithRetries(start: () => Promise<TestWorkflowEnvironment>, attempts = 3): Promise<TestWorkflowEnvironment> {
+  for (let i = 1; ; i++) {
+    try {
+      return await start();
+    } catch (err) {
+      if (i >= attempts || !/did not start within/.test(String(err))) throw err;
+    }
+  }
 }
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;

@@ -390,22 +390,30 @@ export class Run {
     await Promise.race([Promise.allSettled(this.pendingNotifications), sleep('2m')]);
   }
 
-  /** The Web UI's "current details": what the run is doing and what it waits for. */
+  /**
+   * The Web UI's "current details": what the run is doing and what it waits for. The UI
+   * renders Markdown, so every line is its own paragraph (single newlines would run the
+   * lines together) and commands are code spans (the renderer turns `--` into a dash).
+   */
   private refreshDetails(): void {
     const s = this.status;
     const lines = [`**${s.runbook}**${s.release ? ` · release \`${s.release}\`` : ''}${s.namespace ? ` in \`${s.namespace}\`` : ''}`, '', `Phase: **${s.phase}**`];
     const current = this.journal.current();
-    if (current) lines.push(`Step: ${current.name} (since ${current.startedAt})`);
+    if (current) lines.push('', `Step: ${current.name} (since ${current.startedAt})`);
     if (s.pendingApproval) {
+      const ack = s.pendingApproval.requiresSchemaAck ? ', "acknowledgeSchemaChanges": true' : '';
+      // How to approve comes before the (long) summary: the UI sizes its frame a little
+      // short, so whatever is last may be cut off.
       lines.push(
         '',
         `Waiting for approval: ${s.pendingApproval.gate} (until ${s.pendingApproval.timeoutAt})`,
-        s.pendingApproval.summary,
         '',
-        this.options.approveHint ??
-          'Approve: send Signal or Update `approve` with `{"by": "<your name>"}`' +
-            (s.pendingApproval.requiresSchemaAck ? ' and `"acknowledgeSchemaChanges": true`' : '') +
-            '; reject with `reject`, abort with `abort` and `{"by": "...", "reason": "..."}`.',
+        (this.options.approveHint ? `Approve: \`${this.options.approveHint}\`, or send` : 'Approve: send') +
+          ` the Update or Signal \`approve\` with \`{"by": "<your name>"${ack}}\`; reject with \`reject\`, ` +
+          'abort with `abort` and `{"by": "...", "reason": "..."}`.',
+        '',
+        // Markdown hard line breaks keep the summary's lines apart.
+        s.pendingApproval.summary.split('\n').join('  \n'),
       );
     }
     if (s.abortRequested) lines.push('', `Abort requested by ${s.abortRequested.by}: ${s.abortRequested.reason}`);
