@@ -155,6 +155,10 @@ describe('helm command lines', () => {
     ]);
   });
 
+  it('upgrade --wait --cleanup-on-fail (a failed upgrade removes what it created)', () => {
+    assert.deepEqual(helmUpgradeArgs({ ...render(), wait: true, cleanupOnFail: true, timeoutMs: 900_000 }).slice(-4), ['--wait', '--cleanup-on-fail', '--timeout', '900s']);
+  });
+
   it('upgrade with install: false adds no --install', () => {
     assert.equal(helmUpgradeArgs({ ...render(), install: false, wait: true, timeoutMs: 60_000 }).includes('--install'), false);
   });

@@ -98,6 +98,11 @@ export interface UpgradeSpec extends RenderSpec {
   timeoutMs: number;
   /** Install when the release does not exist yet (fixtures, first deploys). */
   install?: boolean;
+  /**
+   * A failed upgrade deletes the resources it created: a later upgrade diffs against the
+   * last deployed revision and would leave them running.
+   */
+  cleanupOnFail?: boolean;
 }
 
 export const helmUpgradeArgs = (spec: UpgradeSpec): string[] => [
@@ -107,6 +112,7 @@ export const helmUpgradeArgs = (spec: UpgradeSpec): string[] => [
   ...(spec.install ? ['--install'] : []),
   ...renderFlags(spec),
   ...(spec.wait ? ['--wait'] : []),
+  ...(spec.cleanupOnFail ? ['--cleanup-on-fail'] : []),
   '--timeout',
   goDuration(spec.timeoutMs),
   ...helmKubeFlags(spec.kube),

@@ -162,7 +162,7 @@ export function planChange(original: ValuesMap, request: PlanValuesRequest): Val
     const change = planChange(migrated.values, { ...request, replayMigration: undefined });
     const overlay = mergeOverlays(migrated.overlay, change.overlay);
     // The migration's own notes are kept; its blocking ones (invalid values) still block.
-    return { overlay, values: change.values, diff: diffValues(original, change.values), warnings: [...migrated.warnings, ...change.warnings] };
+    return { overlay, values: change.values, diff: diffValues(original, change.values), warnings: uniqueWarnings([...migrated.warnings, ...change.warnings]) };
   }
   return planOne(original, request);
 }
@@ -448,3 +448,8 @@ export function createOpenctiActivities(deps: OpenctiDeps) {
 }
 
 export type OpenctiActivities = ReturnType<typeof createOpenctiActivities>;
+
+/** A replayed migration and the rollback it feeds can report the same trap: show it once. */
+function uniqueWarnings<W extends { code: string; path?: string }>(warnings: W[]): W[] {
+  return [...new Map(warnings.map((w) => [`${w.code}|${w.path ?? ''}`, w])).values()];
+}

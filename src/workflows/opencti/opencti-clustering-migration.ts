@@ -105,6 +105,8 @@ export async function openctiClusteringMigration(raw: OpenctiClusteringMigration
           wait: true,
           timeoutMs: input.timeout,
           fromRevision,
+          // A failed migration must not leave frontend/ingestion running next to the restored server.
+          cleanupOnFail: true,
         }),
       { uninterruptible: true, detail: (u) => `revision ${u.revision} ${u.status}, chart ${u.chartVersion ?? '?'}${u.alreadyDone ? ' (already done)' : ''}` },
     );
