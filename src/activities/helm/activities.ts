@@ -4,6 +4,7 @@
  * worker crash must not upgrade or roll back twice).
  */
 import { ApplicationFailure } from '@temporalio/common';
+import semver from 'semver';
 import type { ChartSource, Values } from '../../domain/chart.js';
 import { FailureType } from '../../domain/failure-types.js';
 import type { KubeTarget } from '../../domain/kube-target.js';
@@ -43,6 +44,8 @@ export interface UpgradeRequest extends ChartRequest {
   wait: boolean;
   /** The revision before this run's upgrade: a later deployed revision of the target chart means a retry already succeeded. */
   fromRevision: number;
+  /** helm --cleanup-on-fail: a failed upgrade removes what it created (see helmUpgradeArgs). */
+  cleanupOnFail?: boolean;
 }
 
 export interface UpgradeResult {
@@ -167,7 +170,7 @@ export function createHelmActivities({ runner, workDir }: HelmDeps) {
     async helmUpgrade(input: UpgradeRequest): Promise<UpgradeResult> {
       const before = await releaseState(ref(input));
       const current = before.status;
-      if (current && current.revision > input.fromRevision && current.status === 'deployed' && (!input.version || current.chartVersion === input.version)) {
+      if (current && current.revision > input.fromRevision && current.status === 'deployed' && (!input.version || versionMatches(current.chartVersion, input.version))) {
         return { revision: current.revision, status: current.status, chartVersion: current.chartVersion, alreadyDone: true };
       }
       await syncRepository(input.chart);
@@ -183,6 +186,7 @@ export function createHelmActivities({ runner, workDir }: HelmDeps) {
               setString: input.setString ?? {},
               wait: input.wait,
               timeoutMs: input.timeoutMs,
+              ...(input.cleanupOnFail ? { cleanupOnFail: true } : {}),
             }),
             mutates: true,
             uninterruptible: true,
@@ -227,3 +231,10 @@ export function createHelmActivities({ runner, workDir }: HelmDeps) {
 }
 
 export type HelmActivities = ReturnType<typeof createHelmActivities>;
+
+/** A chart version against what the run asked for: an exact version, or a range such as "2.x". */
+export function versionMatches(actual: string | undefined, wanted: string): boolean {
+  if (!actual) return false;
+  if (semver.valid(wanted)) return semver.eq(actual, wanted);
+  return semver.validRange(wanted) !== null && semver.satisfies(actual, wanted, { includePrerelease: true });
+}

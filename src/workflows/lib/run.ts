@@ -62,6 +62,12 @@ export interface StepOptions<T> {
    * cancellation takes effect when it returns, so nothing is left in pending-upgrade.
    */
   uninterruptible?: boolean;
+  /**
+   * The step changes the cluster or a database. Uninterruptible steps always do. When such
+   * a step ran and no compensation undid it, the run's outcome says so instead of claiming
+   * that nothing changed.
+   */
+  mutates?: boolean;
   /** One line for the journal from the step's result. */
   detail?: (result: T) => string | undefined;
 }
@@ -79,6 +85,8 @@ export class Run {
   private gate: OpenGate | undefined;
   private abortRequest: { by: string; reason: string } | undefined;
   private readonly pendingNotifications: Promise<unknown>[] = [];
+  /** Steps that changed (or may have changed) something, in order. */
+  private readonly changedBy: string[] = [];
 
   constructor(private readonly options: RunOptions) {
     this.status = {
@@ -208,6 +216,8 @@ export class Run {
   async step<T>(name: string, body: () => Promise<T>, options: StepOptions<T> = {}): Promise<T> {
     this.checkpoint();
     const record = this.journal.start(name);
+    // Counted from the start: a helm upgrade that failed may still have changed things.
+    if (options.uninterruptible || options.mutates) this.changedBy.push(name);
     this.refreshDetails();
     try {
       const result = options.uninterruptible ? await CancellationScope.nonCancellable(body) : await this.abortable(body);
@@ -328,11 +338,12 @@ export class Run {
         await this.flushNotifications();
         throw ApplicationFailure.create({ type: FailureType.CompensationFailed, message, nonRetryable: true });
       }
+      const untouched = cause.phase === 'failed' ? '; nothing had been changed' : '; nothing was changed';
       const compensated = report.done.length
         ? `; compensated: ${report.done.join('; ')}`
-        : cause.phase === 'failed'
-          ? '; nothing had been changed'
-          : '; nothing was changed';
+        : this.changedBy.length
+          ? `; not compensated (no compensation applies): ${this.changedBy.join('; ')}`
+          : untouched;
       const message = `${cause.message}${compensated}`;
       this.end(cause.phase, message, report.done);
       this.notify(report.done.length ? 'rolled-back' : cause.phase === 'failed' ? 'failed' : 'aborted', message);
