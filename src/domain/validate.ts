@@ -21,6 +21,6 @@ export function parseRunInput<S extends z.ZodType>(schema: S, raw: unknown, runb
   throw ApplicationFailure.create({
     type: FailureType.InvalidInput,
     nonRetryable: true,
-    message: `invalid ${runbook} input: ${formatIssues(parsed.error).join('; ')}`,
+    message: `${runbook}: invalid input: ${formatIssues(parsed.error).join('; ')}`,
   });
 }

@@ -45,7 +45,7 @@ describe('parseRunInput', () => {
       assert.ok(err instanceof ApplicationFailure);
       assert.equal(err.type, FailureType.InvalidInput);
       assert.equal(err.nonRetryable, true);
-      assert.match(err.message, /^invalid soctalk-system upgrade input: targetVersion: must be a semantic version such as 0\.2\.0; imageTag: required: set imageTag/);
+      assert.match(err.message, /^soctalk-system upgrade: invalid input: targetVersion: must be a semantic version such as 0\.2\.0; imageTag: required: set imageTag/);
     }
   });
 });

@@ -4,13 +4,13 @@
  * or back to single mode on v2). Not a workflow itself.
  */
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { z } from 'zod';
 import type { Activities } from '../../activities/index.js';
 import type { ValuesPlan } from '../../activities/opencti/activities.js';
 import type { Values } from '../../domain/chart.js';
 import { FailureType, type FailureTypeName } from '../../domain/failure-types.js';
 import type { KubeTarget } from '../../domain/kube-target.js';
-import { describeInputIssue, type HealthCheck } from '../../domain/opencti/inputs.js';
+import type { HealthCheck } from '../../domain/opencti/inputs.js';
+import { parseRunInput } from '../../domain/validate.js';
 import type { Topology, ValuesWarning } from '../../domain/opencti/values-migration.js';
 import { mergeOverlays } from '../../domain/opencti/values.js';
 import type { ApprovalPolicy } from '../../domain/approval-policy.js';
@@ -52,11 +52,7 @@ export function openctiRun(
 }
 
 /** Validates the raw input; a bad one fails the run (non-retryable InvalidInput naming the field). */
-export function parseInput<S extends z.ZodType>(schema: S, raw: unknown, runbook: string): z.output<S> {
-  const parsed = schema.safeParse(raw ?? {});
-  if (!parsed.success) throw refuse(FailureType.InvalidInput, `${runbook}: invalid input: ${describeInputIssue(parsed.error)}`);
-  return parsed.data;
-}
+export const parseInput = parseRunInput;
 
 /** The operator's values with the plan's overlay applied last (inline values come after files). */
 export function withOverlay(values: Values, overlay: Record<string, unknown>): Values {

@@ -45,7 +45,7 @@ import {
 import { Run } from '../lib/run.js';
 import type { DecisionRecord } from '../lib/status.js';
 import { expandRecord, fleetProgressQuery, totalsOf, type FleetProgress, type TenantRecord, type TenantState, type WaveSummary } from './fleet/progress.js';
-import { parseInput } from './input.js';
+import { parseRunInput } from '../../domain/validate.js';
 import { checkSystemFirst } from './system-gate.js';
 import { soctalkTenantUpgrade } from './tenant-upgrade.js';
 
@@ -96,7 +96,7 @@ function operatorRefusal(policy: ApprovalPolicy, requestedBy: string | undefined
 }
 
 export async function soctalkFleetUpgrade(raw: FleetUpgradeInput, carry?: FleetCarry): Promise<FleetResult> {
-  const input: FleetUpgradeParams = parseInput(FleetUpgradeInputSchema, raw);
+  const input: FleetUpgradeParams = parseRunInput(FleetUpgradeInputSchema, raw, 'soctalk-fleet-upgrade');
   const fleetId = `fleet:${input.name}`;
   const run = new Run({
     runbook: 'soctalk-fleet-upgrade',

@@ -21,7 +21,7 @@ import {
 import { longStepProfile, readProfile } from '../lib/activity-profiles.js';
 import { refuse } from '../lib/errors.js';
 import { Run } from '../lib/run.js';
-import { parseInput } from './input.js';
+import { parseRunInput } from '../../domain/validate.js';
 import { checkSystemFirst } from './system-gate.js';
 
 type A = Activities;
@@ -48,7 +48,7 @@ export interface TenantUpgradeResult {
 }
 
 export async function soctalkTenantUpgrade(raw: TenantUpgradeInput): Promise<TenantUpgradeResult> {
-  const input = parseInput(TenantUpgradeInputSchema, raw);
+  const input = parseRunInput(TenantUpgradeInputSchema, raw, 'soctalk-tenant-upgrade');
   const release = tenantRelease(input.tenant);
   const namespace = tenantNamespace(input.tenant);
   const tenantRef = { release, namespace, kube: input.kube };
