@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { formatIssues } from '../../src/domain/validate.js';
 import {
   OpenctiClusteringMigrationInputSchema,
   OpenctiRollbackInputSchema,
   OpenctiUpgradeV2InputSchema,
-  describeInputIssue,
 } from '../../src/domain/opencti/inputs.js';
 import { openctiClusteringMigrationRunbook, openctiRollbackRunbook, openctiUpgradeV2Runbook } from '../../src/domain/opencti/runbooks.js';
 import { findRunbook } from '../../src/runbook-catalog.js';
@@ -74,7 +74,7 @@ describe('OpenCTI runbook inputs', () => {
     const issue = (schema: { safeParse: (x: unknown) => { success: boolean; error?: unknown } }, input: unknown) => {
       const r = schema.safeParse(input);
       assert.equal(r.success, false);
-      return describeInputIssue(r.error as Parameters<typeof describeInputIssue>[0]);
+      return formatIssues(r.error as Parameters<typeof formatIssues>[0])[0] ?? '';
     };
     assert.equal(issue(OpenctiUpgradeV2InputSchema, { ...examples.upgrade, namespace: 'Bad NS' }), 'namespace: a namespace is lowercase letters, digits and dashes');
     assert.equal(issue(OpenctiUpgradeV2InputSchema, { ...examples.upgrade, timeout: '10 minutes' }), 'timeout: "10 minutes" is not a duration: use a number with a unit, such as 90s, 10m, 24h or 1h30m');

@@ -146,10 +146,3 @@ export const OpenctiRollbackInputSchema = z
   });
 
 export type OpenctiRollbackInput = z.output<typeof OpenctiRollbackInputSchema>;
-
-/** `release: Invalid input` -> the first issue, naming the field. */
-export function describeInputIssue(error: z.ZodError): string {
-  const issue = error.issues[0];
-  if (!issue) return 'invalid input';
-  return `${issue.path.join('.') || '(input)'}: ${issue.message}`;
-}
