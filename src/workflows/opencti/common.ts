@@ -5,6 +5,7 @@
  */
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
+import type { UpgradeResult } from '../../activities/helm/activities.js';
 import type { ValuesPlan } from '../../activities/opencti/activities.js';
 import type { Values } from '../../domain/chart.js';
 import { FailureType, type FailureTypeName } from '../../domain/failure-types.js';
@@ -215,4 +216,42 @@ export function pushDisableClustering(run: Run, ref: OpenctiRelease, chart: { ch
     });
     return `now revision ${result.revision}`;
   });
+}
+
+export interface OpenctiUpgradeResult {
+  release: string;
+  namespace: string;
+  fromRevision: number;
+  revision: number;
+  chartVersion?: string;
+  warnings: string[];
+  verification: VerificationResult;
+}
+
+/** The journal line of a helm upgrade step. */
+export const upgradeDetail = (u: UpgradeResult): string =>
+  `revision ${u.revision} ${u.status}, chart ${u.chartVersion ?? '?'}${u.alreadyDone ? ' (already done)' : ''}`;
+
+/** Both upgrade strategies end alike: verify the release as the guide says, then report what the run did. */
+export async function verifyAndReport(
+  run: Run,
+  ref: OpenctiRelease,
+  plan: ValuesPlan,
+  health: HealthCheck,
+  style: 'single' | 'clustering',
+  fromRevision: number,
+  upgraded: UpgradeResult,
+): Promise<OpenctiUpgradeResult> {
+  run.fact('revision', upgraded.revision);
+  run.setPhase('verifying');
+  const verification = await verifyRelease(run, ref, plan.topology, health, style);
+  return {
+    release: ref.release,
+    namespace: ref.namespace,
+    fromRevision,
+    revision: upgraded.revision,
+    ...(upgraded.chartVersion ? { chartVersion: upgraded.chartVersion } : {}),
+    warnings: formatWarnings(plan.warnings),
+    verification,
+  };
 }

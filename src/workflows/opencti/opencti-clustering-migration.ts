@@ -19,7 +19,6 @@ import { OpenctiClusteringMigrationInputSchema } from '../../domain/opencti/inpu
 import { refuse } from '../lib/errors.js';
 import {
   confirmApprovedPlan,
-  formatWarnings,
   generatedValues,
   longSteps,
   openctiRun,
@@ -32,9 +31,10 @@ import {
   recordPlan,
   refuseBlocking,
   releaseRef,
-  verifyRelease,
+  upgradeDetail,
+  verifyAndReport,
 } from './common.js';
-import type { OpenctiUpgradeResult } from './opencti-upgrade-v2.js';
+import type { OpenctiUpgradeResult } from './common.js';
 
 export type OpenctiClusteringMigrationInput = z.input<typeof OpenctiClusteringMigrationInputSchema>;
 
@@ -108,20 +108,8 @@ export async function openctiClusteringMigration(raw: OpenctiClusteringMigration
           // A failed migration must not leave frontend/ingestion running next to the restored server.
           cleanupOnFail: true,
         }),
-      { uninterruptible: true, detail: (u) => `revision ${u.revision} ${u.status}, chart ${u.chartVersion ?? '?'}${u.alreadyDone ? ' (already done)' : ''}` },
+      { uninterruptible: true, detail: upgradeDetail },
     );
-    run.fact('revision', upgraded.revision);
-
-    run.setPhase('verifying');
-    const verification = await verifyRelease(run, ref, plan.topology, input.health, 'clustering');
-    return {
-      release: input.release,
-      namespace: input.namespace,
-      fromRevision,
-      revision: upgraded.revision,
-      ...(upgraded.chartVersion ? { chartVersion: upgraded.chartVersion } : {}),
-      warnings: formatWarnings(plan.warnings),
-      verification,
-    };
+    return verifyAndReport(run, ref, plan, input.health, 'clustering', fromRevision, upgraded);
   });
 }

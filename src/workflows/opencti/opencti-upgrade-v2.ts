@@ -13,9 +13,9 @@ import { FailureType } from '../../domain/failure-types.js';
 import { OpenctiUpgradeV2InputSchema } from '../../domain/opencti/inputs.js';
 import { refuse } from '../lib/errors.js';
 import {
-  formatWarnings,
   longSteps,
   openctiRun,
+  type OpenctiUpgradeResult,
   parseInput,
   planSummary,
   pushHelmRollback,
@@ -24,21 +24,13 @@ import {
   recordPlan,
   refuseBlocking,
   releaseRef,
-  verifyRelease,
-  type VerificationResult,
+  upgradeDetail,
+  verifyAndReport,
 } from './common.js';
 
 export type OpenctiUpgradeV2Input = z.input<typeof OpenctiUpgradeV2InputSchema>;
 
-export interface OpenctiUpgradeResult {
-  release: string;
-  namespace: string;
-  fromRevision: number;
-  revision: number;
-  chartVersion?: string;
-  warnings: string[];
-  verification: VerificationResult;
-}
+export type { OpenctiUpgradeResult } from './common.js';
 
 export async function openctiUpgradeV2(raw: OpenctiUpgradeV2Input): Promise<OpenctiUpgradeResult> {
   const input = parseInput(OpenctiUpgradeV2InputSchema, raw, 'opencti-upgrade-v2');
@@ -95,20 +87,8 @@ export async function openctiUpgradeV2(raw: OpenctiUpgradeV2Input): Promise<Open
           timeoutMs: input.timeout,
           fromRevision,
         }),
-      { uninterruptible: true, detail: (u) => `revision ${u.revision} ${u.status}, chart ${u.chartVersion ?? '?'}${u.alreadyDone ? ' (already done)' : ''}` },
+      { uninterruptible: true, detail: upgradeDetail },
     );
-    run.fact('revision', upgraded.revision);
-
-    run.setPhase('verifying');
-    const verification = await verifyRelease(run, ref, plan.topology, input.health, 'single');
-    return {
-      release: input.release,
-      namespace: input.namespace,
-      fromRevision,
-      revision: upgraded.revision,
-      ...(upgraded.chartVersion ? { chartVersion: upgraded.chartVersion } : {}),
-      warnings: formatWarnings(plan.warnings),
-      verification,
-    };
+    return verifyAndReport(run, ref, plan, input.health, 'single', fromRevision, upgraded);
   });
 }
