@@ -16,6 +16,7 @@ import { FailureType } from '../../domain/failure-types.js';
 import { SystemUpgradeInputSchema, type SystemUpgradeInput } from '../../domain/soctalk/system-upgrade-input.js';
 import { parseRunInput } from '../../domain/validate.js';
 import { longStepProfile, notifyProfile, readProfile, writeProfile } from '../lib/activity-profiles.js';
+import { backupStepProfile } from './backup-profile.js';
 import { refuse } from '../lib/errors.js';
 import { Run } from '../lib/run.js';
 
@@ -50,6 +51,8 @@ export async function soctalkSystemUpgrade(rawInput: unknown): Promise<SystemUpg
     setString: { 'image.tag': input.imageTag },
   };
   const workflowId = workflowInfo().workflowId;
+  // Backups and snapshots belong to this run: the next run on the release never adopts them.
+  const backupName = backupNameOf(workflowId, workflowInfo().runId);
   const run = new Run({
     runbook: 'soctalk-system-upgrade',
     release,
@@ -118,11 +121,11 @@ export async function soctalkSystemUpgrade(rawInput: unknown): Promise<SystemUpg
       backup = await run.step(
         '3. back up Postgres',
         () =>
-          long(input.timeouts.backup).backupDatabase({
+          proxyActivities<Activities>(backupStepProfile(input.timeouts.backup)).backupDatabase({
             namespace,
             kube,
             database,
-            name: backupNameOf(workflowId),
+            name: backupName,
             directory: input.backup.directory,
             verifyQuery: input.backup.verifyQuery,
             timeoutMs: input.timeouts.backup,
@@ -141,7 +144,7 @@ export async function soctalkSystemUpgrade(rawInput: unknown): Promise<SystemUpg
             namespace,
             kube,
             selector: snapshotSpec.selector,
-            namePrefix: backupNameOf(workflowId),
+            namePrefix: backupName,
             snapshotClass: snapshotSpec.snapshotClass,
             timeoutMs: input.timeouts.backup,
           }),
