@@ -221,8 +221,11 @@ export async function soctalkSystemUpgrade(rawInput: unknown): Promise<SystemUpg
       // patch it back ("field is immutable"). Remove it first, as step 1 does; helm
       // recreates the old revision's Job if the chart has one.
       await write.deleteMigrationJob(job);
-      const r = await write.helmRollback.executeWithOptions(longStepProfile(input.timeouts.rollback), [
-        { ...releaseRef, toRevision: from.revision, afterRevision: from.revision, wait: !restore, timeoutMs: input.timeouts.rollback },
+      // An upgrade whose helm outlived its worker may still be pending: the rollback waits for
+      // it (bounded by the upgrade's own timeout) and never rolls back under it.
+      const pendingWaitMs = input.timeouts.upgrade + 60_000;
+      const r = await write.helmRollback.executeWithOptions(longStepProfile(input.timeouts.rollback + pendingWaitMs), [
+        { ...releaseRef, toRevision: from.revision, afterRevision: from.revision, wait: !restore, timeoutMs: input.timeouts.rollback, pendingWaitMs },
       ]);
       return `now at revision ${r.revision}`;
     });
