@@ -57,7 +57,8 @@ describe('backup storage on SeaweedFS and PostgreSQL', { timeout: 5 * 60_000 }, 
   }
   const content = (psql: (sql: string) => Promise<string>) => psql("SELECT md5(string_agg(id::text || title, ',' ORDER BY id)) FROM alerts");
   const target = { namespace: 'soctalk-system', kube: {}, database: { mode: 'direct' as const, urlFrom: { env: DB_URL_ENV } } };
-  const inRun = <T>(runId: string, fn: () => Promise<T>, env = new MockActivityEnvironment({ workflowExecution: { workflowId: WORKFLOW_ID, runId } })) => env.run(fn);
+  const inRun = <T>(runId: string, fn: () => Promise<T>, env = new MockActivityEnvironment({ workflowExecution: { workflowId: WORKFLOW_ID, runId } })): Promise<T> =>
+    env.run<[], T, () => Promise<T>>(fn);
   const s3Activities = (prefix: string, keep = 5) => createBackupActivities({ runner, ...backupStorageFromEnv({ ...s3.workerEnv(prefix), BACKUP_RETENTION_KEEP: String(keep) }, tmp) });
   const keys = async (prefix: string) =>
     ((await s3.client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: prefix }))).Contents ?? []).map((o) => o.Key!.slice(prefix.length)).sort();
