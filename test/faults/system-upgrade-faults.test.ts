@@ -393,4 +393,25 @@ describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)
     assert.equal((await jobRuns(sys.ns))?.uid, sys.jobUid, 'the Job was not touched');
     console.log(`# scenario abort-backup: ${Date.now() - t0} ms (run ended ${endedMs} ms after the abort)`);
   });
+
+  it('the Temporal server killed (SIGKILL) and restarted mid-run: the run goes on from its history, one new revision', async (t) => {
+    const t0 = Date.now();
+    const sys = await freshSystem('temporal-restart');
+    const before = await sys.checksum();
+    const h = await start(sys, input(sys, { values: { migration: { podLabels: { [JOB_DURATION]: '12s' } } } }));
+    await phase(h, 'waiting-approval');
+    await approve(h);
+    await waitFor('the migration wait', async () => (await h.query(statusQuery)).steps.some((x) => x.name === '3. wait for migrations to complete' && x.outcome === 'running') || undefined);
+    await temporal.kill();
+    await sleep(3_000);
+    await temporal.start();
+    const run = await outcome(h);
+    t.diagnostic(journal(run.status));
+    assert.equal(run.failure, undefined, `${run.failure?.message}\n${journal(run.status)}`);
+    await assertReleaseSane(sys, { revisions: 2, last: 'deployed 0.2.0' });
+    assert.equal((await jobRuns(sys.ns))?.runs, 1, 'the migration Job ran once');
+    assert.equal((await backups(sys)).length, 1);
+    assert.equal(await sys.checksum(), before, 'no restore ran');
+    console.log(`# scenario temporal-restart: ${Date.now() - t0} ms`);
+  });
 });
