@@ -5,6 +5,8 @@
 #
 #   scripts/toolchain.sh ensure [component...]   locate or build (default: all)
 #   scripts/toolchain.sh env [component...]      ensure, then print `export VAR=...` lines
+#                                                (stdout has nothing else: build output
+#                                                goes to stderr, so `eval` is safe)
 #   scripts/toolchain.sh list                    the components and their versions
 #
 # Order of preference for each component: the env var that names it, then a binary on
@@ -37,7 +39,8 @@ with_lock() {
   mkdir -p "$CACHE"
   (
     flock 9
-    "$@"
+    # 3>&-: a builder never writes to (or holds open) the caller's stdout, see main.
+    "$@" 3>&-
   ) 9>"$CACHE/.lock-$2"
 }
 
@@ -94,6 +97,13 @@ build_replaced() {
   } >"$work/go.mod"
   (cd "$work" && GOFLAGS='-mod=mod -buildvcs=false' go build -trimpath -ldflags="-s -w ${EXTRA_LDFLAGS:-}" -o "$tmp/bin/" "$@") ||
     die "building $name failed (see the go output above)"
+  # go build names a binary after its package directory; BIN_RENAMES="old=new ..." fixes
+  # that here, inside the build's lock and before .complete, so that no run ever sees a
+  # finished build under the wrong name (a rename after the lock raced a parallel run).
+  local r
+  for r in ${BIN_RENAMES:-}; do
+    mv "$tmp/bin/${r%%=*}" "$tmp/bin/${r#*=}" || die "building $name: go build made no ${r%%=*} to rename to ${r#*=}"
+  done
   rm -rf "$work"
   touch "$tmp/.complete"
   rm -rf "$dest"
@@ -151,7 +161,11 @@ build_test_server() {
   </dependencies>
 </project>
 EOF
-  (cd "$tmp" && mvn -q -B dependency:copy-dependencies -DoutputDirectory="$tmp/lib" -DincludeScope=runtime) ||
+  # Batch mode, no colour, no transfer progress. Even so, Maven 3.8's Jansi writes a reset
+  # escape (\e[0m) to stdout and stderr when it exits; jansi.noreset stops that. Whatever
+  # Maven prints goes to stderr like every builder's output (see main).
+  (cd "$tmp" && MAVEN_OPTS="${MAVEN_OPTS:-} -Djansi.noreset=true" mvn -B -q --no-transfer-progress -Dstyle.color=never \
+    dependency:copy-dependencies -DoutputDirectory="$tmp/lib" -DincludeScope=runtime >&2) ||
     die "mvn could not fetch io.temporal:temporal-test-server:$TEMPORAL_TEST_SERVER_VERSION; check Maven's access to Maven Central"
   rm -f "$tmp/pom.xml"
   rm -rf "$tmp/target"
@@ -252,12 +266,19 @@ ensure_etcd() {
     ETCD_BIN=$p
     return
   fi
-  with_lock build_replaced "etcd-$ETCD_VERSION" go.etcd.io/etcd/server/v3 "v$ETCD_VERSION" "v$ETCD_VERSION" \
-    go.etcd.io/etcd/server/v3
+  with_lock build_etcd "etcd-$ETCD_VERSION"
+  ETCD_BIN="$CACHE/etcd-$ETCD_VERSION/bin/etcd"
+  [ -x "$ETCD_BIN" ] || die "$ETCD_BIN is missing from a finished build; remove $CACHE/etcd-$ETCD_VERSION to rebuild it"
+}
+
+# Runs under the etcd build's lock.
+build_etcd() {
   # go build names the binary after the module's directory ("server"), not "etcd".
+  BIN_RENAMES=server=etcd build_replaced "etcd-$ETCD_VERSION" go.etcd.io/etcd/server/v3 "v$ETCD_VERSION" "v$ETCD_VERSION" \
+    go.etcd.io/etcd/server/v3
+  # A cache finished before the rename moved into the build may still hold bin/server.
   local bin="$CACHE/etcd-$ETCD_VERSION/bin"
-  if [ ! -x "$bin/etcd" ] && [ -x "$bin/server" ]; then mv "$bin/server" "$bin/etcd"; fi
-  ETCD_BIN="$bin/etcd"
+  if [ ! -e "$bin/etcd" ] && [ -x "$bin/server" ]; then mv "$bin/server" "$bin/etcd"; fi
 }
 
 ensure_postgres() {
@@ -321,6 +342,10 @@ main() {
   [ ${#components[@]} -eq 0 ] && components=("${ALL_COMPONENTS[@]}")
   case $cmd in
   ensure | env)
+    # Callers eval `env`'s output, so stdout carries the export lines and nothing else:
+    # every builder (Maven, Go, apt-get) and every message writes to stderr, the original
+    # stdout is kept on fd 3 for print_env.
+    exec 3>&1 1>&2
     local c
     for c in "${components[@]}"; do
       case $c in
@@ -328,7 +353,7 @@ main() {
       *) die "unknown component '$c'; known: ${ALL_COMPONENTS[*]}" ;;
       esac
     done
-    if [ "$cmd" = env ]; then print_env "${components[@]}"; fi
+    if [ "$cmd" = env ]; then print_env "${components[@]}" >&3; fi
     ;;
   list)
     echo "temporal     Temporal CLI $TEMPORAL_CLI_VERSION (TEMPORAL_CLI_PATH)"
