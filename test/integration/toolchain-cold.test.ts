@@ -98,7 +98,7 @@ describe('toolchain on an empty cache', { timeout: 15 * 60_000 }, () => {
 
     // The test server starts and listens, as @temporalio/testing starts it.
     const port = await freePort();
-    const server = execa(vars.TEMPORAL_TEST_SERVER_PATH, [String(port), '--enable-time-skipping'], { reject: false });
+    const server = execa(vars.TEMPORAL_TEST_SERVER_PATH ?? 'temporal-test-server', [String(port), '--enable-time-skipping'], { reject: false });
     try {
       const deadline = Date.now() + 60_000;
       while (!(await listening(port))) {
