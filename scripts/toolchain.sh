@@ -111,6 +111,31 @@ build_replaced() {
   log "built $name in $((SECONDS - started))s"
 }
 
+# apt_install <package>: apt-get update + install, one toolchain run at a time, waiting
+# while another apt-get or dpkg holds apt's lock (a fresh machine's unattended-upgrades, a
+# user's apt-get): the first run of a fresh machine failed on exactly that.
+apt_install() { with_lock apt_install_locked apt "$1"; }
+
+apt_install_locked() {
+  local package=$2 tries=0 out step
+  for step in update install; do
+    while :; do
+      if [ "$step" = update ]; then
+        out=$(apt-get -o DPkg::Lock::Timeout=120 update -qq 2>&1) && break
+      else
+        out=$(DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120 install -y -qq "$package" 2>&1) && break
+      fi
+      printf '%s\n' "$out"
+      if ! grep -q 'Could not get lock\|Unable to lock\|Unable to acquire the dpkg frontend lock' <<<"$out" || [ $((tries += 1)) -ge 60 ]; then
+        return 1
+      fi
+      log "apt-get $step waits: another apt-get or dpkg holds apt's lock"
+      sleep 5
+    done
+    [ -z "$out" ] || printf '%s\n' "$out"
+  done
+}
+
 # Prints the path of the first candidate that is an executable file.
 first_executable() {
   local c
@@ -290,8 +315,7 @@ ensure_postgres() {
   if [ -z "$d" ] || [ ! -x "$d/postgres" ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
       log "installing PostgreSQL from Debian's packages"
-      apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >&2 ||
-        die "apt-get install postgresql failed"
+      apt_install postgresql || die "apt-get install postgresql failed"
       d=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
     else
       die "PostgreSQL server binaries not found: install Debian's postgresql package or set PG_BIN_DIR to the directory holding postgres, initdb, pg_ctl, pg_dump and pg_restore"
@@ -310,8 +334,7 @@ ensure_chromium() {
   fi
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     log "installing Chromium from Debian's packages"
-    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >&2 ||
-      die "apt-get install chromium failed"
+    apt_install chromium || die "apt-get install chromium failed"
     CHROMIUM_PATH=$(first_executable /usr/bin/chromium) || die "apt-get installed chromium but /usr/bin/chromium is missing"
   else
     die "Chromium not found: install Debian's chromium package (apt-get install chromium) or set CHROMIUM_PATH to a Chromium or Chrome executable"
