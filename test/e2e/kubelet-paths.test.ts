@@ -271,7 +271,9 @@ describe('kubectl exec, logs and port-forward through KWOK, end to end', { timeo
     for (const [component, pid] of pids) {
       const sockets = stdout.split('\n').filter((l) => l.includes(`pid=${pid},`));
       assert.ok(sockets.length > 0, `${component} (pid ${pid}) listens`);
-      for (const line of sockets) assert.match(line.split(/\s+/)[3] ?? '', /^127\.0\.0\.1:\d+$/, `${component}: ${line}`);
+      const addresses = sockets.map((line) => line.split(/\s+/)[3] ?? '');
+      t.diagnostic(`${component} listens on ${addresses.join(' ')}`);
+      for (const a of addresses) assert.match(a, /^127\.0\.0\.1:\d+$/, `${component} listens on ${a}`);
     }
 
     const sys = await freshSystem('raw', LOGS.migrated);
