@@ -49,7 +49,7 @@ const HEALTH_SECRET = 'opencti-credentials';
 const HEALTH_SECRET_KEY = 'APP__HEALTH_ACCESS_KEY';
 const HEALTH_KEY = 'e2e-health-key-7f3a';
 const OPENCTI_VALUES = [join(fixturesDir, 'opencti-values', 'connectors.yaml'), join(fixturesDir, 'opencti-values', 'ingress-tls.yaml')];
-const LOGS = { migrated: join(fixturesDir, 'kwok', 'logs', 'alembic-upgrade.log'), failed: join(fixturesDir, 'kwok', 'logs', 'alembic-upgrade-failed.log') };
+const LOGS = { migrated: join(fixturesDir, 'kwok', 'logs', 'alembic-upgrade.cri'), failed: join(fixturesDir, 'kwok', 'logs', 'alembic-upgrade-failed.cri') };
 
 describe('kubectl exec, logs and port-forward through KWOK, end to end', { timeout: 8 * 60_000 }, () => {
   let cluster: KwokCluster;
