@@ -134,15 +134,15 @@ export function decisionSignature(
   signatures: SignatureContext | undefined,
   args: Decider & { reason?: unknown },
   kind: SignedKind,
-  fourEyes = false,
+  options: { fourEyes?: boolean; maxAgeMs?: number } = {},
 ): { refusal?: string; signer?: VerifiedSigner } {
   if (!signaturesRequired(policy)) return {};
   if (!signatures) return { refusal: 'this run requires signed decisions but has no keyring loaded yet: try again in a moment' };
   const verdict = verifySignedDecision(signatures, args, {
     kind,
     comment: kind === 'abort' ? text(args.reason) : text(args.comment),
-    fourEyes,
-    ...(policy.statementMaxAge ? { maxAgeMs: policy.statementMaxAge } : {}),
+    fourEyes: options.fourEyes ?? false,
+    ...(options.maxAgeMs ?? policy.statementMaxAge ? { maxAgeMs: options.maxAgeMs ?? policy.statementMaxAge } : {}),
   });
   return verdict.ok ? { signer: verdict.signer } : { refusal: verdict.reason };
 }
@@ -157,7 +157,7 @@ export function approvalRefusal(policy: ApprovalPolicy, gate: GateState, args: D
   if (policy.fourEyes && gate.requestedBy !== undefined && gate.requestedBy === by) {
     return `four-eyes approval is on: ${by} requested this run and cannot approve it`;
   }
-  const signed = decisionSignature(policy, gate.signatures, args, kind, policy.fourEyes);
+  const signed = decisionSignature(policy, gate.signatures, args, kind, { fourEyes: policy.fourEyes });
   if (signed.refusal) return signed.refusal;
   if (gate.requiresSchemaAck && args.acknowledgeSchemaChanges !== true) {
     return 'this upgrade has schema changes that helm rollback cannot revert: approve with acknowledgeSchemaChanges: true (CLI: --ack-schema-changes)';

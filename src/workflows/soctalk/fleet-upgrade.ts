@@ -184,12 +184,17 @@ export async function soctalkFleetUpgrade(raw: FleetUpgradeInput, carry?: FleetC
     update: promoteUpdate,
     signal: promoteSignal,
     refusal: (args) =>
-      approvalRefusal(policy, { waiting: promoteGate !== undefined && promoteGate.decided === undefined, requiresSchemaAck: false, ...(requestedBy ? { requestedBy } : {}) }, args)?.replace(
+      approvalRefusal(
+        policy,
+        { waiting: promoteGate !== undefined && promoteGate.decided === undefined, requiresSchemaAck: false, ...(requestedBy ? { requestedBy } : {}), signatures: run.signatures.context() },
+        args,
+        'promote',
+      )?.replace(
         'the run is not waiting for approval',
         'the fleet is not waiting for promotion',
       ),
     apply: (args) => {
-      promoteGate!.decided = run.recordDecision('promote', args.by, args.comment);
+      promoteGate!.decided = run.recordDecision('promote', args.by, args.comment, run.signatures.accept(args, 'promote'));
       touch();
       return `promoted to ${waveName(promoteGate!.wave)}`;
     },
