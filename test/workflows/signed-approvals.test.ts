@@ -109,12 +109,12 @@ describe('signed approvals (workflow)', () => {
       assert.equal(ack.accepted, true);
     });
     assert.ok(result);
-    const decision = status!.decisions.find((d) => d.kind === 'approve')!;
+    const decision = status.decisions.find((d) => d.kind === 'approve')!;
     assert.equal(decision.signer, 'sam');
     assert.equal(decision.fingerprint, sam.fingerprint);
     assert.match(decision.signature ?? '', /^-----BEGIN SSH SIGNATURE-----/);
     assert.equal(decision.comment, 'diff reviewed');
-    assert.deepEqual(status!.signatures?.signers.map((s) => s.fingerprint), [ria.fingerprint, sam.fingerprint]);
+    assert.deepEqual(status.signatures?.signers.map((s) => s.fingerprint), [ria.fingerprint, sam.fingerprint]);
   });
 
   it('refuses, with the reason, every decision that does not prove its approver and this run', async () => {
@@ -137,7 +137,7 @@ describe('signed approvals (workflow)', () => {
       const invalid = (await h.query(statusQuery)).invalidMessages;
       assert.match(invalid[0]?.reason ?? '', /no signature/);
       assert.equal((await h.query(statusQuery)).phase, 'waiting-approval', 'nothing was accepted');
-      await refused(h, { by: 'ria', reason: 'x', ...(await sign(ria, 'abort', { comment: 'y' })) }, /reason differs from the one that was signed/, abortUpdate as never);
+      await refused(h, { by: 'ria', reason: 'x', ...(await sign(ria, 'abort', { comment: 'y' })) }, /reason differs from the one that was signed/, abortUpdate);
       await h.executeUpdate(rejectUpdate, { args: [{ by: 'sam', comment: 'no', ...(await sign(sam, 'reject', { comment: 'no' })) }] });
     });
     assert.equal(failure?.type, FailureType.Rejected);
@@ -166,8 +166,8 @@ describe('signed approvals (workflow)', () => {
       },
     );
     assert.ok(result);
-    assert.equal(status!.signatures?.start?.fingerprint, ria.fingerprint);
-    assert.equal(status!.decisions.find((d) => d.kind === 'approve')?.fingerprint, sam.fingerprint);
+    assert.equal(status.signatures?.start?.fingerprint, ria.fingerprint);
+    assert.equal(status.decisions.find((d) => d.kind === 'approve')?.fingerprint, sam.fingerprint);
   });
 
   it('four-eyes refuses to start without a signed start, before anything runs', async () => {
@@ -193,7 +193,7 @@ describe('signed approvals (workflow)', () => {
       await h.executeUpdate(approveUpdate, { args: [{ by: 'sam', ...(await sign(chatops, 'approve', { by: 'sam', via: 'slack:U123' })) }] });
     });
     assert.ok(result);
-    const decision = status!.decisions.find((d) => d.kind === 'approve')!;
+    const decision = status.decisions.find((d) => d.kind === 'approve')!;
     assert.equal(decision.signer, 'sam via chat-ops (Slack U123)');
     assert.equal(decision.fingerprint, chatops.fingerprint);
   });
@@ -217,7 +217,7 @@ describe('signed approvals (workflow)', () => {
   it('an abort must be signed too, and its record says who signed', async () => {
     const { failure, mocks } = await run({ requestedBy: 'ria', approval: policy() }, async (h, sign) => {
       await waiting(h);
-      await refused(h, { by: 'ria', reason: 'test done' }, /no signature/, abortUpdate as never);
+      await refused(h, { by: 'ria', reason: 'test done' }, /no signature/, abortUpdate);
       await abortCleanly(h, sign);
       assert.equal((await h.query(statusQuery)).abortRequested?.fingerprint, ria.fingerprint);
     });
