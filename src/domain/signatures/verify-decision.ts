@@ -37,6 +37,7 @@ export interface VerifiedSigner {
   signer: string;
   fingerprint: string;
   signature: string;
+  statement: string;
   nonce: string;
   issuedAt: string;
 }
@@ -126,5 +127,5 @@ export function verifySignedDecision(ctx: SignatureContext, args: SignedArgs, op
   if (opts.fourEyes && ctx.startSigner && ctx.startSigner.fingerprint === fingerprint) {
     return refuse(`four-eyes approval is on: key ${fingerprint} signed the start of this run (${ctx.startSigner.name}) and cannot approve it`);
   }
-  return { ok: true, signer: { name, signer, fingerprint, signature: armored.trim(), nonce: s.nonce, issuedAt: s.issuedAt } };
+  return { ok: true, signer: { name, signer, fingerprint, signature: armored.trim(), statement: text, nonce: s.nonce, issuedAt: s.issuedAt } };
 }

@@ -20,7 +20,7 @@ export const START_SIGNATURE_MEMO = 'runbookStart';
 const { loadKeyring } = proxyActivities<{ loadKeyring(ref: NonNullable<ApprovalPolicy['keyring']>): Promise<LoadedKeyring> }>(readProfile);
 
 export function signedFields(signer: VerifiedSigner): SignedFields {
-  return { signer: signer.signer, fingerprint: signer.fingerprint, signature: signer.signature };
+  return { signer: signer.signer, fingerprint: signer.fingerprint, signature: signer.signature, statement: signer.statement };
 }
 
 export class DecisionSignatures {

@@ -32,8 +32,9 @@ export interface SignedFields {
   signer: string;
   /** SHA256:… as `ssh-keygen -l` prints it. */
   fingerprint: string;
-  /** The armored SSHSIG, so anyone can re-verify the decision later. */
+  /** The armored SSHSIG and the statement it signs, so anyone can re-verify the decision later (ssh-keygen -Y verify). */
   signature: string;
+  statement: string;
 }
 
 export interface DecisionRecord extends Partial<SignedFields> {
