@@ -15,7 +15,6 @@ import { SIGNATURE_NAMESPACE } from '../domain/signatures/sshsig.js';
 import { commentDigest, formatStatement, START_RUN_ID, type SignedKind } from '../domain/signatures/statement.js';
 import { statusQuery } from '../workflows/lib/messages.js';
 import { CliError, ExitCode } from './exit-codes.js';
-import { toCliError } from './temporal-errors.js';
 
 export const SIGN_KEY_ENV = 'RUNBOOK_SIGN_KEY';
 
@@ -133,8 +132,9 @@ export async function signDecisionFor(
     const status = await client.withDeadline(Date.now() + io.timeoutMs, () => client.workflow.getHandle(workflowId, runId).query(statusQuery));
     if (!status.signatures?.required) return undefined;
     signers = status.signatures.signers;
-  } catch (err) {
-    throw toCliError(err, workflowId, io.timeoutMs);
+  } catch {
+    // Not found, closed, not a runbook: the decision itself reports that, as without signing.
+    return undefined;
   }
   const known = new Set(signers.map((s) => s.fingerprint));
   const key = await findSigningKey(io.env, io.signKey, (k) => known.has(k.fingerprint));
