@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApprovalPolicySchema, approvalRefusal, abortRefusal, rejectionRefusal } from '../../src/domain/approval-policy.js';
 import { utf8 } from '../../src/domain/signatures/bytes.js';
@@ -10,6 +10,7 @@ import { parseOpenSshPublicKey } from '../../src/domain/signatures/ssh-key.js';
 import { parseSshSignature, verifySshSignature } from '../../src/domain/signatures/sshsig.js';
 import { canonicalJson, commentDigest, formatStatement, parseStatement } from '../../src/domain/signatures/statement.js';
 import { verifySignedDecision, type SignatureContext } from '../../src/domain/signatures/verify-decision.js';
+import { repoRoot } from '../helpers/paths.js';
 import { KeyDir, statementFor, type TestKey } from '../helpers/ssh-keys.js';
 
 const run = { namespace: 'default', workflowId: 'soctalk-system-upgrade-soctalk-system', runId: '0192d3c4-run-a' };
@@ -152,6 +153,21 @@ describe('SSH signatures (against the real ssh-keygen)', () => {
     assert.deepEqual(parseKeyringText(text, 'keyring.txt').map((k) => k.name), ['alice', 'ali', 'bob']);
     assert.throws(() => parseKeyringText('carol ssh-rsa AAAA', 'cm/keys'), /cm\/keys line 1: expected "<name> ssh-ed25519/);
     assert.match(keyringDigest(text), /^sha256:[0-9a-f]{64}$/);
+  });
+
+  it("the README's Web UI recipe (bash, sha256sum, openssl, ssh-keygen, jq) makes an approval the workflow accepts", () => {
+    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+    const recipe = /From the Web UI:[\s\S]*?```bash\n([\s\S]*?)```/.exec(readme)?.[1];
+    assert.ok(recipe, 'the README has the Web UI signing recipe');
+    const script = recipe
+      .replace('workflow-id: release:soctalk-system/soctalk-system', `workflow-id: ${run.workflowId}`)
+      .replace('<the run ID the Web UI shows>', run.runId)
+      .replace('~/.ssh/id_ed25519', alice.privatePath);
+    const json = execFileSync('bash', ['-euo', 'pipefail', '-c', script], { cwd: keys.dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const args = JSON.parse(json) as Record<string, string>;
+    const v = verifySignedDecision({ ...ctx, nowMs: Date.now() }, args, { kind: 'approve', comment: args.comment });
+    assert.ok(v.ok, JSON.stringify(v));
+    assert.equal(v.signer.signer, 'alice');
   });
 
   it('policy: inline approver keys, validation and the refusal functions', () => {
