@@ -8,7 +8,7 @@
  */
 import {
   condition,
-  continueAsNew,
+  makeContinueAsNewFunc,
   proxyActivities,
   setHandler,
   sleep,
@@ -526,6 +526,7 @@ export async function soctalkFleetUpgrade(raw: FleetUpgradeInput, carry?: FleetC
     return { kind: 'done', result: r };
   });
 
-  if (outcome.kind === 'continue') return continueAsNew<typeof soctalkFleetUpgrade>(raw, outcome.carry);
+  // The memo goes along explicitly: it carries the signed start that signed-decision policies check.
+  if (outcome.kind === 'continue') return makeContinueAsNewFunc<typeof soctalkFleetUpgrade>({ memo: workflowInfo().memo ?? {} })(raw, outcome.carry);
   return outcome.result;
 }
