@@ -89,6 +89,8 @@ describe('runbook approve signs with a key from a real ssh-agent', () => {
 
     const handle = env.client.workflow.getHandle(id);
     await handle.result();
+    const shown = await cli(['status', id]);
+    assert.match(shown.stdout, new RegExp(`approve by sam \\(signed, ${sam.fingerprint.replace(/[+/]/g, '\\$&')}\\): rollback reviewed`), said(shown));
     const status = await handle.query(statusQuery);
     const decision = status.decisions.find((d) => d.kind === 'approve')!;
     assert.equal(decision.by, 'sam');
@@ -104,5 +106,16 @@ describe('runbook approve signs with a key from a real ssh-agent', () => {
     const verified = execFileSync('ssh-keygen', ['-Y', 'verify', '-f', join(keys.dir, 'allowed_signers'), '-I', 'sam', '-n', 'upgrade-runbooks', '-s', sig], { input: decision.statement, encoding: 'utf8' });
     assert.match(verified, /Good "upgrade-runbooks" signature for sam/);
     assert.equal(decision.statement!.split('\n').slice(0, 6).join('\n'), `upgrade-runbooks decision v1\nnamespace: default\nworkflow-id: ${id}\nrun-id: ${(await handle.describe()).runId}\nkind: approve\nby: sam`);
+
+    // Aborts are signed the same way, over their reason.
+    const again = await cli(['start', 'soctalk-system-rollback', '--input', input, '--sign-key', ria.privatePath, '--wait'], { as: 'ria', env: { SSH_AUTH_SOCK: '' } });
+    assert.equal(again.exitCode, ExitCode.WaitingForHuman, said(again));
+    const abort = await cli(['abort', id, '--reason', 'not today'], { as: 'ria', env: agentEnv() });
+    assert.equal(abort.exitCode, ExitCode.Ok, said(abort));
+    const second = env.client.workflow.getHandle(id);
+    await assert.rejects(second.result());
+    const abortRecord = (await second.query(statusQuery)).abortRequested;
+    assert.equal(abortRecord?.by, 'sam');
+    assert.equal(abortRecord?.fingerprint, sam.fingerprint);
   });
 });
