@@ -5,10 +5,13 @@
  */
 import { type Client, WorkflowExecutionAlreadyStartedError, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { isReleaseWorkflowId } from '../../domain/workflow-ids.js';
+import { ApprovalPolicySchema } from '../../domain/approval-policy.js';
 import type { RunbookDefinition } from '../../runbooks.js';
+import { loadTemporalConfig } from '../connection.js';
 import type { CliContext } from '../context.js';
 import { CliError, ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { prepareInput, readInputSource } from '../input.js';
+import { signStart } from '../sign-decision.js';
 import { watchRun } from './watch.js';
 
 export interface StartOptions {
@@ -25,6 +28,8 @@ export interface PreparedStart {
   input: Record<string, unknown>;
   summary: string;
   identity: string;
+  /** The signed start, when the run's approval policy requires signed decisions. */
+  memo?: Record<string, unknown>;
 }
 
 /** Everything up to the network: catalog, input, validation, workflow ID and summary. */
@@ -51,7 +56,10 @@ export async function prepareStart(ctx: CliContext, runbookName: string, opts: S
       `--id ${opts.id}: ${runbook.name} changes a release and runs only under its business ID ${businessId} (one run per release at a time); drop --id`,
     );
   }
-  return { runbook, workflowId, input: prepared.raw, summary, identity };
+  const policy = ApprovalPolicySchema.safeParse(prepared.raw.approval ?? {});
+  const requestedBy = typeof prepared.raw.requestedBy === 'string' ? prepared.raw.requestedBy : identity;
+  const memo = policy.success ? await signStart(ctx.env, ctx.signKey, { namespace: loadTemporalConfig(ctx.env).namespace, workflowId }, policy.data, requestedBy) : undefined;
+  return { runbook, workflowId, input: prepared.raw, summary, identity, ...(memo ? { memo } : {}) };
 }
 
 export async function startRun(client: Client, taskQueue: string, start: PreparedStart): Promise<WorkflowHandleWithFirstExecutionRunId> {
@@ -63,6 +71,7 @@ export async function startRun(client: Client, taskQueue: string, start: Prepare
       // One run per business ID: never terminate or join a run that is already going.
       workflowIdConflictPolicy: 'FAIL',
       staticSummary: start.summary,
+      ...(start.memo ? { memo: start.memo } : {}),
       staticDetails: `${start.runbook.description}\n\nStarted by ${start.identity} with the runbook CLI.`,
     });
   } catch (err) {
