@@ -48,7 +48,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createMigrationActivities({ runner, helm, ...(deps.pollIntervalMs ? { pollIntervalMs: deps.pollIntervalMs } : {}) }),
     ...createVerifyActivities({ runner, helm, fetch }),
     ...createNotifyActivities({ webhookUrl: deps.notifyWebhookUrl }),
-    ...createOpenctiActivities({ runner, fetch, ...(deps.workDir ? { valuesDir: join(deps.workDir, 'opencti-values') } : {}) }),
+    ...createOpenctiActivities({ runner, fetch, helm }),
     ...createTenantActivities({ runner: deps.runner, workDir: deps.workDir ?? tmpdir(), fetch }),
   };
 }
