@@ -302,7 +302,7 @@ export function createOpenctiActivities(deps: OpenctiDeps) {
     const live = await liveObjects(request);
     const warnings: ValuesWarning[] = [...change.warnings];
     for (const d of chartDefects(request.version, change.values)) {
-      warnings.push({ code: 'known-chart-defect', path: 'version', message: d.message, blocking: d.blocking });
+      warnings.push({ code: 'known-chart-defect', path: `version (${d.id})`, message: d.message, blocking: d.blocking });
     }
     let topology: RenderedTopology = { clustering: false, platform: [], deployments: [], services: [], ingresses: [], routes: [] };
     const blockedByDefect = warnings.some((w) => w.blocking && w.code === 'known-chart-defect');

@@ -69,7 +69,7 @@ export const CHART_DEFECTS: readonly ChartDefect[] = [
     applies: (v) => mapAt(v, ['envFromSecrets']).APP__HEALTH_ACCESS_KEY !== undefined,
     // The render check (probe key against the Secret) decides whether it really bites; this one warns.
     blocking: false,
-    fix: 'target chart 2.5.0 or later (exec probe reading the pod env), or set readinessProbeCustom/livenessProbeCustom/startupProbeCustom',
+    fix: 'target chart 2.5.0 or later with env.APP__HEALTH_ACCESS_KEY set to null (exec probe reading the pod env), or set readinessProbeCustom/livenessProbeCustom/startupProbeCustom',
   },
 ];
 

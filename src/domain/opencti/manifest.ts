@@ -68,6 +68,11 @@ export interface ReleaseObjects {
   services: ServiceObject[];
   ingresses: IngressObject[];
   autoscalers: AutoscalerObject[];
+  /**
+   * Documents the API server would refuse to build (a mapping key twice, broken YAML):
+   * `helm template` prints them, `helm upgrade` fails on them.
+   */
+  problems: string[];
 }
 
 interface Obj {
@@ -84,8 +89,14 @@ const labelsOf = (v: unknown): Record<string, string> =>
 
 /** The objects of the release `release` in a multi-document manifest; hooks and other releases' objects are left out. */
 export function releaseObjects(manifest: string, release: string): ReleaseObjects {
-  const out: ReleaseObjects = { workloads: [], services: [], ingresses: [], autoscalers: [] };
-  for (const doc of parseAllDocuments(manifest)) {
+  const out: ReleaseObjects = { workloads: [], services: [], ingresses: [], autoscalers: [], problems: [] };
+  for (const doc of parseAllDocuments(manifest, { uniqueKeys: true })) {
+    if (doc.errors.length > 0) {
+      const text = manifest.slice(doc.range[0], doc.range[2]);
+      const what = /^kind:\s*(\S+)[\s\S]*?^\s{2}name:\s*(\S+)/m.exec(text);
+      out.problems.push(`${what ? `${what[1]}/${what[2]}` : 'a document'}: ${doc.errors.map((e) => e.message.split('\n')[0]).join('; ')}`);
+      continue;
+    }
     const obj = doc.toJS() as Obj | null;
     if (!obj || typeof obj !== 'object' || !obj.kind || !obj.metadata?.name) continue;
     if (obj.metadata.annotations?.['helm.sh/hook'] !== undefined) continue;

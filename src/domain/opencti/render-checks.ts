@@ -39,6 +39,9 @@ export function promiseChecks(target: ReleaseObjects, promise: readonly EnvPromi
 /** Everything the rendered target itself gets wrong, and what changes against the live release. */
 export function renderedChecks(target: ReleaseObjects, topology: RenderedTopology, live?: ReleaseObjects): ValuesWarning[] {
   const out: ValuesWarning[] = [];
+  for (const problem of target.problems) {
+    out.push(warning('render-failed', 'manifest', `the target manifest cannot be applied (helm upgrade would fail to build it): ${problem}`, true));
+  }
   if (topology.platform.length === 0) {
     out.push(warning('render-failed', 'manifest', 'the target renders no OpenCTI platform Deployment (opencti.component server, frontend or ingestion)', true));
   }
@@ -128,4 +131,5 @@ export function probeKeyChecks(target: ReleaseObjects): ProbeKeyCheck[] {
 }
 
 export const PROBE_KEY_FIX =
-  'target chart 2.5.0 or later (its probes read the key from the pod environment), or set readinessProbeCustom, livenessProbeCustom and startupProbeCustom (an exec probe reading APP__HEALTH_ACCESS_KEY)';
+  'on chart 2.5.0 or later set env.APP__HEALTH_ACCESS_KEY to null (the chart then renders an exec probe reading the key from the pod environment); ' +
+  'before 2.5.0 set readinessProbeCustom, livenessProbeCustom and startupProbeCustom (an exec probe reading APP__HEALTH_ACCESS_KEY)';
