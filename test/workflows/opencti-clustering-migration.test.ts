@@ -10,12 +10,13 @@ import { FailureType } from '../../src/domain/failure-types.js';
 import { releaseWorkflowId } from '../../src/domain/workflow-ids.js';
 import { abortUpdate, approveUpdate, statusQuery } from '../../src/workflows/lib/messages.js';
 import { openctiClusteringMigration, type OpenctiClusteringMigrationInput } from '../../src/workflows/opencti/opencti-clustering-migration.js';
+import type { OpenctiUpgradeResult } from '../../src/workflows/opencti/common.js';
 import { createTimeSkippingEnv, workflowBundle } from '../helpers/temporal.js';
 import { common, noApproval, openctiMocks, upgradeValues, runningStep, valuesFile, verificationFailed, waitForStatus, withWorker, type OpenctiMockOptions } from './opencti-mocks.js';
 
 const input = (extra: Partial<OpenctiClusteringMigrationInput> = {}): OpenctiClusteringMigrationInput => ({
   ...common,
-  version: '2.0.0',
+  version: '2.5.0',
   values: { files: [valuesFile('ingress-tls')] },
   ...noApproval,
   ...extra,
@@ -54,10 +55,10 @@ describe('openctiClusteringMigration (time-skipping)', () => {
         args: [raw as OpenctiClusteringMigrationInput],
       });
       if (during) await during(handle);
-      let result: Awaited<ReturnType<typeof openctiClusteringMigration>> | undefined;
+      let result: OpenctiUpgradeResult | undefined;
       let error: unknown;
       try {
-        result = await handle.result();
+        result = (await handle.result()) as typeof result;
       } catch (err) {
         error = err;
       }
@@ -78,7 +79,7 @@ describe('openctiClusteringMigration (time-skipping)', () => {
       await h.executeUpdate(approveUpdate, { args: [{ by: 'alice' }] });
     });
     assert.equal(error, undefined, String(error));
-    assert.match(summary, /--version 2\.0\.0 -f <generated clustering values>, --wait --timeout 900s \(from revision 3\)/);
+    assert.match(summary, /--version 2\.5\.0 -f <generated clustering values>, --wait --timeout 900s \(from revision 3\)/);
     assert.match(summary, /warning \[moved-root-ingress\] the root ingress \(cti\.example\.com\) moved to clustering\.frontend\.ingress/);
     assert.match(summary, /\n- ingress: \{"enabled":true,"className":"nginx"/);
     assert.match(summary, /\n\+ clustering: \{"enabled":true,"frontend":/);
@@ -105,7 +106,7 @@ describe('openctiClusteringMigration (time-skipping)', () => {
     );
     const upgrade = m.calls.find((c) => c.name === 'helmUpgrade')!.args as { values: { files: string[] }; timeoutMs: number; version: string };
     assert.equal(upgrade.timeoutMs, 900_000);
-    assert.equal(upgrade.version, '2.0.0');
+    assert.equal(upgrade.version, '2.5.0');
     assert.deepEqual(upgrade.values.files, [status.facts.valuesFile], 'the generated file that was approved');
     const values = upgradeValues(upgrade);
     assert.equal(values.ingress, undefined, 'the root ingress moved');
@@ -118,7 +119,7 @@ describe('openctiClusteringMigration (time-skipping)', () => {
       { component: 'ingestion', name: 'opencti-ingestion', replicas: 2 },
     ]);
     assert.deepEqual(m.calls.find((c) => c.name === 'openctiCheckServices')!.args.services, ['opencti-frontend', 'opencti-ingestion']);
-    assert.deepEqual(m.calls.find((c) => c.name === 'openctiCheckIngress')!.args.name, 'opencti-frontend');
+    assert.deepEqual(m.calls.find((c) => c.name === 'openctiCheckIngresses')!.args.name, 'opencti-frontend');
     assert.deepEqual(m.calls.find((c) => c.name === 'openctiCheckRouting')!.args.workerTarget, 'ingestion');
     assert.deepEqual(
       m.calls.filter((c) => c.name === 'openctiCheckHealth').map((c) => c.args.components),
@@ -185,7 +186,7 @@ describe('openctiClusteringMigration (time-skipping)', () => {
     ['ingestion pods not ready', { openctiCheckPods: verificationFailed('pods not ready in opencti: ingestion: 0 of 2 pods Running and Ready') }, /^pods not ready/],
     ['a rollout short of replicas', { openctiCheckDeployments: verificationFailed('Deployment opencti-ingestion has 1 ready replicas, expected 2') }, /^Deployment opencti-ingestion/],
     ['the ingestion Service without endpoints', { openctiCheckServices: verificationFailed('Service opencti-ingestion has no ready endpoints: it selects no ready pod') }, /^Service opencti-ingestion/],
-    ['the frontend Ingress missing', { openctiCheckIngress: verificationFailed('Ingress opencti-frontend not found in opencti (found: none)') }, /^Ingress opencti-frontend not found/],
+    ['the frontend Ingress missing', { openctiCheckIngresses: verificationFailed('Ingress opencti-frontend not found in opencti (found: none)') }, /^Ingress opencti-frontend not found/],
     ['workers still on -server', { openctiCheckRouting: verificationFailed('opencti-worker (worker) points at http://opencti-server:80, expected opencti-ingestion') }, /expected opencti-ingestion/],
     ['health 401', { openctiCheckHealth: verificationFailed('frontend health http://x/health answered 401: health access key missing or still the default') }, /health access key missing or still the default/],
     ['health 503', { openctiCheckHealth: verificationFailed('frontend health http://x/health answered 503 Service Unavailable') }, /answered 503/],
@@ -195,7 +196,7 @@ describe('openctiClusteringMigration (time-skipping)', () => {
       const failure = cause(error);
       assert.equal(failure.type, FailureType.VerificationFailed);
       assert.match(failure.message, message);
-      assert.match(failure.message, new RegExp(`; compensated: ${ROLLBACK} \\(now revision 5\\)$`));
+      assert.match(failure.message, new RegExp(`; compensated: ${ROLLBACK} \\(rolled back: revision 5 deployed\\)$`));
       assert.deepEqual(m.calls.find((c) => c.name === 'helmRollback')!.args, { release: 'opencti', namespace: 'opencti', kube: {}, toRevision: 3, afterRevision: 3, wait: true, timeoutMs: 900_000 });
       assert.equal(status.phase, 'failed');
     });
@@ -204,7 +205,7 @@ describe('openctiClusteringMigration (time-skipping)', () => {
   it('compensation "disable-clustering": back to single mode on v2 with the operator values and clustering off', async () => {
     const { error, m } = await run(input({ compensation: 'disable-clustering' }), { script: { openctiCheckHealth: verificationFailed('ingestion health answered 503') } });
     const failure = cause(error);
-    assert.match(failure.message, /^ingestion health answered 503; compensated: helm upgrade opencti back to single mode \(clustering\.enabled=false\) \(now revision 5\)$/);
+    assert.match(failure.message, /^ingestion health answered 503; compensated: helm upgrade opencti back to single mode \(clustering\.enabled=false\) \(single mode again: revision 5 deployed\)$/);
     const upgrades = m.calls.filter((c) => c.name === 'helmUpgrade').map((c) => c.args as { values: unknown; fromRevision: number; timeoutMs: number });
     assert.equal(upgrades.length, 2);
     assert.deepEqual(upgrades[1], {
@@ -212,7 +213,7 @@ describe('openctiClusteringMigration (time-skipping)', () => {
       namespace: 'opencti',
       kube: {},
       chart: common.chart,
-      version: '2.0.0',
+      version: '2.5.0',
       values: { files: [valuesFile('ingress-tls')], set: {}, inline: { clustering: { enabled: false } } },
       wait: true,
       timeoutMs: 900_000,
@@ -263,6 +264,6 @@ describe('openctiClusteringMigration (time-skipping)', () => {
       await h.executeUpdate(abortUpdate, { args: [{ by: 'carol', reason: 'connectors broken' }] });
     });
     assert.match(cause(error).message, new RegExp(`^aborted by carol: connectors broken; compensated: ${ROLLBACK}`));
-    assert.equal(m.names().at(-1), 'helmRollback');
+    assert.deepEqual(m.names().slice(-2), ['helmRollback', 'openctiVerifyLeft']);
   });
 });

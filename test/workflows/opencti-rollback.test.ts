@@ -7,7 +7,7 @@ import { Worker } from '@temporalio/worker';
 import { FailureType } from '../../src/domain/failure-types.js';
 import { releaseWorkflowId } from '../../src/domain/workflow-ids.js';
 import { abortUpdate, approveUpdate, statusQuery } from '../../src/workflows/lib/messages.js';
-import { openctiRollback, type OpenctiRollbackInput } from '../../src/workflows/opencti/opencti-rollback.js';
+import { openctiRollback, type OpenctiRollbackInput, type OpenctiRollbackResult } from '../../src/workflows/opencti/opencti-rollback.js';
 import { createTimeSkippingEnv, workflowBundle } from '../helpers/temporal.js';
 import { common, noApproval, openctiMocks, upgradeValues, runningStep, valuesFile, verificationFailed, waitForStatus, withWorker, type OpenctiMockOptions } from './opencti-mocks.js';
 
@@ -15,7 +15,7 @@ const helmRollbackInput = (extra: Partial<OpenctiRollbackInput> = {}): OpenctiRo
 const upgradeInput = (mode: OpenctiRollbackInput['mode'], extra: Partial<OpenctiRollbackInput> = {}): OpenctiRollbackInput => ({
   ...common,
   mode,
-  version: '2.0.0',
+  version: '2.5.0',
   values: { files: [valuesFile('clustering')] },
   ...noApproval,
   ...extra,
@@ -50,10 +50,10 @@ describe('openctiRollback (time-skipping)', () => {
         args: [raw as OpenctiRollbackInput],
       });
       if (during) await during(handle);
-      let result: Awaited<ReturnType<typeof openctiRollback>> | undefined;
+      let result: OpenctiRollbackResult | undefined;
       let error: unknown;
       try {
-        result = await handle.result();
+        result = (await handle.result()) as typeof result;
       } catch (err) {
         error = err;
       }
@@ -69,7 +69,7 @@ describe('openctiRollback (time-skipping)', () => {
       await h.executeUpdate(approveUpdate, { args: [{ by: 'alice' }] });
     });
     assert.equal(error, undefined, String(error));
-    assert.equal(summary, 'helm rollback opencti 2 (revision 2: opencti-1.0.0, superseded) from revision 5');
+    assert.equal(summary, 'helm rollback opencti 2 (revision 2: opencti-1.13.8, superseded) from revision 5');
     assert.deepEqual(
       status.steps.map((s) => [s.name, s.outcome]),
       [
@@ -198,7 +198,7 @@ describe('openctiRollback (time-skipping)', () => {
       const { error, m } = await run(upgradeInput(mode), { ...atFive, script });
       const failure = cause(error);
       assert.match(failure.message, message);
-      assert.match(failure.message, new RegExp(`; compensated: ${ROLLBACK} \\(now revision 7\\)$`));
+      assert.match(failure.message, new RegExp(`; compensated: ${ROLLBACK} \\(rolled back: revision 7 deployed\\)$`));
       assert.deepEqual(m.calls.find((c) => c.name === 'helmRollback')!.args, { release: 'opencti', namespace: 'opencti', kube: {}, toRevision: 5, afterRevision: 5, wait: true, timeoutMs: 600_000 });
     });
   }
@@ -236,6 +236,6 @@ describe('openctiRollback (time-skipping)', () => {
       await h.executeUpdate(abortUpdate, { args: [{ by: 'carol', reason: 'stop' }] });
     });
     assert.match(cause(error).message, new RegExp(`^aborted by carol: stop; compensated: ${ROLLBACK}`));
-    assert.equal(m.names().at(-1), 'helmRollback');
+    assert.deepEqual(m.names().slice(-2), ['helmRollback', 'openctiVerifyLeft']);
   });
 });
