@@ -301,12 +301,14 @@ export function createOpenctiActivities(deps: OpenctiDeps) {
     const preview = stringify(redactValues(change.values));
     const live = await liveObjects(request);
     const warnings: ValuesWarning[] = [...change.warnings];
-    for (const d of chartDefects(request.version, change.values)) {
+    for (const d of change.warnings.some((w) => w.code === 'chart-too-old') ? [] : chartDefects(request.version, change.values)) {
       warnings.push({ code: 'known-chart-defect', path: `version (${d.id})`, message: d.message, blocking: d.blocking });
     }
     let topology: RenderedTopology = { clustering: false, platform: [], deployments: [], services: [], ingresses: [], routes: [] };
     const blockedByDefect = warnings.some((w) => w.blocking && w.code === 'known-chart-defect');
-    try {
+    // A target older than the first v2 is refused as it is: rendering it would only add noise.
+    const tooOld = change.warnings.some((w) => w.blocking && w.code === 'chart-too-old');
+    if (!tooOld) try {
       const manifest = await helm.helmTemplate({
         ...refOf(request),
         chart: request.chart,

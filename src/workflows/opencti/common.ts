@@ -119,6 +119,21 @@ export async function planStep(run: Run, name: string, request: PlanValuesReques
   return plan;
 }
 
+/**
+ * After a human approved a plan, plans again and refuses if the generated values changed
+ * (a values file edited on the worker during the wait), before any compensation is armed.
+ * The apply step checks the digest once more where it generates the values it applies.
+ */
+export async function confirmApproved(run: Run, request: PlanValuesRequest, approved: ValuesPlan): Promise<void> {
+  const again = await run.step('check the values are the ones approved', () => reads.openctiPlanValues(request), { detail: (p) => `sha256 ${p.sha256.slice(0, 12)}` });
+  if (again.sha256 !== approved.sha256) {
+    throw refuse(
+      FailureType.InvalidValues,
+      `the generated values changed since they were approved (sha256 ${approved.sha256.slice(0, 12)} -> ${again.sha256.slice(0, 12)}): the values files were edited; start a new run`,
+    );
+  }
+}
+
 /** Applies the approved values: regenerated and digest-checked inside the activity that runs helm upgrade --wait. */
 export function applyStep(
   run: Run,
@@ -191,9 +206,10 @@ export async function verifyRelease(run: Run, ref: OpenctiRelease, plan: Pick<Va
     run.skip('check ingress configuration', 'the target renders no Ingress');
   }
   if (topology.routes.length > 0) {
-    const roles = [...new Set(topology.routes.map((r) => `${r.role}s`))].join(' and ');
-    const to = [...new Set(topology.routes.map((r) => r.component ?? r.service ?? '?'))].join(', ');
-    await run.step(`verify ${roles} connect to ${to}`, () => reads.openctiCheckRouting({ ...ref, routes: topology.routes }), {
+    // The guide's wording: "verify workers connect to ingestion and connectors to frontend".
+    const targetsOf = (role: string) => [...new Set(topology.routes.filter((r) => r.role === role).map((r) => r.component ?? r.service ?? '?'))].join(', ');
+    const parts = [targetsOf('worker') && `workers connect to ${targetsOf('worker')}`, targetsOf('connector') && `connectors${targetsOf('worker') ? '' : ' connect'} to ${targetsOf('connector')}`];
+    await run.step(`verify ${parts.filter(Boolean).join(' and ')}`, () => reads.openctiCheckRouting({ ...ref, routes: topology.routes }), {
       detail: (r) => r.checked.map((c) => `${c.deployment} -> ${c.url ?? c.note}`).join(', '),
     });
   } else {
@@ -227,6 +243,11 @@ export function pushNoCompensation(run: Run): void {
 /** Compensation: helm rollback to the revision the run found, with --wait, then a check of where it left the release. */
 export function pushHelmRollback(run: Run, ref: OpenctiRelease, toRevision: number, timeoutMs: number, chartVersion?: string): void {
   run.compensations.push(`helm rollback ${ref.release} to revision ${toRevision}`, async () => {
+    // A step that failed before helm changed anything leaves the revision as the run found it: nothing to undo.
+    const before = await reads.helmReleaseState(ref);
+    if (before.status?.revision === toRevision && before.status.status === 'deployed') {
+      return `nothing to roll back (still revision ${toRevision}): ${await reads.openctiVerifyLeft({ ...ref, ...(chartVersion ? { chartVersion } : {}) })}`;
+    }
     const result = await longSteps(timeoutMs).helmRollback({ ...ref, toRevision, afterRevision: toRevision, wait: true, timeoutMs });
     const left = await reads.openctiVerifyLeft({ ...ref, ...(chartVersion ? { chartVersion } : {}) });
     return `${result.alreadyDone ? 'already rolled back' : 'rolled back'}: ${left}`;

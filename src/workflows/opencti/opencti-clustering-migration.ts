@@ -23,6 +23,7 @@ import { OpenctiClusteringMigrationInputSchema } from '../../domain/opencti/inpu
 import { refuse } from '../lib/errors.js';
 import {
   applyStep,
+  confirmApproved,
   chartMajor,
   openctiRun,
   parseInput,
@@ -80,13 +81,15 @@ export async function openctiClusteringMigration(raw: OpenctiClusteringMigration
     refuseBlocking(plan.warnings);
     if (input.dryRun) return planResult(ref, fromRevision, plan);
 
-    await run.awaitApproval(
+    const decision = await run.awaitApproval(
       'approve the clustering values',
       planSummary(
         `helm upgrade ${input.release} ${input.chart.ref} --version ${input.version} -f <generated clustering values>, --wait --timeout ${input.timeout / 1000}s (from revision ${fromRevision})`,
         plan,
       ),
     );
+
+    if (decision) await confirmApproved(run, request, plan);
 
     run.setPhase('upgrading');
     if (input.chart.repository) {

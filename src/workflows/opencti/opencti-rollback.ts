@@ -16,6 +16,7 @@ import { OpenctiRollbackInputSchema } from '../../domain/opencti/inputs.js';
 import { refuse } from '../lib/errors.js';
 import {
   applyStep,
+  confirmApproved,
   chartMajor,
   formatWarnings,
   longSteps,
@@ -124,10 +125,12 @@ export async function openctiRollback(raw: OpenctiRollbackInput): Promise<Openct
     const plan = await planStep(run, 'prepare rollback values', request);
     refuseBlocking(plan.warnings);
     if (input.dryRun) return planResult(ref, fromRevision, plan);
-    await run.awaitApproval(
+    const decision = await run.awaitApproval(
       'approve the rollback',
       planSummary(`helm upgrade ${input.release} ${input.chart.ref} --version ${version} -f <generated values> (${mode}), --wait (from revision ${fromRevision})`, plan),
     );
+
+    if (decision) await confirmApproved(run, request, plan);
 
     run.setPhase('rolling-back');
     if (input.chart.repository) {

@@ -17,6 +17,7 @@ import type { PlanValuesRequest } from '../../activities/opencti/activities.js';
 import { OpenctiUpgradeV2InputSchema } from '../../domain/opencti/inputs.js';
 import {
   applyStep,
+  confirmApproved,
   openctiRun,
   type OpenctiPlanResult,
   type OpenctiUpgradeResult,
@@ -59,10 +60,12 @@ export async function openctiUpgradeV2(raw: OpenctiUpgradeV2Input): Promise<Open
     refuseBlocking(plan.warnings);
     if (input.dryRun) return planResult(ref, fromRevision, plan);
 
-    await run.awaitApproval(
+    const decision = await run.awaitApproval(
       'approve the upgrade to v2',
       planSummary(`helm upgrade ${input.release} ${input.chart.ref} --version ${input.version} with the existing values, --wait --timeout ${input.timeout / 1000}s (from revision ${fromRevision})`, plan),
     );
+
+    if (decision) await confirmApproved(run, request, plan);
 
     run.setPhase('upgrading');
     if (input.chart.repository) {
