@@ -93,13 +93,14 @@ function fixtureChart(version: string | undefined): Promise<string> {
 export function openctiMocks(options: OpenctiMockOptions = {}) {
   const calls: Call[] = [];
   let revision = options.revision ?? 3;
+  let lastFailed = false;
   const history = (options.history ?? [1, 2, 3]).map((r) => ({ revision: r, updated: '2026-11-20T10:00:00Z', status: r === revision ? 'deployed' : 'superseded', chart: r < 3 ? 'opencti-1.13.8' : 'opencti-2.5.0' }));
   const state = (): ReleaseState =>
     options.missing
       ? { exists: false, history: [] }
       : {
           exists: true,
-          status: { name: 'opencti', namespace: 'opencti', revision, status: options.locked ? 'pending-upgrade' : 'deployed', chartName: 'opencti', chartVersion: options.chartVersion ?? '2.5.0' },
+          status: { name: 'opencti', namespace: 'opencti', revision, status: options.locked ? 'pending-upgrade' : lastFailed ? 'failed' : 'deployed', chartName: 'opencti', chartVersion: options.chartVersion ?? '2.5.0' },
           history,
         };
   const act =
@@ -108,7 +109,15 @@ export function openctiMocks(options: OpenctiMockOptions = {}) {
       calls.push({ name, args: args as Record<string, unknown> });
       const s = options.script?.[name];
       if (s && 'delayMs' in s) await sleep(s.delayMs);
-      if (s && 'fail' in s) throw ApplicationFailure.create({ type: s.fail.type, message: s.fail.message, nonRetryable: !s.fail.retryable });
+      if (s && 'fail' in s) {
+        // As helm does: a failed upgrade still records its revision, as failed.
+        if (name === 'helmUpgrade') {
+          revision += 1;
+          lastFailed = true;
+        }
+        throw ApplicationFailure.create({ type: s.fail.type, message: s.fail.message, nonRetryable: !s.fail.retryable });
+      }
+      if (name === 'helmRollback' || name === 'helmUpgrade') lastFailed = false;
       return body(args);
     };
 

@@ -77,6 +77,7 @@ describe('openctiUpgradeV2 (time-skipping)', () => {
         ["read the cluster's version and API versions", 'succeeded'],
         ['check the existing values and the target chart', 'succeeded'],
         ['approve the upgrade to v2', 'succeeded'],
+        ['check the values are the ones approved', 'succeeded'],
         ['add the updated Helm repository', 'succeeded'],
         ['upgrade to v2 (single mode)', 'succeeded'],
         ['verify server deployments rolled out', 'succeeded'],
