@@ -4,6 +4,7 @@
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createClusterCapabilityActivities } from './cluster-capabilities.js';
 import { createClusterPrerequisiteActivities } from './cluster-prerequisites.js';
 import { CommandRunner, toolPathsFromEnv } from './command.js';
 import { createHelmActivities } from './helm/activities.js';
@@ -45,6 +46,7 @@ export function createActivities(deps: ActivityDeps) {
     ...helm,
     ...createReleaseDiffActivities(helm),
     ...createClusterPrerequisiteActivities({ runner }),
+    ...createClusterCapabilityActivities({ runner }),
     ...createCompatibilityActivities({ runner, fetch }),
     ...createBackupActivities({
       runner,
@@ -55,7 +57,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createMigrationActivities({ runner, helm, ...(deps.pollIntervalMs ? { pollIntervalMs: deps.pollIntervalMs } : {}) }),
     ...createVerifyActivities({ runner, helm, fetch }),
     ...createNotifyActivities({ webhookUrl: deps.notifyWebhookUrl }),
-    ...createOpenctiActivities({ runner, fetch, ...(deps.workDir ? { valuesDir: join(deps.workDir, 'opencti-values') } : {}) }),
+    ...createOpenctiActivities({ runner, fetch, helm }),
     ...createTenantActivities({ runner: deps.runner, workDir: deps.workDir ?? tmpdir(), fetch }),
   };
 }

@@ -87,7 +87,7 @@ describe('end-to-end bench', { timeout: 10 * 60_000 }, () => {
     const versions = (name: string) => found.filter((c) => c.name === name).map((c) => c.version).sort();
     assert.deepEqual(versions('bench/soctalk-system'), ['0.1.0', '0.2.0']);
     assert.deepEqual(versions('bench/soctalk-tenant'), ['0.1.0', '0.2.0']);
-    assert.deepEqual(versions('bench/opencti'), ['1.0.0', '2.0.0']);
+    assert.deepEqual(versions('bench/opencti'), ['1.13.8', '2.0.19', '2.5.0']);
   });
 
   it('packages fixture charts that pass helm lint --strict and helm template at every version', async () => {
@@ -100,22 +100,24 @@ describe('end-to-end bench', { timeout: 10 * 60_000 }, () => {
 
   it('routes OpenCTI 2.x workers and connectors as the upgrade guide says', async () => {
     const urls = async (...sets: string[]) => {
-      const args = ['template', 'cti', 'bench/opencti', '--version', '2.0.0', '--set', 'connectors[0].name=mitre,connectors[0].enabled=true,connectors[0].image.repository=opencti/connector-mitre'];
+      const args = ['template', 'cti', 'bench/opencti', '--version', '2.5.0', '--set', 'connectors[0].name=mitre,connectors[0].enabled=true,connectors[0].image.repository=opencti/connector-mitre'];
       const docs = parseAllDocuments(await helm([...args, ...sets.flatMap((x) => ['--set', x])])).map((d) => d.toJS() as Manifest);
       const url = (component: string) =>
-        docs.find((d) => d.kind === 'Deployment' && d.metadata.labels['opencti.component'] === component)
+        // The chart labels connectors opencti.connector: <name> only; the rest opencti.component.
+        docs.find((d) => d.kind === 'Deployment' && (component === 'connector' ? d.metadata.labels['opencti.connector'] !== undefined : d.metadata.labels['opencti.component'] === component))
           ?.spec.template.spec.containers[0]?.env?.find((e) => e.name === 'OPENCTI_URL')?.value;
       return { worker: url('worker'), connector: url('connector'), deployments: docs.filter((d) => d.kind === 'Deployment').map((d) => d.metadata.name).sort() };
     };
-    assert.deepEqual(await urls(), { worker: 'http://cti-server:80', connector: 'http://cti-server:80', deployments: ['cti-connector-mitre', 'cti-server', 'cti-worker'] });
+    // The chart's fullname: a release not containing "opencti" is <release>-opencti.
+    assert.deepEqual(await urls(), { worker: 'http://cti-opencti-server:80', connector: 'http://cti-opencti-server:80', deployments: ['cti-opencti-mitre-connector', 'cti-opencti-server', 'cti-opencti-worker'] });
     assert.deepEqual(await urls('clustering.enabled=true'), {
-      worker: 'http://cti-ingestion:80', connector: 'http://cti-frontend:80',
-      deployments: ['cti-connector-mitre', 'cti-frontend', 'cti-ingestion', 'cti-worker'],
+      worker: 'http://cti-opencti-ingestion:80', connector: 'http://cti-opencti-frontend:80',
+      deployments: ['cti-opencti-frontend', 'cti-opencti-ingestion', 'cti-opencti-mitre-connector', 'cti-opencti-worker'],
     });
     const noFrontend = await urls('clustering.enabled=true', 'clustering.frontend.enabled=false');
-    assert.deepEqual([noFrontend.worker, noFrontend.connector], ['http://cti-ingestion:80', 'http://cti-ingestion:80']);
+    assert.deepEqual([noFrontend.worker, noFrontend.connector], ['http://cti-opencti-ingestion:80', 'http://cti-opencti-ingestion:80']);
     const noIngestion = await urls('clustering.enabled=true', 'clustering.ingestion.enabled=false');
-    assert.deepEqual([noIngestion.worker, noIngestion.connector], ['http://cti-frontend:80', 'http://cti-frontend:80']);
+    assert.deepEqual([noIngestion.worker, noIngestion.connector], ['http://cti-opencti-frontend:80', 'http://cti-opencti-frontend:80']);
   });
 
   it('installs soctalk-system 0.1.0 with helm install --wait', async () => {
