@@ -4,6 +4,7 @@
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createClusterCapabilityActivities } from './cluster-capabilities.js';
 import { createClusterPrerequisiteActivities } from './cluster-prerequisites.js';
 import { CommandRunner, toolPathsFromEnv } from './command.js';
 import { createHelmActivities } from './helm/activities.js';
@@ -40,6 +41,7 @@ export function createActivities(deps: ActivityDeps) {
     ...helm,
     ...createReleaseDiffActivities(helm),
     ...createClusterPrerequisiteActivities({ runner }),
+    ...createClusterCapabilityActivities({ runner }),
     ...createCompatibilityActivities({ runner, fetch }),
     ...createBackupActivities({ runner, backupDir: deps.backupDir ?? join(tmpdir(), 'upgrade-runbooks-backups') }),
     ...createSnapshotActivities({ runner }),

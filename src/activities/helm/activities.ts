@@ -6,6 +6,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import semver from 'semver';
 import type { ChartSource, Values } from '../../domain/chart.js';
+import type { ClusterCapabilities } from '../../domain/cluster-capabilities.js';
 import { FailureType } from '../../domain/failure-types.js';
 import type { KubeTarget } from '../../domain/kube-target.js';
 import type { CommandRunner } from '../command.js';
@@ -37,6 +38,8 @@ export interface ChartRequest extends ReleaseRef {
   values: Values;
   /** --set-string pairs added after the values (image.tag overrides). */
   setString?: Record<string, string>;
+  /** The live cluster's version and API versions (readClusterCapabilities), so `helm template` renders as the cluster would. */
+  capabilities?: ClusterCapabilities;
 }
 
 export interface UpgradeRequest extends ChartRequest {
@@ -147,17 +150,28 @@ export function createHelmActivities({ runner, workDir }: HelmDeps) {
     async helmTemplate(input: ChartRequest & { showOnly?: string }): Promise<string> {
       await syncRepository(input.chart);
       return withValuesFiles(workDir, input.values, async (files) => {
-        const out = await runner.run(
-          {
-            tool: 'helm',
-            args: helmTemplateArgs(
-              { ...ref(input), chart: input.chart.ref, version: input.version, valuesFiles: files, setString: input.setString ?? {} },
-              input.showOnly,
-            ),
-            mutates: false,
-          },
-          currentRunContext(),
-        );
+        const out = await runner
+          .run(
+            {
+              tool: 'helm',
+              args: helmTemplateArgs(
+                {
+                  ...ref(input),
+                  chart: input.chart.ref,
+                  version: input.version,
+                  valuesFiles: files,
+                  setString: input.setString ?? {},
+                  ...(input.capabilities ? { capabilities: input.capabilities } : {}),
+                },
+                input.showOnly,
+              ),
+              mutates: false,
+            },
+            currentRunContext(),
+          )
+          .catch((err: unknown) => {
+            throw asRenderFailure(err, input);
+          });
         return out.stdout;
       });
     },
@@ -231,6 +245,32 @@ export function createHelmActivities({ runner, workDir }: HelmDeps) {
 }
 
 export type HelmActivities = ReturnType<typeof createHelmActivities>;
+
+/** Failures of `helm template` that are not about the chart: fetching it over the network, a timeout, helm missing. */
+const NOT_RENDER_FAILURES: ReadonlySet<string> = new Set([
+  FailureType.ClusterUnreachable,
+  FailureType.ServerUnavailable,
+  FailureType.CommandTimeout,
+  FailureType.CommandNotFound,
+]);
+
+/**
+ * A chart that does not render (kubeVersion constraint, template error, values rejected by
+ * the chart's schema, a missing template) renders the same way on every attempt: it is a
+ * permanent RenderFailed that says so, with helm's own error kept whole.
+ */
+export function asRenderFailure(err: unknown, input: { chart: ChartSource; version?: string }): unknown {
+  if (!(err instanceof ApplicationFailure) || (err.type && NOT_RENDER_FAILURES.has(err.type))) return err;
+  const details = (err.details?.[0] ?? {}) as { stderrTail?: string };
+  const chart = `${input.chart.ref}${input.version ? ` ${input.version}` : ''}`;
+  return ApplicationFailure.create({
+    type: FailureType.RenderFailed,
+    nonRetryable: true,
+    message: `helm template of ${chart} failed (a render error is permanent, not retried): ${details.stderrTail ?? err.message}`,
+    details: err.details ? [...err.details] : [],
+    cause: err,
+  });
+}
 
 /** A chart version against what the run asked for: an exact version, or a range such as "2.x". */
 export function versionMatches(actual: string | undefined, wanted: string): boolean {
