@@ -43,7 +43,9 @@ export function renderedObjects(manifest: string): RenderedObject[] {
     const kind = value.kind;
     const metadata = value.metadata as { name?: unknown; annotations?: Record<string, string> } | undefined;
     if (typeof kind !== 'string' || typeof metadata?.name !== 'string') continue;
-    const source = /(?:^|\n)\s*Source:\s*(\S+)/.exec(doc.commentBefore ?? '')?.[1];
+    // helm's "# Source:" comment sits before the document's first key (yaml attaches it to the contents).
+    const comments = `${doc.commentBefore ?? ''}\n${(doc.contents as { commentBefore?: string | null } | null)?.commentBefore ?? ''}`;
+    const source = /(?:^|\n)\s*Source:\s*(\S+)/.exec(comments)?.[1];
     const hook = metadata.annotations?.['helm.sh/hook'];
     out.push({ kind, name: metadata.name, ...(source ? { source } : {}), ...(hook ? { hook } : {}), doc: value });
   }
