@@ -82,7 +82,7 @@ export function createVerifyActivities({ runner, helm, fetch = globalThis.fetch 
           wrong.push(`${w.kind}/${w.name} does not exist`);
           continue;
         }
-        const live = liveImages(obj as PodTemplateShape);
+        const live = liveImages(obj);
         if (live.join(' ') !== w.images.join(' ')) {
           wrong.push(`${w.kind}/${w.name} runs ${live.join(', ') || 'no image'}, the target renders ${w.images.join(', ')}`);
           continue;

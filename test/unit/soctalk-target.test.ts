@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ApplicationFailure } from '@temporalio/common';
+import { type ApplicationFailure } from '@temporalio/common';
 import { inspectRenderedTarget } from '../../src/activities/soctalk/target.js';
 import { FailureType } from '../../src/domain/failure-types.js';
 import { renderedObjects, renderedServices, renderedWorkloads, workloadsOffTag } from '../../src/domain/rendered-release.js';
