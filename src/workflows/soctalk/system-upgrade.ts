@@ -1,10 +1,12 @@
 /**
  * "Upgrade soctalk-system (install-level)" from the SocTalk upgrade runbook, preceded by
- * its pre-flight checklist. Order matters: the Alembic Job runs and completes before the
- * chart upgrade, so the new API pods start against a migrated schema and `helm upgrade
- * --wait` can succeed. Migrations are forward-only and helm rollback does not revert them:
- * once the migration has started, any failure or abort restores the database from the
- * pre-upgrade backup, and once the upgrade has started, helm rolls back first.
+ * its pre-flight checklist. Pre-flight renders the target as the cluster would and finds
+ * how it migrates: the runbook's Alembic Job (applied and completed before the chart
+ * upgrade, so the new API pods start against a migrated schema), or migrations inside
+ * `helm upgrade` (the real chart's db-init initContainer). Migrations are forward-only and
+ * helm rollback does not revert them: once a migration can have run, any failure or abort
+ * restores the database from the pre-upgrade backup, and once the upgrade has started,
+ * helm rolls back first.
  */
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
