@@ -259,7 +259,7 @@ describe('soctalkSystemUpgrade', () => {
       await approve(h);
       await g.reached;
       const ack = await h.executeUpdate(abortUpdate, { args: [{ by: 'sam', reason: 'stop' }] });
-      assert.match(ack.message, /takes effect when "3\. wait for migrations to complete" returns/);
+      assert.match(ack.message, /takes effect when "upgrade 3: wait for migrations to complete" returns/);
       g.release();
     });
     const f = failureOf(error);
