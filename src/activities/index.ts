@@ -19,6 +19,7 @@ import { createCompatibilityActivities } from './soctalk/compatibility.js';
 import { createMigrationActivities } from './soctalk/migration.js';
 import { createNotifyActivities, NOTIFY_WEBHOOK_URL_ENV } from './notify.js';
 import { createOpenctiActivities } from './opencti/activities.js';
+import { createTargetActivities } from './soctalk/target.js';
 import { createTenantActivities } from './soctalk/tenant.js';
 import { createToolchainActivities } from './toolchain.js';
 
@@ -56,6 +57,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createKeyringActivities({ runner }),
     ...createMigrationActivities({ runner, helm, ...(deps.pollIntervalMs ? { pollIntervalMs: deps.pollIntervalMs } : {}) }),
     ...createVerifyActivities({ runner, helm, fetch }),
+    ...createTargetActivities({ helm }),
     ...createNotifyActivities({ webhookUrl: deps.notifyWebhookUrl }),
     ...createOpenctiActivities({ runner, fetch, helm }),
     ...createTenantActivities({ runner: deps.runner, workDir: deps.workDir ?? tmpdir(), fetch }),

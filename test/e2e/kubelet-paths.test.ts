@@ -113,14 +113,14 @@ describe('kubectl exec, logs and port-forward through KWOK, end to end', { timeo
 
   // ---- SocTalk: the exec backup mode and the migration Job's logs ------------------------
 
-  /** A namespace with soctalk-system 0.1.0 installed, its own copy of the seeded database, and the Job logs served from `logs`. */
+  /** A namespace with soctalk-system 0.1.0 (the fixture variant shipping the runbook's Alembic Job) installed, its own copy of the seeded database, and the Job logs served from `logs`. */
   async function freshSystem(label: string, logs: string) {
     namespaces += 1;
     const ns = `kp-${namespaces}-${label}`;
     const db = `soctalk_${namespaces}`;
     await kubectl('create', 'namespace', ns);
     await cluster.serveLogs(ns, logs);
-    await helm(['install', SOCTALK, chartTgz('soctalk-system', '0.1.0'), '-n', ns, '--values', valuesFile, '--wait', '--timeout', '60s']);
+    await helm(['install', SOCTALK, chartTgz('soctalk-system-job', '0.1.0'), '-n', ns, '--values', valuesFile, '--wait', '--timeout', '60s']);
     await pg.psql(`CREATE DATABASE ${db} TEMPLATE soctalk`, 'postgres');
     await kubectl('-n', ns, 'wait', '--for=condition=complete', `job/${JOB}`, '--timeout=60s');
     return { ns, db, psql: (sql: string) => pg.psql(sql, db) };
@@ -145,7 +145,7 @@ describe('kubectl exec, logs and port-forward through KWOK, end to end', { timeo
       release: SOCTALK,
       namespace: ns,
       kube: { kubeconfig: cluster.kubeconfig },
-      chart: { ref: 'e2e-kubelet/soctalk-system', repository: { name: 'e2e-kubelet', url: repo.url } },
+      chart: { ref: 'e2e-kubelet/soctalk-system-job', repository: { name: 'e2e-kubelet', url: repo.url } },
       targetVersion: '0.2.0',
       imageTag: '0.2.0',
       values: { files: [valuesFile] },
@@ -306,7 +306,7 @@ describe('kubectl exec, logs and port-forward through KWOK, end to end', { timeo
     const migration = result.migration as { jobName: string; logsTail: string };
     assert.equal(migration.jobName, JOB);
     assert.match(migration.logsTail, /Running upgrade 0001_initial -> 0002_triage, add alerts\.triaged/);
-    assert.match(run.status.steps.find((s) => s.name === '3. wait for migrations to complete')?.detail ?? '', /logs: .*Running upgrade 0001_initial -> 0002_triage/);
+    assert.match(run.status.steps.find((s) => s.name === 'upgrade 3: wait for migrations to complete')?.detail ?? '', /logs: .*Running upgrade 0001_initial -> 0002_triage/);
     await kubectl('delete', 'namespace', sys.ns, '--wait=false');
   });
 

@@ -56,16 +56,25 @@ describe('SystemUpgradeInputSchema', () => {
     assert.equal(input.release, 'soctalk-system');
     assert.equal(input.namespace, 'soctalk-system');
     assert.deepEqual(input.kube, {});
-    assert.deepEqual(input.chart, { ref: 'oci://ghcr.io/gbrigandi/charts/soctalk-system' });
+    assert.deepEqual(input.chart, { ref: 'oci://ghcr.io/soctalk/charts/soctalk-system' });
     assert.deepEqual(input.timeouts, { migration: 600_000, upgrade: 600_000, rollback: 600_000, backup: 1_800_000, verify: 300_000 });
-    assert.deepEqual(input.migration, { template: 'templates/jobs/alembic-upgrade.yaml', onFailure: 'restore', jobName: 'soctalk-system-alembic-upgrade' });
-    assert.deepEqual(input.api, { deployment: 'soctalk-system-api' });
+    // Issue 10: how the target migrates is detected from the rendered chart unless named.
+    assert.deepEqual(input.migration, {
+      mechanism: 'detect',
+      template: 'templates/jobs/alembic-upgrade.yaml',
+      command: 'alembic upgrade',
+      onFailure: 'restore',
+      jobName: 'soctalk-system-alembic-upgrade',
+    });
+    assert.deepEqual(input.imageTagKeys, ['image.tag']);
+    // Issue 10: the API health is checked on the chart's real Service and port.
+    assert.deepEqual(input.api, { deployment: 'soctalk-system-api', service: { name: 'soctalk-system-api', port: 8000, path: '/health/ready' } });
     assert.deepEqual(input.values, { files: [], set: {} });
     assert.equal(input.schemaChanges, true);
     assert.deepEqual(input.prerequisites, { apiGroups: [], crds: [] });
     assert.deepEqual(input.tenants, { selector: 'tenant=true,managed-by=soctalk', chartName: 'soctalk-tenant' });
     assert.deepEqual(input.backup, {
-      database: { mode: 'exec', podSelector: 'app.kubernetes.io/component=postgres', database: 'soctalk', user: 'postgres' },
+      database: { mode: 'exec', podSelector: 'app.kubernetes.io/component=postgres', database: 'soctalk', user: 'soctalk_admin' },
       verifyQuery: 'SELECT version_num FROM alembic_version',
     });
     assert.deepEqual(input.approval, { required: true, approvers: [], fourEyes: false, timeout: 86_400_000 });
@@ -180,7 +189,7 @@ describe('SystemRollbackInputSchema', () => {
     assert.equal(input.timeout, 300_000);
     assert.deepEqual(input.restore, {
       backupName: 'release_soctalk-system_soctalk-system-pre-upgrade',
-      database: { mode: 'exec', podSelector: 'app.kubernetes.io/component=postgres', database: 'soctalk', user: 'postgres' },
+      database: { mode: 'exec', podSelector: 'app.kubernetes.io/component=postgres', database: 'soctalk', user: 'soctalk_admin' },
       verifyQuery: 'SELECT version_num FROM alembic_version',
     });
   });

@@ -24,7 +24,7 @@ const KUBE = ['--kubeconfig', '/etc/kube/prod.yaml', '--kube-context', 'prod-eu'
 
 const render = (over: Partial<RenderSpec> = {}): RenderSpec => ({
   ...bare,
-  chart: 'oci://ghcr.io/gbrigandi/charts/soctalk-system',
+  chart: 'oci://ghcr.io/soctalk/charts/soctalk-system',
   version: '0.2.0',
   valuesFiles: [],
   setString: {},
@@ -76,7 +76,7 @@ describe('helm command lines', () => {
     assert.deepEqual(helmTemplateArgs(spec, 'templates/jobs/alembic-upgrade.yaml'), [
       'template',
       'soctalk-system',
-      'oci://ghcr.io/gbrigandi/charts/soctalk-system',
+      'oci://ghcr.io/soctalk/charts/soctalk-system',
       '--namespace',
       'soctalk',
       '--version',
@@ -100,7 +100,7 @@ describe('helm command lines', () => {
     assert.deepEqual(helmTemplateArgs(spec, 'templates/30-api.yaml'), [
       'template',
       'soctalk-system',
-      'oci://ghcr.io/gbrigandi/charts/soctalk-system',
+      'oci://ghcr.io/soctalk/charts/soctalk-system',
       '--namespace',
       'soctalk',
       '--version',
@@ -157,7 +157,7 @@ describe('helm command lines', () => {
       [
         'upgrade',
         'soctalk-system',
-        'oci://ghcr.io/gbrigandi/charts/soctalk-system',
+        'oci://ghcr.io/soctalk/charts/soctalk-system',
         '--namespace',
         'soctalk',
         '--version',

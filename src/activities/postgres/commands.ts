@@ -64,7 +64,9 @@ export function libpqEnv(url: string): { env: Record<string, string>; database: 
     // URL's own error carries the input (and so the password) in a property.
     throw bad();
   }
-  if (!/^postgres(ql)?:$/.test(u.protocol)) throw bad();
+  // SQLAlchemy driver suffixes (the SocTalk chart's admin Secret holds postgresql+asyncpg://)
+  // name a Python driver, not a different server: libpq connects the same way.
+  if (!/^postgres(ql)?(\+[a-z0-9]+)?:$/.test(u.protocol)) throw bad();
   const database = decodeURIComponent(u.pathname.replace(/^\//, '')) || 'postgres';
   // libpq wants an IPv6 host without the URL's brackets.
   const host = u.hostname.replace(/^\[(.*)\]$/, '$1');

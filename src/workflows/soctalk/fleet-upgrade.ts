@@ -83,8 +83,16 @@ export interface FleetResult {
   historyEvents: number[];
 }
 
-const MESSAGE_MAX = 400;
-const clip = (s: string): string => (s.length > MESSAGE_MAX ? `${s.slice(0, MESSAGE_MAX - 1)}…` : s);
+const MESSAGE_MAX = 1500;
+/**
+ * A tenant's outcome, bounded: the command line of a failed command (long, and the same for
+ * every tenant) shrinks to its first two words, and a long message keeps its end, where helm's
+ * own error is.
+ */
+const clip = (s: string): string => {
+  const short = s.replace(/`([^`]*)`/g, (_all, cmd: string) => `\`${cmd.split(' ').slice(0, 2).join(' ')} …\``);
+  return short.length > MESSAGE_MAX ? `…${short.slice(-(MESSAGE_MAX - 1))}` : short;
+};
 
 function operatorRefusal(policy: ApprovalPolicy, requestedBy: string | undefined, args: { by?: unknown }): string | undefined {
   const by = typeof args.by === 'string' ? args.by.trim() : '';
