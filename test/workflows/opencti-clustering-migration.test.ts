@@ -1,17 +1,16 @@
 import assert from 'node:assert/strict';
 import { appendFile, copyFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { after, before, describe, it } from 'node:test';
-import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
+import { describe, it } from 'node:test';
+import type { WorkflowHandle } from '@temporalio/client';
 import { FailureType } from '../../src/domain/failure-types.js';
 import { releaseWorkflowId } from '../../src/domain/workflow-ids.js';
-import { abortUpdate, approveUpdate, statusQuery } from '../../src/workflows/lib/messages.js';
+import { abortUpdate, approveUpdate } from '../../src/workflows/lib/messages.js';
 import { openctiClusteringMigration, type OpenctiClusteringMigrationInput } from '../../src/workflows/opencti/opencti-clustering-migration.js';
-import { createTimeSkippingEnv, workflowBundle } from '../helpers/temporal.js';
-import { common, noApproval, openctiMocks, upgradeValues, runningStep, valuesFile, verificationFailed, waitForStatus, withWorker, type OpenctiMockOptions } from './opencti-mocks.js';
+import { Worker } from '@temporalio/worker';
+import { workflowBundle } from '../helpers/temporal.js';
+import { failureOf as cause, runningStep, useWorkflowTestEnv, waitForStatus } from '../helpers/workflow-harness.js';
+import { common, noApproval, openctiMocks, upgradeValues, valuesFile, verificationFailed, type OpenctiMockOptions } from './opencti-mocks.js';
 
 const input = (extra: Partial<OpenctiClusteringMigrationInput> = {}): OpenctiClusteringMigrationInput => ({
   ...common,
@@ -30,40 +29,20 @@ const MANAGERS_OFF = {
   SYNC_MANAGER__ENABLED: false,
 };
 
-function cause(error: unknown): ApplicationFailure {
-  assert.ok(error instanceof WorkflowFailedError, String(error));
-  assert.ok(error.cause instanceof ApplicationFailure, String(error.cause));
-  return error.cause;
-}
-
 describe('openctiClusteringMigration (time-skipping)', () => {
-  let env: TestWorkflowEnvironment;
-  before(async () => {
-    env = await createTimeSkippingEnv();
-  });
-  after(async () => {
-    await env?.teardown();
-  });
+  const t = useWorkflowTestEnv();
 
-  async function run(raw: unknown, mocks: OpenctiMockOptions = {}, during?: (h: WorkflowHandle<typeof openctiClusteringMigration>) => Promise<void>) {
+  async function run(raw: unknown, mocks: OpenctiMockOptions = {}, during?: (h: WorkflowHandle<typeof openctiClusteringMigration>) => Promise<void>, record = false) {
     const m = openctiMocks(mocks);
-    return withWorker(env, m.activities, async (taskQueue) => {
-      const handle = await env.client.workflow.start(openctiClusteringMigration, {
-        taskQueue,
-        workflowId: `${releaseWorkflowId('opencti', 'opencti')}-${taskQueue}`,
-        args: [raw as OpenctiClusteringMigrationInput],
-      });
-      if (during) await during(handle);
-      let result: Awaited<ReturnType<typeof openctiClusteringMigration>> | undefined;
-      let error: unknown;
-      try {
-        result = await handle.result();
-      } catch (err) {
-        error = err;
-      }
-      const status = (await handle.query(statusQuery).catch(() => undefined))!;
-      return { result, error, status, m, handle };
+    const { result, error, status, handle } = await t.run(openctiClusteringMigration, {
+      args: [raw as OpenctiClusteringMigrationInput],
+      activities: m.activities,
+      taskQueuePrefix: 'opencti',
+      workflowId: (taskQueue) => `${releaseWorkflowId('opencti', 'opencti')}-${taskQueue}`,
+      ...(during ? { drive: during } : {}),
+      record,
     });
+    return { result, error, status: status!, m, handle };
   }
 
   it('migrates like the guide: generated values and diff approved, helm upgrade --timeout 900s, full verification', async () => {
@@ -76,7 +55,7 @@ describe('openctiClusteringMigration (time-skipping)', () => {
         return true;
       });
       await h.executeUpdate(approveUpdate, { args: [{ by: 'alice' }] });
-    });
+    }, true);
     assert.equal(error, undefined, String(error));
     assert.match(summary, /--version 2\.0\.0 -f <generated clustering values>, --wait --timeout 900s \(from revision 3\)/);
     assert.match(summary, /warning \[moved-root-ingress\] the root ingress \(cti\.example\.com\) moved to clustering\.frontend\.ingress/);
@@ -224,7 +203,7 @@ describe('openctiClusteringMigration (time-skipping)', () => {
   it('a failed compensation is escalated as manual action', async () => {
     const { error } = await run(input(), {
       script: { openctiCheckPods: verificationFailed('pods not ready'), helmRollback: { fail: { type: FailureType.RolloutTimeout, message: 'timed out waiting for the condition' } } },
-    });
+    }, undefined, true);
     const failure = cause(error);
     assert.equal(failure.type, FailureType.CompensationFailed);
     assert.match(failure.message, /^manual action needed: "helm rollback opencti to revision 3" failed \(timed out waiting for the condition\)/);
@@ -252,7 +231,7 @@ describe('openctiClusteringMigration (time-skipping)', () => {
     const { error, m } = await run(input(), { script: { helmUpgrade: { delayMs: 1500 } } }, async (h) => {
       await waitForStatus(h, runningStep('deploy clustering configuration'));
       await h.executeUpdate(abortUpdate, { args: [{ by: 'carol', reason: 'stop' }] });
-    });
+    }, true);
     assert.match(cause(error).message, new RegExp(`^aborted by carol: stop; compensated: ${ROLLBACK}`));
     assert.deepEqual(m.names().slice(-2), ['helmUpgrade', 'helmRollback']);
   });

@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
+import { describe, it } from 'node:test';
+import type { WorkflowHandle } from '@temporalio/client';
 import { FailureType } from '../../src/domain/failure-types.js';
 import { releaseWorkflowId } from '../../src/domain/workflow-ids.js';
-import { abortUpdate, approveUpdate, statusQuery } from '../../src/workflows/lib/messages.js';
+import { abortUpdate, approveUpdate } from '../../src/workflows/lib/messages.js';
 import { openctiRollback, type OpenctiRollbackInput } from '../../src/workflows/opencti/opencti-rollback.js';
-import { createTimeSkippingEnv, workflowBundle } from '../helpers/temporal.js';
-import { common, noApproval, openctiMocks, upgradeValues, runningStep, valuesFile, verificationFailed, waitForStatus, withWorker, type OpenctiMockOptions } from './opencti-mocks.js';
+import { Worker } from '@temporalio/worker';
+import { workflowBundle } from '../helpers/temporal.js';
+import { failureOf as cause, runningStep, useWorkflowTestEnv, waitForStatus } from '../helpers/workflow-harness.js';
+import { common, noApproval, openctiMocks, upgradeValues, valuesFile, verificationFailed, type OpenctiMockOptions } from './opencti-mocks.js';
 
 const helmRollbackInput = (extra: Partial<OpenctiRollbackInput> = {}): OpenctiRollbackInput => ({ ...common, mode: 'helm-rollback', ...noApproval, ...extra });
 const upgradeInput = (mode: OpenctiRollbackInput['mode'], extra: Partial<OpenctiRollbackInput> = {}): OpenctiRollbackInput => ({
@@ -23,43 +22,23 @@ const upgradeInput = (mode: OpenctiRollbackInput['mode'], extra: Partial<Opencti
 
 const ROLLBACK = 'helm rollback opencti to revision 5';
 
-function cause(error: unknown): ApplicationFailure {
-  assert.ok(error instanceof WorkflowFailedError, String(error));
-  assert.ok(error.cause instanceof ApplicationFailure, String(error.cause));
-  return error.cause;
-}
-
 // The release is at revision 5 (the clustering migration); 3 was v2 single mode, 2 was v1.
 const atFive: OpenctiMockOptions = { revision: 5, history: [1, 2, 3, 4, 5] };
 
 describe('openctiRollback (time-skipping)', () => {
-  let env: TestWorkflowEnvironment;
-  before(async () => {
-    env = await createTimeSkippingEnv();
-  });
-  after(async () => {
-    await env?.teardown();
-  });
+  const t = useWorkflowTestEnv();
 
-  async function run(raw: unknown, mocks: OpenctiMockOptions = atFive, during?: (h: WorkflowHandle<typeof openctiRollback>) => Promise<void>) {
+  async function run(raw: unknown, mocks: OpenctiMockOptions = atFive, during?: (h: WorkflowHandle<typeof openctiRollback>) => Promise<void>, record = false) {
     const m = openctiMocks(mocks);
-    return withWorker(env, m.activities, async (taskQueue) => {
-      const handle = await env.client.workflow.start(openctiRollback, {
-        taskQueue,
-        workflowId: `${releaseWorkflowId('opencti', 'opencti')}-${taskQueue}`,
-        args: [raw as OpenctiRollbackInput],
-      });
-      if (during) await during(handle);
-      let result: Awaited<ReturnType<typeof openctiRollback>> | undefined;
-      let error: unknown;
-      try {
-        result = await handle.result();
-      } catch (err) {
-        error = err;
-      }
-      const status = (await handle.query(statusQuery).catch(() => undefined))!;
-      return { result, error, status, m, handle };
+    const { result, error, status, handle } = await t.run(openctiRollback, {
+      args: [raw as OpenctiRollbackInput],
+      activities: m.activities,
+      taskQueuePrefix: 'opencti',
+      workflowId: (taskQueue) => `${releaseWorkflowId('opencti', 'opencti')}-${taskQueue}`,
+      ...(during ? { drive: during } : {}),
+      record,
     });
+    return { result, error, status: status!, m, handle };
   }
 
   it('helm-rollback: approved, helm rollback to the chosen revision, then history and pods verified', async () => {
@@ -67,7 +46,7 @@ describe('openctiRollback (time-skipping)', () => {
     const { result, error, status, m } = await run(helmRollbackInput({ toRevision: 2, approval: { required: true } }), atFive, async (h) => {
       summary = (await waitForStatus(h, (s) => s.pendingApproval !== null)).pendingApproval!.summary;
       await h.executeUpdate(approveUpdate, { args: [{ by: 'alice' }] });
-    });
+    }, true);
     assert.equal(error, undefined, String(error));
     assert.equal(summary, 'helm rollback opencti 2 (revision 2: opencti-1.0.0, superseded) from revision 5');
     assert.deepEqual(
@@ -142,7 +121,7 @@ describe('openctiRollback (time-skipping)', () => {
   });
 
   it('disable-frontend: ingestion only, the root ingress serves it, workers on ingestion', async () => {
-    const { error, status, m, handle } = await run(upgradeInput('disable-frontend'));
+    const { error, status, m, handle } = await run(upgradeInput('disable-frontend'), atFive, undefined, true);
     assert.equal(error, undefined, String(error));
     await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, await handle.fetchHistory(), handle.workflowId);
     assert.ok(status.steps.some((s) => s.name === 'disable frontend (cluster only)' && s.outcome === 'succeeded'));
@@ -224,7 +203,7 @@ describe('openctiRollback (time-skipping)', () => {
     const { error, status } = await run(helmRollbackInput(), { ...atFive, script: { helmRollback: { delayMs: 1500 } } }, async (h) => {
       await waitForStatus(h, runningStep('rollback to the pre-upgrade revision'));
       await h.executeUpdate(abortUpdate, { args: [{ by: 'carol', reason: 'enough' }] });
-    });
+    }, true);
     assert.equal(cause(error).type, FailureType.Aborted);
     assert.equal(status.steps.find((s) => s.name === 'rollback to the pre-upgrade revision')!.outcome, 'succeeded');
     assert.ok(!status.steps.some((s) => s.name === 'verify rollback'));

@@ -1,16 +1,15 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
+import { describe, it } from 'node:test';
+import type { WorkflowHandle } from '@temporalio/client';
 import { FailureType } from '../../src/domain/failure-types.js';
 import { PhaseKey, RunbookKey, TargetVersionKey } from '../../src/domain/search-attributes.js';
 import { releaseWorkflowId } from '../../src/domain/workflow-ids.js';
-import { abortUpdate, approveUpdate, rejectUpdate, statusQuery } from '../../src/workflows/lib/messages.js';
+import { abortUpdate, approveUpdate, rejectUpdate } from '../../src/workflows/lib/messages.js';
 import { openctiUpgradeV2, type OpenctiUpgradeV2Input } from '../../src/workflows/opencti/opencti-upgrade-v2.js';
-import { createTimeSkippingEnv, workflowBundle } from '../helpers/temporal.js';
-import { common, noApproval, openctiMocks, runningStep, valuesFile, verificationFailed, waitForStatus, withWorker, type OpenctiMockOptions } from './opencti-mocks.js';
+import { Worker } from '@temporalio/worker';
+import { workflowBundle } from '../helpers/temporal.js';
+import { failureOf as cause, runningStep, useWorkflowTestEnv, waitForStatus } from '../helpers/workflow-harness.js';
+import { common, noApproval, openctiMocks, valuesFile, verificationFailed, type OpenctiMockOptions } from './opencti-mocks.js';
 
 const input = (extra: Partial<OpenctiUpgradeV2Input> = {}): OpenctiUpgradeV2Input => ({
   ...common,
@@ -22,42 +21,22 @@ const input = (extra: Partial<OpenctiUpgradeV2Input> = {}): OpenctiUpgradeV2Inpu
 
 const ROLLBACK = 'helm rollback opencti to revision 3';
 
-function cause(error: unknown): ApplicationFailure {
-  assert.ok(error instanceof WorkflowFailedError, String(error));
-  assert.ok(error.cause instanceof ApplicationFailure, String(error.cause));
-  return error.cause;
-}
-
 describe('openctiUpgradeV2 (time-skipping)', () => {
-  let env: TestWorkflowEnvironment;
-  before(async () => {
-    env = await createTimeSkippingEnv();
-  });
-  after(async () => {
-    await env?.teardown();
-  });
+  const t = useWorkflowTestEnv();
 
-  async function run(raw: unknown, mocks: OpenctiMockOptions = {}, during?: (h: WorkflowHandle<typeof openctiUpgradeV2>) => Promise<void>) {
+  async function run(raw: unknown, mocks: OpenctiMockOptions = {}, during?: (h: WorkflowHandle<typeof openctiUpgradeV2>) => Promise<void>, record = false) {
     const m = openctiMocks(mocks);
-    return withWorker(env, m.activities, async (taskQueue) => {
-      const handle = await env.client.workflow.start(openctiUpgradeV2, {
-        taskQueue,
-        workflowId: `${releaseWorkflowId('opencti', 'opencti')}-${taskQueue}`,
-        args: [raw as OpenctiUpgradeV2Input],
-      });
-      if (during) await during(handle);
-      let result: Awaited<ReturnType<typeof openctiUpgradeV2>> | undefined;
-      let error: unknown;
-      try {
-        result = await handle.result();
-      } catch (err) {
-        error = err;
-      }
-      // A run refused before its Run existed has no status query.
-      const status = (await handle.query(statusQuery).catch(() => undefined))!;
-      const description = await handle.describe();
-      return { result, error, status, description, m, handle };
+    const { result, error, status, handle } = await t.run(openctiUpgradeV2, {
+      args: [raw as OpenctiUpgradeV2Input],
+      activities: m.activities,
+      taskQueuePrefix: 'opencti',
+      workflowId: (taskQueue) => `${releaseWorkflowId('opencti', 'opencti')}-${taskQueue}`,
+      ...(during ? { drive: during } : {}),
+      record,
     });
+    // A run refused before its Run existed has no status query.
+    const description = await handle.describe();
+    return { result, error, status: status!, description, m, handle };
   }
 
   it('upgrades in place like the guide: approval, repo, helm upgrade --version 2.x --wait --timeout 600s, verification', async () => {
@@ -67,7 +46,7 @@ describe('openctiUpgradeV2 (time-skipping)', () => {
       summary = waiting.pendingApproval!.summary;
       const ack = await h.executeUpdate(approveUpdate, { args: [{ by: 'alice', comment: 'window open' }] });
       assert.equal(ack.accepted, true);
-    });
+    }, true);
     assert.equal(error, undefined, String(error));
     assert.match(summary, /^helm upgrade opencti opencti\/opencti --version 2\.0\.0 with the existing values, --wait --timeout 600s \(from revision 3\)/);
     assert.deepEqual(
@@ -159,7 +138,7 @@ describe('openctiUpgradeV2 (time-skipping)', () => {
     ['helm upgrade --wait timing out', { helmUpgrade: { fail: { type: FailureType.RolloutTimeout, message: 'UPGRADE FAILED: context deadline exceeded' } } }, /^UPGRADE FAILED/],
   ] as const) {
     it(`compensates ${what} with helm rollback to the pre-upgrade revision`, async () => {
-      const { error, status, m } = await run(input(), { script });
+      const { error, status, m } = await run(input(), { script }, undefined, true);
       const failure = cause(error);
       assert.match(failure.message, message);
       assert.match(failure.message, new RegExp(`; compensated: ${ROLLBACK} \\(now revision \\d\\)$`));
@@ -208,7 +187,7 @@ describe('openctiUpgradeV2 (time-skipping)', () => {
       await waitForStatus(h, runningStep('upgrade to v2 (single mode)'));
       const ack = await h.executeUpdate(abortUpdate, { args: [{ by: 'carol', reason: 'wrong window' }] });
       assert.equal(ack.message, 'abort accepted; it takes effect when "upgrade to v2 (single mode)" returns, then compensation runs');
-    });
+    }, true);
     const failure = cause(error);
     assert.equal(failure.type, FailureType.Aborted);
     assert.match(failure.message, new RegExp(`^aborted by carol: wrong window; compensated: ${ROLLBACK}`));

@@ -116,18 +116,6 @@ export function tenantMocks(opts: TenantMockOptions = {}) {
   };
 }
 
-/** Polls until `check` holds (queries against a running workflow). */
-export async function eventually<T>(read: () => Promise<T>, check: (v: T) => boolean, opts: { ms?: number; tick?: () => Promise<void> } = {}): Promise<T> {
-  const ms = opts.ms ?? 20_000;
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await read();
-    if (check(v)) return v;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${ms}ms; last value: ${JSON.stringify(v).slice(0, 2000)}`);
-    await (opts.tick ? opts.tick() : new Promise((r) => setTimeout(r, 50)));
-  }
-}
-
 /** The upgrade spec every test shares. */
 export const upgradeSpec = {
   version: '0.2.1',

@@ -26,6 +26,22 @@ export interface PendingApproval {
   summary: string;
 }
 
+/**
+ * The human wait the run is in now, if any, and exactly what it accepts: clients print
+ * `commands` as they are (shell-safe when pasted) instead of guessing from the phase.
+ */
+export interface GateView {
+  kind: 'approval' | 'promotion' | 'paused';
+  name: string;
+  summary: string;
+  since: string;
+  timeoutAt?: string;
+  /** Message names valid now, e.g. ['approve', 'reject', 'abort'], ['promote', 'abort'], ['resume', 'abort']. */
+  accepts: string[];
+  /** Full CLI commands valid now, the workflow ID single-quoted: "runbook promote 'fleet:prod'". */
+  commands: string[];
+}
+
 export interface DecisionRecord {
   at: string;
   kind: string;
@@ -40,7 +56,13 @@ export interface InvalidMessageRecord {
   reason: string;
 }
 
-export type TerminalPhase = 'completed' | 'failed' | 'aborted' | 'rejected' | 'approval-timed-out';
+export type TerminalPhase = 'completed' | 'completed-with-failures' | 'failed' | 'aborted' | 'rejected' | 'approval-timed-out';
+
+/** Something the run could not do while it still completed (a fleet's failed or skipped tenant). */
+export interface OutcomeFailure {
+  tenant: string;
+  reason: string;
+}
 
 export interface RunStatus {
   runbook: string;
@@ -48,12 +70,14 @@ export interface RunStatus {
   namespace?: string;
   phase: string;
   steps: StepRecord[];
+  /** Kept for older clients; `gate` says what every kind of human wait accepts. */
   pendingApproval: PendingApproval | null;
+  gate: GateView | null;
   decisions: DecisionRecord[];
   invalidMessages: InvalidMessageRecord[];
   abortRequested?: { by: string; reason: string; at: string };
   /** Runbook-specific facts: backups, diff summary, fleet progress. */
   facts: Record<string, unknown>;
   /** Set when the run ended: what happened, including what compensation did. */
-  outcome?: { phase: TerminalPhase; message: string; compensations: string[] };
+  outcome?: { phase: TerminalPhase; message: string; compensations: string[]; failures?: OutcomeFailure[] };
 }
