@@ -37,6 +37,7 @@ import type { RunStatus } from '../../src/workflows/lib/status.js';
 import { openctiClusteringMigration } from '../../src/workflows/opencti/opencti-clustering-migration.js';
 import { openctiRollback } from '../../src/workflows/opencti/opencti-rollback.js';
 import { openctiUpgradeV2 } from '../../src/workflows/opencti/opencti-upgrade-v2.js';
+import { waitForPhase as waitForPhaseOf } from '../helpers/workflow-harness.js';
 import { startChartRepo, type ChartRepo } from '../helpers/chart-repo.js';
 import { createKwokCluster, FAULT_LABEL, Fault, type KwokCluster } from '../helpers/kwok.js';
 import { fixturesDir } from '../helpers/paths.js';
@@ -200,16 +201,7 @@ describe('OpenCTI runbooks, end to end', { timeout: 9 * 60_000 }, () => {
     };
   }
 
-  async function waitForPhase(h: WorkflowHandle, phase: string, timeoutMs = 90_000): Promise<RunStatus> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const s = await h.query(statusQuery);
-      if (s.phase === phase) return s;
-      if (s.outcome) assert.fail(`the run ended (${s.outcome.message}) before reaching phase ${phase}\n${stepOutcomes(s).join('\n')}`);
-      if (Date.now() > deadline) assert.fail(`the run never reached phase ${phase} (now ${s.phase}; steps ${JSON.stringify(s.steps)})`);
-      await sleep(200);
-    }
-  }
+  const waitForPhase = (h: WorkflowHandle, phase: string, timeoutMs = 90_000) => waitForPhaseOf(h, phase, timeoutMs);
 
   /** Runs a workflow to its end, approving its gate like an operator; returns what the approver read. */
   async function runApproved<R>(handle: WorkflowHandle): Promise<{ result?: R; failure?: ApplicationFailure; status: RunStatus; summary: string; ms: number }> {
