@@ -104,7 +104,9 @@ export function useWorkflowTestEnv(): WorkflowTestEnv {
       const type = history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name ?? 'workflow';
       const name = [type, slug(currentTest), suffix].filter(Boolean).join('.');
       await mkdir(target, { recursive: true });
-      await writeFile(`${target}/${name}.json`, `${JSON.stringify(proto.temporal.api.history.v1.History.fromObject(history).toJSON())}\n`);
+      // Stack traces name this machine's paths and play no part in replay: left out.
+      const json = JSON.stringify(proto.temporal.api.history.v1.History.fromObject(history).toJSON(), (key, value: unknown) => (key === 'stackTrace' ? '' : value));
+      await writeFile(`${target}/${name}.json`, `${json}\n`);
     },
   };
   return harness;
@@ -148,13 +150,17 @@ export async function waitForStatus(handle: Queryable, predicate: (s: RunStatus)
 }
 
 /** Waits until the run is in `phase`; fails at once when it ended before getting there. */
-export async function waitForPhase(handle: Queryable, phase: string, ms = 20_000): Promise<RunStatus> {
+export async function waitForPhase(handle: Queryable, phase: string, ms = 30_000): Promise<RunStatus> {
   const deadline = Date.now() + ms;
   for (;;) {
-    const s = await handle.query(statusQuery);
-    if (s.phase === phase) return s;
-    if (s.outcome) assert.fail(`the run ended (${s.outcome.message}) before reaching phase ${phase}\n${s.steps.map((x) => `${x.outcome} ${x.name}`).join('\n')}`);
-    if (Date.now() > deadline) assert.fail(`the run never reached phase ${phase} (now ${s.phase}; steps ${JSON.stringify(s.steps)})`);
+    // A run whose first workflow task has not run yet cannot answer: keep asking.
+    const s = await handle.query(statusQuery).catch((err: unknown) => {
+      if (Date.now() > deadline) throw err;
+      return undefined;
+    });
+    if (s?.phase === phase) return s;
+    if (s?.outcome) assert.fail(`the run ended (${s.outcome.message}) before reaching phase ${phase}\n${s.steps.map((x) => `${x.outcome} ${x.name}`).join('\n')}`);
+    if (Date.now() > deadline) assert.fail(`the run never reached phase ${phase} (now ${s?.phase}; steps ${JSON.stringify(s?.steps)})`);
     await sleep(Math.min(200, Math.max(25, ms / 400)));
   }
 }
