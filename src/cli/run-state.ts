@@ -15,7 +15,8 @@ export type ExecutionStatusName = string;
 
 export function runState(execution: ExecutionStatusName, status: RunStatus | undefined): RunState {
   const outcome = status?.outcome?.phase;
-  if (outcome) return outcome === 'completed' ? 'completed' : outcome === 'failed' ? 'failed' : 'stopped';
+  // completed-with-failures still completed (its own exit code is the operator-ux change).
+  if (outcome) return outcome === 'completed' || outcome === 'completed-with-failures' ? 'completed' : outcome === 'failed' ? 'failed' : 'stopped';
   switch (execution) {
     case 'COMPLETED':
       return 'completed';
