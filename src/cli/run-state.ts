@@ -15,8 +15,7 @@ export type ExecutionStatusName = string;
 
 export function runState(execution: ExecutionStatusName, status: RunStatus | undefined): RunState {
   const outcome = status?.outcome?.phase;
-  // completed-with-failures still completed (its own exit code is the operator-ux change).
-  if (outcome) return outcome === 'completed' || outcome === 'completed-with-failures' ? 'completed' : outcome === 'failed' ? 'failed' : 'stopped';
+  if (outcome) return outcome === 'completed' ? 'completed' : outcome === 'failed' ? 'failed' : 'stopped';
   switch (execution) {
     case 'COMPLETED':
       return 'completed';

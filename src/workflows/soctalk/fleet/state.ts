@@ -57,8 +57,16 @@ export interface FleetSnapshot {
   paused: boolean;
 }
 
-const MESSAGE_MAX = 400;
-export const clip = (s: string): string => (s.length > MESSAGE_MAX ? `${s.slice(0, MESSAGE_MAX - 1)}…` : s);
+const MESSAGE_MAX = 1500;
+/**
+ * A tenant's outcome, bounded: the command line of a failed command (long, and the same for
+ * every tenant) shrinks to its first two words, and a long message keeps its end, where helm's
+ * own error is.
+ */
+export const clip = (s: string): string => {
+  const short = s.replace(/`([^`]*)`/g, (_all, cmd: string) => `\`${cmd.split(' ').slice(0, 2).join(' ')} …\``);
+  return short.length > MESSAGE_MAX ? `…${short.slice(-(MESSAGE_MAX - 1))}` : short;
+};
 
 const reasonSuffix = (reason?: string) => (reason ? `: ${reason}` : '');
 /** States a tenant can be retried from. */
