@@ -4,9 +4,9 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
 import { FailureType } from '../../domain/failure-types.js';
 import { substituteSlug } from '../../domain/soctalk/tenant-upgrade-input.js';
+import { z } from 'zod';
 import { parseJsonOutput } from '../json-output.js';
 
 /** Only what these parsers read; a nameless item is skipped, not an error. */
