@@ -295,6 +295,9 @@ describe('soctalkFleetUpgrade (time-skipping)', () => {
     assert.equal(status.outcome?.phase, 'completed-with-failures');
     assert.deepEqual(status.outcome?.failures, [{ tenant: 'd', reason: 'skipped: skipped by alice: customer freeze' }]);
     assert.match(status.outcome?.message ?? '', /^completed with 1 failure\(s\): d \(skipped: skipped by alice: customer freeze\)$/);
+    const done = m.calls.filter((c) => c.name === 'notify').map((c) => c.args as { kind: string; summary: string });
+    assert.deepEqual(done.map((n) => n.kind), ['completed']);
+    assert.match(done[0]!.summary, /^soctalk-fleet-upgrade completed with 1 failure\(s\): d \(skipped/, 'the chat hears which tenant was left out');
   });
 
   it('records a tenant another run is already upgrading as a conflict, never upgrading it twice', async () => {

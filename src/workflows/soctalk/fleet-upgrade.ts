@@ -15,7 +15,7 @@ import { FailureType } from '../../domain/failure-types.js';
 import { FleetUpgradeInputSchema, type FleetUpgradeInput, type FleetUpgradeParams } from '../../domain/soctalk/fleet-input.js';
 import { planWaves, selectTenants, slugsFromNamespaces, type PlannedWave } from '../../domain/soctalk/wave-plan.js';
 import { parseRunInput } from '../../domain/validate.js';
-import { readProfile } from '../lib/activity-profiles.js';
+import { notifyProfile, readProfile } from '../lib/activity-profiles.js';
 import { refuse } from '../lib/errors.js';
 import { Run } from '../lib/run.js';
 import type { DecisionRecord } from '../lib/status.js';
@@ -26,6 +26,7 @@ import { TenantRunner } from './fleet/tenants.js';
 import { checkSystemFirst } from './system-gate.js';
 
 const { listTenantNamespaces } = proxyActivities<Activities>(readProfile);
+const { notify } = proxyActivities<Activities>(notifyProfile);
 
 /** What one generation hands the next through continue-as-new: compact by design. */
 export interface FleetCarry extends FleetSnapshot {
@@ -62,6 +63,8 @@ export async function soctalkFleetUpgrade(raw: FleetUpgradeInput, carry?: FleetC
     ...(requestedBy ? { requestedBy } : {}),
     approval: policy,
     promotion: true,
+    // The chat hears how the fleet ended, naming each tenant it could not upgrade.
+    notify,
     ...(input.searchAttributes !== undefined ? { searchAttributes: input.searchAttributes } : {}),
   });
   if (carry) run.status.decisions.push(...carry.decisions);
