@@ -118,3 +118,12 @@ describe('FleetState operator messages', () => {
     assert.equal(next.paused, true);
   });
 });
+
+describe('FleetState halt message', () => {
+  it('names the wave, what is left and the failed tenants', () => {
+    const s = planned();
+    s.started('a', 0);
+    s.finished('a', 'failed', 'did not become ready', 1, budget);
+    assert.equal(s.haltedMessage(), 'fleet halted in canary: canary tenant a failed: did not become ready. 3 tenant(s) left untouched. Failed: a: did not become ready');
+  });
+});

@@ -9,7 +9,7 @@
  */
 import { ApplicationFailure, CancellationScope, ContinueAsNew, workflowInfo } from '@temporalio/workflow';
 import { abortable } from './abortable.js';
-import { abortRefusal, type ApprovalPolicy } from '../../domain/approval-policy.js';
+import { abortRefusal } from '../../domain/approval-policy.js';
 import { humanDuration } from '../../domain/duration.js';
 import { FailureType } from '../../domain/failure-types.js';
 import { acceptMessage, type MessageHandler } from './accept.js';
@@ -90,14 +90,6 @@ export class Run {
     const record: DecisionRecord = { at: now(), kind, by: by.trim(), ...(comment ? { comment } : {}) };
     this.status.decisions.push(record);
     return record;
-  }
-
-  get requestedBy(): string | undefined {
-    return this.options.requestedBy;
-  }
-
-  get approvalPolicy(): ApprovalPolicy {
-    return this.options.approval;
   }
 
   get abortRequested(): boolean {

@@ -20,10 +20,13 @@ import { refuse } from '../lib/errors.js';
 import { Run } from '../lib/run.js';
 import type { DecisionRecord } from '../lib/status.js';
 import { wireFleetMessages } from './fleet/messages.js';
-import { totalsOf, type TenantState } from './fleet/progress.js';
+import { totalsOf } from './fleet/progress.js';
+import { fleetResult, type FleetResult } from './fleet/result.js';
 import { FleetState, nextStage, type FleetSnapshot } from './fleet/state.js';
 import { TenantRunner } from './fleet/tenants.js';
 import { checkSystemFirst } from './system-gate.js';
+
+export type { FleetResult } from './fleet/result.js';
 
 const { listTenantNamespaces } = proxyActivities<Activities>(readProfile);
 const { notify } = proxyActivities<Activities>(notifyProfile);
@@ -36,21 +39,6 @@ export interface FleetCarry extends FleetSnapshot {
   historyEvents: number[];
 }
 
-export interface FleetResult {
-  name: string;
-  version: string;
-  dryRun: boolean;
-  systemVersion: string;
-  /** Plan mode only: why the system-first gate would refuse. */
-  systemGateProblem?: string;
-  tenants: string[];
-  plan: { name: string; canary: boolean; tenants: string[] }[];
-  totals: ReturnType<typeof totalsOf>;
-  failed: { tenant: string; message?: string }[];
-  skipped: { tenant: string; state: TenantState; message?: string }[];
-  generations: number;
-  historyEvents: number[];
-}
 
 type Outcome = { kind: 'done'; result: FleetResult } | { kind: 'continue'; carry: FleetCarry };
 
@@ -91,27 +79,9 @@ export async function soctalkFleetUpgrade(raw: FleetUpgradeInput, carry?: FleetC
     carry: { generation: generation + 1, ...state.snapshot(), decisions: run.status.decisions.slice(-50), historyEvents: historyEvents() },
   });
 
-  const result = (dryRun: boolean, plan?: PlannedWave[], problem?: string): FleetResult => {
-    const entries = Object.entries(state.records);
-    return {
-      name: input.name,
-      version: input.upgrade.version,
-      dryRun,
-      systemVersion: state.systemVersion,
-      ...(problem ? { systemGateProblem: problem } : {}),
-      tenants: state.order.length ? state.order : entries.map(([t]) => t),
-      plan: plan
-        ? plan.map((w) => ({ name: w.name, canary: w.canary, tenants: w.tenants }))
-        : state.waves.map((w) => ({ name: w.name, canary: w.canary, tenants: state.inWave(w.index).map(([t]) => t) })),
-      totals: totalsOf(state.records),
-      failed: entries.filter(([, r]) => r.s === 'failed').map(([tenant, r]) => ({ tenant, ...(r.m ? { message: r.m } : {}) })),
-      skipped: entries
-        .filter(([, r]) => r.s === 'skipped' || r.s === 'conflict' || r.s === 'aborted')
-        .map(([tenant, r]) => ({ tenant, state: r.s, ...(r.m ? { message: r.m } : {}) })),
-      generations: generation + 1,
-      historyEvents: historyEvents(),
-    };
-  };
+  const result = (dryRun: boolean, plan?: PlannedWave[], problem?: string): FleetResult =>
+    fleetResult(state, { name: input.name, version: input.upgrade.version, dryRun, generation, historyEvents: historyEvents(), ...(plan ? { plan } : {}), ...(problem ? { problem } : {}) });
+
 
   /** The runbook's first steps: who is in the fleet, the system-first gate, the waves. */
   const plan = async (): Promise<{ plan: PlannedWave[]; problem?: string }> => {
@@ -142,16 +112,7 @@ export async function soctalkFleetUpgrade(raw: FleetUpgradeInput, carry?: FleetC
     return { plan: waves, ...(gate.problem ? { problem: gate.problem } : {}) };
   };
 
-  /** A halted fleet fails, naming the failed tenants (compensation settles the in-flight ones). */
-  const haltedFailure = () => {
-    const failed = Object.entries(state.records).filter(([, r]) => r.s === 'failed');
-    const list = failed
-      .slice(0, 10)
-      .map(([t, r]) => `${t}: ${r.m ?? '?'}`)
-      .join('; ');
-    const more = failed.length > 10 ? `; and ${failed.length - 10} more` : '';
-    return refuse(FailureType.VerificationFailed, `fleet halted in ${state.waveName()}: ${state.halted}. ${totalsOf(state.records).pending} tenant(s) left untouched. Failed: ${list}${more}`);
-  };
+
 
   const outcome = await run.execute(async (): Promise<Outcome> => {
     if (!carry) {
@@ -196,7 +157,7 @@ export async function soctalkFleetUpgrade(raw: FleetUpgradeInput, carry?: FleetC
           const pending = state.pendingInWave().length;
           const wave = async () => {
             const done = await tenants.runWave();
-            if (state.halted) throw haltedFailure();
+            if (state.halted) throw refuse(FailureType.VerificationFailed, state.haltedMessage());
             return done;
           };
           const done = await run.step(`${w.name}: upgrade ${pending} tenant(s), ${input.maxParallel} at a time`, wave, { uninterruptible: true, detail: () => state.waveDetail() });

@@ -249,6 +249,17 @@ export class FleetState {
       .map(([tenant, r]) => ({ tenant, reason: `${r.s}${r.m ? `: ${r.m}` : ''}` }));
   }
 
+  /** Why a halted fleet failed, naming the failed tenants (the first ten). */
+  haltedMessage(): string {
+    const failed = Object.entries(this.records).filter(([, r]) => r.s === 'failed');
+    const list = failed
+      .slice(0, 10)
+      .map(([t, r]) => `${t}: ${r.m ?? '?'}`)
+      .join('; ');
+    const more = failed.length > 10 ? `; and ${failed.length - 10} more` : '';
+    return `fleet halted in ${this.waveName()}: ${this.halted}. ${totalsOf(this.records).pending} tenant(s) left untouched. Failed: ${list}${more}`;
+  }
+
   /** One line for a wave's step: what happened to its tenants. */
   waveDetail(wave = this.wave): string {
     const inWave = this.inWave(wave).map(([, r]) => r);
