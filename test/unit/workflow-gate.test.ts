@@ -7,7 +7,7 @@ function gates(workflowId = 'fleet:prod') {
   const decisions: DecisionRecord[] = [];
   const g = new Gates({
     workflowId: () => workflowId,
-    recordDecision: (kind, by, comment) => {
+    recordDecision: (kind, { by, comment }) => {
       const r = { at: 'now', kind, by, ...(comment ? { comment } : {}) };
       decisions.push(r);
       return r;

@@ -121,3 +121,6 @@ export const upgradeSpec = {
   version: '0.2.1',
   compatibility: { file: '/etc/soctalk/compatibility.yaml' },
 };
+
+/** Kept for tests that import it from here; the harness owns it. */
+export { eventually } from '../helpers/workflow-harness.js';

@@ -6,6 +6,7 @@
  */
 import { condition } from '@temporalio/workflow';
 import { approvalRefusal, rejectionRefusal, type ApprovalPolicy } from '../../domain/approval-policy.js';
+import type { SignatureContext } from '../../domain/signatures/verify-decision.js';
 import { humanDuration } from '../../domain/duration.js';
 import { approvalTimedOut } from './errors.js';
 import {
@@ -92,21 +93,30 @@ export function gateCommand(message: GateMessage | 'abort', workflowId: string, 
 }
 
 /** An approval gate judged by the run's policy (allowed approvers, four-eyes, schema acknowledgement). */
-export function approvalGate(name: string, summary: string, policy: ApprovalPolicy, requestedBy: string | undefined, requiresSchemaAck: boolean): GateSpec {
-  const state = { waiting: true, requiresSchemaAck, ...(requestedBy ? { requestedBy } : {}) };
+export function approvalGate(
+  name: string,
+  summary: string,
+  policy: ApprovalPolicy,
+  requestedBy: string | undefined,
+  requiresSchemaAck: boolean,
+  signatures: () => SignatureContext | undefined,
+): GateSpec {
+  // Judged when a decision arrives: the keyring (signed decisions) loads after the start.
+  const state = () => ({ waiting: true, requiresSchemaAck, ...(requestedBy ? { requestedBy } : {}), signatures: signatures() });
   return {
     kind: 'approval',
     name,
     summary,
     timeout: policy.timeout,
     requiresSchemaAck,
-    refusals: { approve: (args) => approvalRefusal(policy, state, args), reject: (args) => rejectionRefusal(policy, state, args) },
+    refusals: { approve: (args) => approvalRefusal(policy, state(), args), reject: (args) => rejectionRefusal(policy, state(), args) },
   };
 }
 
 export interface GateHost {
   workflowId: () => string;
-  recordDecision: (kind: string, by: string, comment?: string) => DecisionRecord;
+  /** Records an accepted decision (with its signature, where the policy requires one). */
+  recordDecision: (kind: DecidingMessage, args: DecisionArgs) => DecisionRecord;
   abortRequested: () => boolean;
   /** The gate opened, was decided or closed: the view must be refreshed. */
   changed: () => void;
@@ -141,7 +151,7 @@ export class Gates {
   /** Takes a message the validator accepted: the open gate is decided. */
   decide(message: DecidingMessage, args: DecisionArgs): string {
     const gate = this.current!;
-    gate.decision = { message, record: this.host.recordDecision(message, args.by, args.comment) };
+    gate.decision = { message, record: this.host.recordDecision(message, args) };
     this.host.changed();
     const ack = gate.spec.ack?.(message);
     if (ack) return ack;

@@ -17,9 +17,10 @@ import { CompensationStack } from './compensation.js';
 import { aborted, describeStop, rejected, RunStopped } from './errors.js';
 import { approvalGate, GATE_MESSAGES, Gates, type DecidingMessage, type GateDecision, type GateSpec } from './gate.js';
 import { StepJournal } from './journal.js';
+import { DecisionSignatures } from './signed-decisions.js';
 import { abortSignal, abortUpdate, type AbortArgs, type DecisionArgs } from './messages.js';
 import { completedWithFailuresMessage, manualActionMessage, stoppedMessage } from './outcome.js';
-import type { DecisionRecord, OutcomeFailure, RunStatus, TerminalPhase } from './status.js';
+import type { DecisionRecord, OutcomeFailure, RunStatus, SignedFields, TerminalPhase } from './status.js';
 import type { RunOptions, StepOptions } from './run-options.js';
 import { pendingApprovalOf, RunView } from './view.js';
 
@@ -36,11 +37,15 @@ export class Run {
   /** What the run could not do although it completes (a fleet's failed tenants). */
   private failures: OutcomeFailure[] = [];
 
+  /** Keyring, spent nonces and the start's signer, for policies that require signed decisions. */
+  readonly signatures: DecisionSignatures;
+
   constructor(private readonly options: RunOptions) {
-    this.view = new RunView(options, this.journal);
+    this.signatures = new DecisionSignatures(options.approval, options.requestedBy);
+    this.view = new RunView(options, this.journal, () => this.signatures.required);
     this.gates = new Gates({
       workflowId: () => workflowInfo().workflowId,
-      recordDecision: (kind, by, comment) => this.recordDecision(kind, by, comment),
+      recordDecision: (kind, args) => this.recordDecision(kind, args.by, args.comment, this.signatures.accept(args, kind)),
       abortRequested: () => this.abortRequest !== undefined,
       changed: () => {
         this.status.gate = this.gates.view;
@@ -63,10 +68,10 @@ export class Run {
       refusal: (args) =>
         this.abortRequest
           ? `an abort was already requested by ${this.abortRequest.by}`
-          : abortRefusal(options.approval, options.requestedBy, args, this.status.outcome !== undefined),
+          : abortRefusal(options.approval, options.requestedBy, args, this.status.outcome !== undefined, this.signatures.context()),
       apply: (args) => {
         this.abortRequest = { by: args.by.trim(), reason: args.reason };
-        this.status.abortRequested = { ...this.abortRequest, at: now() };
+        this.status.abortRequested = { ...this.abortRequest, at: now(), ...this.signatures.accept(args, 'abort') };
         const current = this.journal.current();
         this.view.refresh();
         return current
@@ -86,8 +91,8 @@ export class Run {
   }
 
   /** Records a decision taken through `accept` (for runbook-specific messages). */
-  recordDecision(kind: string, by: string, comment?: string): DecisionRecord {
-    const record: DecisionRecord = { at: now(), kind, by: by.trim(), ...(comment ? { comment } : {}) };
+  recordDecision(kind: string, by: string, comment?: string, signed?: SignedFields): DecisionRecord {
+    const record: DecisionRecord = { at: now(), kind, by: by.trim(), ...(comment ? { comment } : {}), ...signed };
     this.status.decisions.push(record);
     return record;
   }
@@ -154,7 +159,7 @@ export class Run {
       return undefined;
     }
     const decision = await this.awaitGate(
-      approvalGate(gateName, summary, policy, this.options.requestedBy, opts.requiresSchemaAck ?? false),
+      approvalGate(gateName, summary, policy, this.options.requestedBy, opts.requiresSchemaAck ?? false, () => this.signatures.context()),
       'waiting-approval',
     );
     return decision.record;
@@ -203,6 +208,7 @@ export class Run {
    */
   async execute<T>(body: () => Promise<T>): Promise<T> {
     try {
+      await this.signatures.prepare(this.status);
       const result = await body();
       if (this.failures.length) this.end('completed-with-failures', completedWithFailuresMessage(this.failures), []);
       else this.end('completed', 'completed', []);

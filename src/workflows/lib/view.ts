@@ -31,6 +31,8 @@ export class RunView {
   constructor(
     private readonly options: ViewOptions,
     private readonly journal: StepJournal,
+    /** The policy requires signed decisions: the details say how to sign. */
+    private readonly signed: () => boolean = () => false,
   ) {
     this.status = {
       runbook: options.runbook,
@@ -90,7 +92,7 @@ export class RunView {
    * lines together) and commands are code spans (the renderer turns `--` into a dash).
    */
   refresh(): void {
-    setCurrentDetails(currentDetails(this.status, this.journal));
+    setCurrentDetails(currentDetails(this.status, this.journal, this.signed()));
   }
 }
 
@@ -101,7 +103,7 @@ const WAITING_FOR: Record<NonNullable<RunStatus['gate']>['kind'], string> = {
 };
 
 /** The Markdown of the current details, from the status alone. */
-export function currentDetails(s: RunStatus, journal: StepJournal): string {
+export function currentDetails(s: RunStatus, journal: StepJournal, signed = false): string {
   const lines = [`**${s.runbook}**${s.release ? ` · release \`${s.release}\`` : ''}${s.namespace ? ` in \`${s.namespace}\`` : ''}`, '', `Phase: **${s.phase}**`];
   const current = journal.current();
   if (current) lines.push('', `Step: ${current.name} (since ${current.startedAt})`);
@@ -117,9 +119,10 @@ export function currentDetails(s: RunStatus, journal: StepJournal): string {
       '',
       `Commands: ${gate.commands.map((c) => `\`${c}\``).join(', ')}`,
       '',
-      `Or send the Update or Signal \`${first}\` with \`{"by": "<your name>"${ack}}\`` +
+      `Or send the Update or Signal \`${first}\` with \`{"by": "<your name>"${ack}${signed ? ', "statement": "…", "signature": "…"' : ''}}\`` +
         others.map((m) => `; ${m} with \`${m}\``).join('') +
-        '; abort with `abort` and `{"by": "...", "reason": "..."}`.',
+        '; abort with `abort` and `{"by": "...", "reason": "..."}`.' +
+        (signed ? ' Decisions must be signed: `ssh-keygen -Y sign -n upgrade-runbooks` over the statement (see the README).' : ''),
       '',
       // Markdown hard line breaks keep the summary's lines apart.
       gate.summary.split('\n').join('  \n'),

@@ -7,7 +7,7 @@
  * children in fleet/tenants.ts; this file wires them and runs the chosen action per stage.
  * History stays bounded through continue-as-new.
  */
-import { condition, continueAsNew, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import { condition, makeContinueAsNewFunc, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import { approvalRefusal } from '../../domain/approval-policy.js';
 import { humanDuration } from '../../domain/duration.js';
@@ -18,6 +18,7 @@ import { parseRunInput } from '../../domain/validate.js';
 import { notifyProfile, readProfile } from '../lib/activity-profiles.js';
 import { refuse } from '../lib/errors.js';
 import { Run } from '../lib/run.js';
+import type { DecisionArgs } from '../lib/messages.js';
 import type { DecisionRecord } from '../lib/status.js';
 import { wireFleetMessages } from './fleet/messages.js';
 import { totalsOf } from './fleet/progress.js';
@@ -134,7 +135,8 @@ export async function soctalkFleetUpgrade(raw: FleetUpgradeInput, carry?: FleetC
       switch (action.kind) {
         case 'promote': {
           const summary = `${state.waveName(action.wave - 1)} is done and baked (${JSON.stringify(totalsOf(state.records))}); promote to ${w.name} (${w.size} tenants)`;
-          const refusal = (args: { by?: unknown }) => approvalRefusal(policy, { waiting: true, requiresSchemaAck: false, ...(requestedBy ? { requestedBy } : {}) }, args);
+          const refusal = (args: DecisionArgs) =>
+            approvalRefusal(policy, { waiting: true, requiresSchemaAck: false, ...(requestedBy ? { requestedBy } : {}), signatures: run.signatures.context() }, args, 'promote');
           await run.awaitGate(
             { kind: 'promotion', name: `promote to ${w.name}`, summary, timeout: policy.timeout, refusals: { promote: refusal }, ack: () => `promoted to ${w.name}` },
             'waiting-promotion',
@@ -190,6 +192,7 @@ export async function soctalkFleetUpgrade(raw: FleetUpgradeInput, carry?: FleetC
     return { kind: 'done', result: result(false) };
   });
 
-  if (outcome.kind === 'continue') return continueAsNew<typeof soctalkFleetUpgrade>(raw, outcome.carry);
+  // The memo goes along explicitly: it carries the signed start that signed-decision policies check.
+  if (outcome.kind === 'continue') return makeContinueAsNewFunc<typeof soctalkFleetUpgrade>({ memo: workflowInfo().memo ?? {} })(raw, outcome.carry);
   return outcome.result;
 }
