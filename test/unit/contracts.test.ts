@@ -4,9 +4,11 @@ import { createActivities } from '../../src/activities/index.js';
 import { CommandRunner, toolPathsFromEnv } from '../../src/activities/command.js';
 import { createClusterPrerequisiteActivities } from '../../src/activities/cluster-prerequisites.js';
 import { createHelmActivities } from '../../src/activities/helm/activities.js';
+import { createKeyringActivities } from '../../src/activities/keyring.js';
 import { createNotifyActivities } from '../../src/activities/notify.js';
 import { createOpenctiActivities } from '../../src/activities/opencti/activities.js';
 import { createBackupActivities } from '../../src/activities/postgres/backup.js';
+import { localBackupStore } from '../../src/activities/storage/local-store.js';
 import { createReleaseDiffActivities } from '../../src/activities/release-diff.js';
 import { createVerifyActivities } from '../../src/activities/release-verify.js';
 import { createSnapshotActivities } from '../../src/activities/snapshots.js';
@@ -30,8 +32,9 @@ describe('contracts between the layers', () => {
     releaseDiff: createReleaseDiffActivities(helm),
     clusterPrerequisites: createClusterPrerequisiteActivities({ runner }),
     compatibility: createCompatibilityActivities({ runner, fetch }),
-    backup: createBackupActivities({ runner, backupDir: '/nonexistent' }),
+    backup: createBackupActivities({ runner, store: localBackupStore('/nonexistent') }),
     snapshots: createSnapshotActivities({ runner }),
+    keyring: createKeyringActivities({ runner }),
     migration: createMigrationActivities({ runner, helm }),
     verify: createVerifyActivities({ runner, helm, fetch }),
     notify: createNotifyActivities({ webhookUrl: undefined }),
