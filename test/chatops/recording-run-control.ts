@@ -26,6 +26,7 @@ export class RecordingRunControl implements RunControl {
     phase: 'running',
     steps: [],
     pendingApproval: null,
+    gate: null,
     decisions: [],
     invalidMessages: [],
     facts: {},

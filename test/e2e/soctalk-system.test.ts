@@ -26,7 +26,6 @@ import { createServer, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -42,6 +41,7 @@ import { abortUpdate, approveUpdate, statusQuery } from '../../src/workflows/lib
 import type { RunStatus } from '../../src/workflows/lib/status.js';
 import { soctalkSystemRollback } from '../../src/workflows/soctalk/system-rollback.js';
 import { soctalkSystemUpgrade } from '../../src/workflows/soctalk/system-upgrade.js';
+import { waitForPhase as waitForPhaseOf } from '../helpers/workflow-harness.js';
 import { startChartRepo, type ChartRepo } from '../helpers/chart-repo.js';
 import { createKwokCluster, FAULT_LABEL, Fault, type KwokCluster } from '../helpers/kwok.js';
 import { startPostgres, type Postgres } from '../helpers/postgres.js';
@@ -192,16 +192,7 @@ describe('soctalk-system upgrade and rollback, end to end', { timeout: 8 * 60_00
     };
   }
 
-  async function waitForPhase(h: WorkflowHandle, phase: string, timeoutMs = 90_000): Promise<RunStatus> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const s = await h.query(statusQuery);
-      if (s.phase === phase) return s;
-      if (s.outcome) assert.fail(`the run ended (${s.outcome.message}) before reaching phase ${phase}`);
-      if (Date.now() > deadline) assert.fail(`the run never reached phase ${phase} (now ${s.phase}; steps ${JSON.stringify(s.steps)})`);
-      await sleep(200);
-    }
-  }
+  const waitForPhase = (h: WorkflowHandle, phase: string, timeoutMs = 90_000) => waitForPhaseOf(h, phase, timeoutMs);
 
   /** Runs a workflow to its end; `drive` plays the operator. */
   async function runToEnd<R>(

@@ -16,12 +16,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it, type TestContext } from 'node:test';
-import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
-import { statusQuery, approveUpdate } from '../../src/workflows/lib/messages.js';
+import { approveUpdate } from '../../src/workflows/lib/messages.js';
 import { soctalkSystemUpgrade } from '../../src/workflows/soctalk/system-upgrade.js';
+import { waitForPhase } from '../helpers/workflow-harness.js';
 import { freePort } from '../helpers/postgres.js';
 import { createLocalEnv, uniqueTaskQueue, workflowBundle } from '../helpers/temporal.js';
 import { systemActivities } from '../workflows/soctalk-system-mocks.js';
@@ -77,10 +77,6 @@ async function eventually<T>(what: string, read: () => Promise<T>, accept: (v: T
     await sleep(250);
   }
   assert.fail(`${what} within ${timeoutMs} ms; last seen: ${last === undefined ? String(error) : JSON.stringify(last)}`);
-}
-
-async function waitForPhase(handle: WorkflowHandle, phase: string): Promise<void> {
-  await eventually(`run ${handle.workflowId} reaches phase ${phase}`, () => handle.query(statusQuery), (s) => s.phase === phase);
 }
 
 /**
@@ -216,7 +212,7 @@ describe('Temporal Web UI (dev server UI in Debian chromium)', () => {
       assert.match(details, /^Waiting for approval: approve soctalk-system 0\.1\.0 -> 0\.2\.0 \(until /m);
       assert.match(details, /^Schema changes: YES/m, 'the approval summary keeps its own lines');
       // The exact command an operator copies: `--` must survive Markdown rendering.
-      assert.ok(details.includes(`runbook approve ${target.workflowId} --ack-schema-changes`), 'the approve command, verbatim');
+      assert.ok(details.includes(`runbook approve '${target.workflowId}' --ack-schema-changes`), 'the approve command, verbatim and shell-safe');
       assert.ok(details.includes('"acknowledgeSchemaChanges": true'), 'how to approve from the UI with a Signal or Update');
       // Shown, not just present: the UI sizes the frame from its content (a little short),
       // so the command must lie inside the frame's visible box.

@@ -22,6 +22,7 @@ const waiting: RunStatus = {
     requiresSchemaAck: true,
     summary: 'image 0.1.0 -> 0.2.0\n<!channel> 2 migrations',
   },
+  gate: null,
   decisions: [],
   invalidMessages: [],
   facts: {},

@@ -14,6 +14,7 @@ const base: RunStatus = {
   phase: 'upgrading',
   steps: [{ name: 'preflight', startedAt: '2026-01-01T10:00:00.000Z', endedAt: '2026-01-01T10:00:05.000Z', outcome: 'succeeded', detail: 'ok' }],
   pendingApproval: null,
+  gate: null,
   decisions: [],
   invalidMessages: [],
   facts: {},
@@ -60,6 +61,7 @@ describe('status report', () => {
           requiresSchemaAck: true,
           summary: '2 migrations',
         },
+        gate: null,
       },
     });
     assert.match(text, /STEP\s+OUTCOME\s+STARTED\s+ENDED\s+DETAIL\npreflight\s+succeeded\s+2026-01-01 10:00:00Z\s+2026-01-01 10:00:05Z\s+ok/);

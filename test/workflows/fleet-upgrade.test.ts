@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { type WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import type { FleetUpgradeInput } from '../../src/domain/soctalk/fleet-input.js';
 import { tenantWorkflowId } from '../../src/domain/soctalk/tenant-runbooks.js';
 import { fleetWorkflowId } from '../../src/domain/workflow-ids.js';
 import {
   abortUpdate,
+  approveUpdate,
   pauseUpdate,
   promoteUpdate,
   resumeUpdate,
@@ -19,8 +18,8 @@ import {
 import { fleetProgressQuery, type FleetProgress } from '../../src/workflows/soctalk/fleet/progress.js';
 import { soctalkFleetUpgrade, type FleetResult } from '../../src/workflows/soctalk/fleet-upgrade.js';
 import { soctalkTenantUpgrade } from '../../src/workflows/soctalk/tenant-upgrade.js';
-import { createTimeSkippingEnv, uniqueTaskQueue, workflowBundle } from '../helpers/temporal.js';
-import { eventually, tenantMocks, upgradeSpec, type TenantMockOptions } from './soctalk-tenant-mocks.js';
+import { eventually, refusalOf, useWorkflowTestEnv } from '../helpers/workflow-harness.js';
+import { tenantMocks, upgradeSpec, type TenantMockOptions } from './soctalk-tenant-mocks.js';
 
 type Handle = WorkflowHandle<typeof soctalkFleetUpgrade>;
 type Mocks = ReturnType<typeof tenantMocks>;
@@ -28,36 +27,39 @@ type Mocks = ReturnType<typeof tenantMocks>;
 const letters = (n: number) => Array.from({ length: n }, (_, i) => `t${String(i + 1).padStart(2, '0')}`);
 
 describe('soctalkFleetUpgrade (time-skipping)', () => {
-  let env: TestWorkflowEnvironment;
-  before(async () => {
-    env = await createTimeSkippingEnv();
-  });
-  after(async () => {
-    await env?.teardown();
-  });
+  const t = useWorkflowTestEnv();
 
-  async function runFleet(input: Partial<FleetUpgradeInput>, mocks: TenantMockOptions, drive?: (h: Handle, m: Mocks) => Promise<void>) {
+  async function runFleet(input: Partial<FleetUpgradeInput>, mocks: TenantMockOptions, drive?: (h: Handle, m: Mocks) => Promise<void>, record = false) {
     const m = tenantMocks(mocks);
-    const taskQueue = uniqueTaskQueue('fleet');
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: m.activities });
-    return worker.runUntil(async () => {
-      const handle = await env.client.workflow.start(soctalkFleetUpgrade, {
-        taskQueue,
-        workflowId: fleetWorkflowId(`test-${taskQueue}`),
-        args: [{ name: 'test', upgrade: upgradeSpec, ...input }],
-      });
-      // Waiting on the result lets the test server skip timers (bake times, the 60s settle).
-      // While a test drives the run, time moves only by its explicit ticks, so that waits for
-      // humans (the promote gate's timeout) do not run out before the test answers.
-      if (drive) await drive(handle, m);
-      const { result, error } = await handle.result().then(
-        (result) => ({ result, error: undefined }),
-        (error: unknown) => ({ result: undefined as FleetResult | undefined, error }),
-      );
-      const progress = await handle.query(fleetProgressQuery);
-      const status = await handle.query(statusQuery);
-      return { result, error, progress, status, m, handle };
-    });
+    return t.withWorker(
+      m.activities,
+      async (taskQueue) => {
+        const handle = await t.env.client.workflow.start(soctalkFleetUpgrade, {
+          taskQueue,
+          workflowId: fleetWorkflowId(`test-${taskQueue}`),
+          args: [{ name: 'test', upgrade: upgradeSpec, ...input }],
+        });
+        // Waiting on the result lets the test server skip timers (bake times, the 60s settle).
+        // While a test drives the run, time moves only by its explicit ticks, so that waits for
+        // humans (the promote gate's timeout) do not run out before the test answers.
+        if (drive) await drive(handle, m);
+        const { result, error } = await handle.result().then(
+          (result) => ({ result, error: undefined }),
+          (error: unknown) => ({ result: undefined as FleetResult | undefined, error }),
+        );
+        if (record) {
+          // The first generation (it may have continued as new) and the last one.
+          const first = t.env.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId);
+          await t.record(first);
+          const describe = await handle.describe();
+          if (describe.runId !== handle.firstExecutionRunId) await t.record(handle, 'last-generation');
+        }
+        const progress = await handle.query(fleetProgressQuery);
+        const status = await handle.query(statusQuery);
+        return { result, error, progress, status, m, handle };
+      },
+      'fleet',
+    );
   }
 
   const failure = (error: unknown) => (error as WorkflowFailedError).cause as ApplicationFailure;
@@ -69,7 +71,7 @@ describe('soctalkFleetUpgrade (time-skipping)', () => {
    * held tenant does poll in real time (`held`).
    */
   const until = <T,>(read: () => Promise<T>, check: (v: T) => boolean, held = false) =>
-    eventually(read, check, held ? {} : { tick: () => env.sleep(5_000) });
+    eventually(read, check, held ? {} : { tick: () => t.env.sleep(5_000) });
 
   it('plan mode returns the tenants and the wave plan and changes nothing', async () => {
     const { result, error, m } = await runFleet(
@@ -99,6 +101,7 @@ describe('soctalkFleetUpgrade (time-skipping)', () => {
     );
     assert.equal(error, undefined, String(error));
     assert.deepEqual(result!.totals, { tenants: 6, done: 6, failed: 0, running: 0, pending: 0, skipped: 0 });
+    assert.equal(status.outcome?.phase, 'completed', 'every tenant upgraded: no failures to name');
     assert.deepEqual(m.upgraded().slice(0, 1), ['a'], 'the canary first');
     assert.deepEqual(new Set(m.upgraded().slice(1, 3)), new Set(['b', 'c']));
     assert.deepEqual(
@@ -120,12 +123,14 @@ describe('soctalkFleetUpgrade (time-skipping)', () => {
     assert.ok(canary.durationMs! >= 60_000, 'each tenant waited the 60s heartbeat settle');
     const b = progress.tenants.find((t) => t.tenant === 'b')!;
     assert.ok(Date.parse(b.startedAt!) - Date.parse(canary.endedAt!) >= 30 * 60_000, 'wave 1 started after the canary baked 30m');
-    const child = await env.client.workflow.getHandle(tenantWorkflowId('a')).describe();
+    const child = await t.env.client.workflow.getHandle(tenantWorkflowId('a')).describe();
     assert.equal(child.type, 'soctalkTenantUpgrade');
   });
 
   it('halts before the first wave when the canary fails, rolling it back', async () => {
-    const { error, progress, m } = await runFleet({ canaries: { tenants: ['c'] }, failureBudget: { maxFailed: 5 } }, { tenants: ['a', 'b', 'c', 'd'], failing: ['c'] });
+    const { error, progress, m } = await runFleet({ canaries: { tenants: ['c'] }, failureBudget: { maxFailed: 5 } }, { tenants: ['a', 'b', 'c', 'd'], failing: ['c'] }, undefined, true);
+    // The failed tenant child's own history is a saved history too.
+    await t.record(t.env.client.workflow.getHandle(tenantWorkflowId('c')), 'failed-child');
     const cause = failure(error);
     assert.equal(cause.type, 'VerificationFailed');
     assert.match(cause.message, /^fleet halted in canary: canary tenant c failed: deploy\/soctalk-adapter in tenant-c did not become ready; compensated: helm rollback tenant-c to revision 3/);
@@ -175,11 +180,14 @@ describe('soctalkFleetUpgrade (time-skipping)', () => {
         await until(async () => m.upgraded(), (u) => u.includes('b'));
         const ack = await h.executeUpdate(pauseUpdate, { args: [{ by: 'alice', reason: 'noisy alerts' }] });
         assert.match(ack.message, /paused: no new tenant starts; 1 in-flight tenant\(s\) finish/);
+        const paused = await h.query(statusQuery);
+        assert.equal(paused.gate?.kind, 'paused');
+        assert.deepEqual(paused.gate?.commands, [`runbook resume '${h.workflowId}'`, `runbook abort '${h.workflowId}' --reason '<reason>'`]);
         await assert.rejects(h.executeUpdate(pauseUpdate, { args: [{ by: 'alice' }] }), (e: unknown) => e instanceof WorkflowUpdateFailedError && /already paused/.test(String(e.cause?.message)));
         m.release('b');
         const p = await until(progressOf(h), (p) => p.tenants.find((t) => t.tenant === 'b')?.state === 'succeeded');
         assert.equal(p.paused, true);
-        await env.sleep(10 * 60_000);
+        await t.env.sleep(10 * 60_000);
         assert.deepEqual(m.upgraded(), ['a', 'b'], 'nothing new started while paused');
         await h.executeUpdate(resumeUpdate, { args: [{ by: 'bob' }] });
       },
@@ -202,13 +210,13 @@ describe('soctalkFleetUpgrade (time-skipping)', () => {
       async (h, m) => {
         await until(async () => m.upgraded(), (u) => u.length === 2, true);
         await h.executeUpdate(abortUpdate, { args: [{ by: 'alice', reason: 'bad release' }] });
-        for (const t of ['a', 'b']) {
+        for (const tenant of ['a', 'b']) {
           await until(
-            () => env.client.workflow.getHandle(tenantWorkflowId(t)).query(statusQuery),
+            () => t.env.client.workflow.getHandle(tenantWorkflowId(tenant)).query(statusQuery),
             (s) => s.abortRequested !== undefined,
             true,
           );
-          m.release(t);
+          m.release(tenant);
         }
       },
     );
@@ -228,6 +236,13 @@ describe('soctalkFleetUpgrade (time-skipping)', () => {
       async (h, m) => {
         const s = await until(() => h.query(statusQuery), (s) => s.phase === 'waiting-promotion');
         assert.equal(s.pendingApproval?.gate, 'promote to wave 1');
+        // The hint comes from the gate itself: promote is what this gate accepts.
+        assert.deepEqual(s.gate?.accepts, ['promote', 'abort']);
+        assert.equal(s.gate?.commands[0], `runbook promote '${h.workflowId}'`);
+        assert.match(
+          await refusalOf(h.executeUpdate(approveUpdate, { args: [{ by: 'carol' }] })),
+          new RegExp(`^the run is not waiting for approval: it waits at "promote to wave 1" and accepts promote \\(runbook promote '${h.workflowId}'\\), or abort$`),
+        );
         assert.deepEqual(m.upgraded(), ['a']);
         const refusal = async (by: string) => {
           try {
@@ -250,7 +265,7 @@ describe('soctalkFleetUpgrade (time-skipping)', () => {
   });
 
   it('skipTenant skips a pending tenant, retryTenant re-runs a failed one', async () => {
-    const { result, error, progress, m } = await runFleet(
+    const { result, error, progress, status, m } = await runFleet(
       { canaries: { count: 0 }, waves: { sizes: [4] }, maxParallel: 1, failureBudget: { maxFailed: 1 } },
       { tenants: ['a', 'b', 'c', 'd'], hold: ['a', 'c'], failing: ['b'], failTimes: 1 },
       async (h, m) => {
@@ -276,32 +291,43 @@ describe('soctalkFleetUpgrade (time-skipping)', () => {
     assert.equal(progress.tenants.find((t) => t.tenant === 'b')!.attempts, 2);
     assert.deepEqual(m.upgraded(), ['a', 'b', 'c', 'b']);
     assert.deepEqual(result!.skipped, [{ tenant: 'd', state: 'skipped', message: 'skipped by alice: customer freeze' }]);
+    // Completed, but not everything: the outcome names the skipped tenant and why.
+    assert.equal(status.outcome?.phase, 'completed-with-failures');
+    assert.deepEqual(status.outcome?.failures, [{ tenant: 'd', reason: 'skipped: skipped by alice: customer freeze' }]);
+    assert.match(status.outcome?.message ?? '', /^completed with 1 failure\(s\): d \(skipped: skipped by alice: customer freeze\)$/);
+    const done = m.calls.filter((c) => c.name === 'notify').map((c) => c.args as { kind: string; summary: string });
+    assert.deepEqual(done.map((n) => n.kind), ['completed']);
+    assert.match(done[0]!.summary, /^soctalk-fleet-upgrade completed with 1 failure\(s\): d \(skipped/, 'the chat hears which tenant was left out');
   });
 
   it('records a tenant another run is already upgrading as a conflict, never upgrading it twice', async () => {
     const m0 = tenantMocks({ hold: ['b'] });
-    const taskQueue = uniqueTaskQueue('manual');
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: m0.activities });
-    await worker.runUntil(async () => {
-      const manual = await env.client.workflow.start(soctalkTenantUpgrade, { taskQueue, workflowId: tenantWorkflowId('b'), args: [{ tenant: 'b', ...upgradeSpec }] });
-      await until(async () => m0.upgraded(), (u) => u.includes('b'));
-      // Released as soon as the fleet saw the conflict: a held activity stops time skipping.
-      const { result, error, m } = await runFleet({ canaries: { count: 0 }, waves: { sizes: [3] } }, { tenants: ['a', 'b', 'c'] }, async (h) => {
-        await until(progressOf(h), (p) => p.tenants.find((t) => t.tenant === 'b')?.state === 'conflict', true);
-        m0.release('b');
-      });
-      assert.equal(error, undefined, String(error));
-      assert.deepEqual(m.upgraded().sort(), ['a', 'c']);
-      assert.equal(result!.skipped[0]!.state, 'conflict');
-      assert.match(result!.skipped[0]!.message!, /another run is already upgrading tenant-b \(workflow ID release:tenant-b\/tenant-b\)/);
-      await manual.result();
-    });
+    await t.withWorker(
+      m0.activities,
+      async (taskQueue) => {
+        const manual = await t.env.client.workflow.start(soctalkTenantUpgrade, { taskQueue, workflowId: tenantWorkflowId('b'), args: [{ tenant: 'b', ...upgradeSpec }] });
+        await until(async () => m0.upgraded(), (u) => u.includes('b'));
+        // Released as soon as the fleet saw the conflict: a held activity stops time skipping.
+        const { result, error, m } = await runFleet({ canaries: { count: 0 }, waves: { sizes: [3] } }, { tenants: ['a', 'b', 'c'] }, async (h) => {
+          await until(progressOf(h), (p) => p.tenants.find((t) => t.tenant === 'b')?.state === 'conflict', true);
+          m0.release('b');
+        });
+        assert.equal(error, undefined, String(error));
+        assert.deepEqual(m.upgraded().sort(), ['a', 'c']);
+        assert.equal(result!.skipped[0]!.state, 'conflict');
+        assert.match(result!.skipped[0]!.message!, /another run is already upgrading tenant-b \(workflow ID release:tenant-b\/tenant-b\)/);
+        await manual.result();
+      },
+      'manual',
+    );
   });
 
   it('keeps the history bounded with continue-as-new, carrying progress across generations', async () => {
     const { result, error, progress } = await runFleet(
       { canaries: { count: 2 }, waves: { sizes: [40] }, maxParallel: 8, continueAsNewAfterEvents: 500, bakeTime: '1m' },
       { tenants: letters(110) },
+      undefined,
+      true,
     );
     assert.equal(error, undefined, String(error));
     assert.equal(result!.totals.done, 110);

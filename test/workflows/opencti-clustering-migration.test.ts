@@ -11,8 +11,9 @@ import { releaseWorkflowId } from '../../src/domain/workflow-ids.js';
 import { abortUpdate, approveUpdate, statusQuery } from '../../src/workflows/lib/messages.js';
 import { openctiClusteringMigration, type OpenctiClusteringMigrationInput } from '../../src/workflows/opencti/opencti-clustering-migration.js';
 import type { OpenctiUpgradeResult } from '../../src/workflows/opencti/common.js';
-import { createTimeSkippingEnv, workflowBundle } from '../helpers/temporal.js';
-import { common, noApproval, openctiMocks, upgradeValues, runningStep, valuesFile, verificationFailed, waitForStatus, withWorker, type OpenctiMockOptions } from './opencti-mocks.js';
+import { workflowBundle } from '../helpers/temporal.js';
+import { runningStep, useWorkflowTestEnv, waitForStatus } from '../helpers/workflow-harness.js';
+import { common, noApproval, openctiMocks, upgradeValues, valuesFile, verificationFailed, type OpenctiMockOptions } from './opencti-mocks.js';
 
 const input = (extra: Partial<OpenctiClusteringMigrationInput> = {}): OpenctiClusteringMigrationInput => ({
   ...common,
@@ -38,18 +39,12 @@ function cause(error: unknown): ApplicationFailure {
 }
 
 describe('openctiClusteringMigration (time-skipping)', () => {
-  let env: TestWorkflowEnvironment;
-  before(async () => {
-    env = await createTimeSkippingEnv();
-  });
-  after(async () => {
-    await env?.teardown();
-  });
+  const t = useWorkflowTestEnv();
 
   async function run(raw: unknown, mocks: OpenctiMockOptions = {}, during?: (h: WorkflowHandle<typeof openctiClusteringMigration>) => Promise<void>) {
     const m = openctiMocks(mocks);
-    return withWorker(env, m.activities, async (taskQueue) => {
-      const handle = await env.client.workflow.start(openctiClusteringMigration, {
+    return t.withWorker(m.activities, async (taskQueue) => {
+      const handle = await t.env.client.workflow.start(openctiClusteringMigration, {
         taskQueue,
         workflowId: `${releaseWorkflowId('opencti', 'opencti')}-${taskQueue}`,
         args: [raw as OpenctiClusteringMigrationInput],
@@ -62,6 +57,7 @@ describe('openctiClusteringMigration (time-skipping)', () => {
       } catch (err) {
         error = err;
       }
+      await t.record(handle);
       const status = (await handle.query(statusQuery).catch(() => undefined))!;
       return { result, error, status, m, handle };
     });

@@ -6,18 +6,13 @@
 import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import type { Activities } from '../../src/activities/index.js';
 import { CommandRunner, toolPathsFromEnv } from '../../src/activities/command.js';
 import { createOpenctiActivities } from '../../src/activities/opencti/activities.js';
 import { createHelmActivities, type HelmActivities, type ReleaseState } from '../../src/activities/helm/activities.js';
 import { renderedTopology, releaseObjects } from '../../src/domain/opencti/manifest.js';
 import { FailureType } from '../../src/domain/failure-types.js';
-import type { RunStatus } from '../../src/workflows/lib/status.js';
-import { statusQuery } from '../../src/workflows/lib/messages.js';
 import { fixturesDir } from '../helpers/paths.js';
-import { uniqueTaskQueue, workflowBundle } from '../helpers/temporal.js';
 
 export const valuesFile = (name: string) => `${fixturesDir}opencti-values/${name}.yaml`;
 
@@ -191,23 +186,3 @@ export const common = {
 };
 
 export const noApproval = { approval: { required: false } };
-
-/** Polls the status query until `predicate` holds (queries do not skip time). */
-export async function waitForStatus(handle: { query: (q: typeof statusQuery) => Promise<RunStatus> }, predicate: (s: RunStatus) => boolean, ms = 20_000): Promise<RunStatus> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const status = await handle.query(statusQuery).catch(() => undefined);
-    if (status && predicate(status)) return status;
-    if (Date.now() > deadline) throw new Error(`status never matched; last: ${JSON.stringify(status?.steps.map((s) => [s.name, s.outcome]))}`);
-    await sleep(50);
-  }
-}
-
-export const runningStep = (name: string) => (s: RunStatus) => s.steps.some((x) => x.name === name && x.outcome === 'running');
-
-/** Starts a worker over the mocks and runs `body` while it polls. */
-export async function withWorker<T>(env: TestWorkflowEnvironment, activities: object, body: (taskQueue: string) => Promise<T>): Promise<T> {
-  const taskQueue = uniqueTaskQueue('opencti');
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities });
-  return worker.runUntil(body(taskQueue));
-}

@@ -8,8 +8,9 @@ import { FailureType } from '../../src/domain/failure-types.js';
 import { releaseWorkflowId } from '../../src/domain/workflow-ids.js';
 import { abortUpdate, approveUpdate, statusQuery } from '../../src/workflows/lib/messages.js';
 import { openctiRollback, type OpenctiRollbackInput, type OpenctiRollbackResult } from '../../src/workflows/opencti/opencti-rollback.js';
-import { createTimeSkippingEnv, workflowBundle } from '../helpers/temporal.js';
-import { common, noApproval, openctiMocks, upgradeValues, runningStep, valuesFile, verificationFailed, waitForStatus, withWorker, type OpenctiMockOptions } from './opencti-mocks.js';
+import { workflowBundle } from '../helpers/temporal.js';
+import { runningStep, useWorkflowTestEnv, waitForStatus } from '../helpers/workflow-harness.js';
+import { common, noApproval, openctiMocks, upgradeValues, valuesFile, verificationFailed, type OpenctiMockOptions } from './opencti-mocks.js';
 
 const helmRollbackInput = (extra: Partial<OpenctiRollbackInput> = {}): OpenctiRollbackInput => ({ ...common, mode: 'helm-rollback', ...noApproval, ...extra });
 const upgradeInput = (mode: OpenctiRollbackInput['mode'], extra: Partial<OpenctiRollbackInput> = {}): OpenctiRollbackInput => ({
@@ -33,18 +34,12 @@ function cause(error: unknown): ApplicationFailure {
 const atFive: OpenctiMockOptions = { revision: 5, history: [1, 2, 3, 4, 5] };
 
 describe('openctiRollback (time-skipping)', () => {
-  let env: TestWorkflowEnvironment;
-  before(async () => {
-    env = await createTimeSkippingEnv();
-  });
-  after(async () => {
-    await env?.teardown();
-  });
+  const t = useWorkflowTestEnv();
 
   async function run(raw: unknown, mocks: OpenctiMockOptions = atFive, during?: (h: WorkflowHandle<typeof openctiRollback>) => Promise<void>) {
     const m = openctiMocks(mocks);
-    return withWorker(env, m.activities, async (taskQueue) => {
-      const handle = await env.client.workflow.start(openctiRollback, {
+    return t.withWorker(m.activities, async (taskQueue) => {
+      const handle = await t.env.client.workflow.start(openctiRollback, {
         taskQueue,
         workflowId: `${releaseWorkflowId('opencti', 'opencti')}-${taskQueue}`,
         args: [raw as OpenctiRollbackInput],
@@ -57,6 +52,7 @@ describe('openctiRollback (time-skipping)', () => {
       } catch (err) {
         error = err;
       }
+      await t.record(handle);
       const status = (await handle.query(statusQuery).catch(() => undefined))!;
       return { result, error, status, m, handle };
     });

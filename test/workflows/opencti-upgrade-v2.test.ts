@@ -9,8 +9,9 @@ import { PhaseKey, RunbookKey, TargetVersionKey } from '../../src/domain/search-
 import { releaseWorkflowId } from '../../src/domain/workflow-ids.js';
 import { abortUpdate, approveUpdate, rejectUpdate, statusQuery } from '../../src/workflows/lib/messages.js';
 import { openctiUpgradeV2, type OpenctiUpgradeResult, type OpenctiUpgradeV2Input } from '../../src/workflows/opencti/opencti-upgrade-v2.js';
-import { createTimeSkippingEnv, workflowBundle } from '../helpers/temporal.js';
-import { upgradeValues, common, noApproval, openctiMocks, runningStep, valuesFile, verificationFailed, waitForStatus, withWorker, type OpenctiMockOptions } from './opencti-mocks.js';
+import { workflowBundle } from '../helpers/temporal.js';
+import { runningStep, useWorkflowTestEnv, waitForStatus } from '../helpers/workflow-harness.js';
+import { upgradeValues, common, noApproval, openctiMocks, valuesFile, verificationFailed, type OpenctiMockOptions } from './opencti-mocks.js';
 
 const input = (extra: Partial<OpenctiUpgradeV2Input> = {}): OpenctiUpgradeV2Input => ({
   ...common,
@@ -29,18 +30,12 @@ function cause(error: unknown): ApplicationFailure {
 }
 
 describe('openctiUpgradeV2 (time-skipping)', () => {
-  let env: TestWorkflowEnvironment;
-  before(async () => {
-    env = await createTimeSkippingEnv();
-  });
-  after(async () => {
-    await env?.teardown();
-  });
+  const t = useWorkflowTestEnv();
 
   async function run(raw: unknown, mocks: OpenctiMockOptions = {}, during?: (h: WorkflowHandle<typeof openctiUpgradeV2>) => Promise<void>) {
     const m = openctiMocks({ chartVersion: '1.13.8', ...mocks });
-    return withWorker(env, m.activities, async (taskQueue) => {
-      const handle = await env.client.workflow.start(openctiUpgradeV2, {
+    return t.withWorker(m.activities, async (taskQueue) => {
+      const handle = await t.env.client.workflow.start(openctiUpgradeV2, {
         taskQueue,
         workflowId: `${releaseWorkflowId('opencti', 'opencti')}-${taskQueue}`,
         args: [raw as OpenctiUpgradeV2Input],
@@ -54,6 +49,7 @@ describe('openctiUpgradeV2 (time-skipping)', () => {
         error = err;
       }
       // A run refused before its Run existed has no status query.
+      await t.record(handle);
       const status = (await handle.query(statusQuery).catch(() => undefined))!;
       const description = await handle.describe();
       return { result, error, status, description, m, handle };

@@ -1,51 +1,29 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { after, before, describe, it } from 'node:test';
-import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
+import { describe, it } from 'node:test';
+import type { WorkflowHandle } from '@temporalio/client';
 import { FailureType } from '../../src/domain/failure-types.js';
-import { abortUpdate, approveUpdate, statusQuery } from '../../src/workflows/lib/messages.js';
+import { abortUpdate, approveUpdate } from '../../src/workflows/lib/messages.js';
 import { soctalkSystemRollback } from '../../src/workflows/soctalk/system-rollback.js';
-import { createTimeSkippingEnv, uniqueTaskQueue, workflowBundle } from '../helpers/temporal.js';
+import { decide, failureOf, useWorkflowTestEnv } from '../helpers/workflow-harness.js';
 import { backupRecord, fail, systemActivities } from './soctalk-system-mocks.js';
 
 const restore = { backupName: backupRecord.name, database: { mode: 'direct', urlFrom: { env: 'SOCTALK_DATABASE_URL' } } };
 
 describe('soctalkSystemRollback', () => {
-  let env: TestWorkflowEnvironment;
-  before(async () => {
-    env = await createTimeSkippingEnv();
-  });
-  after(async () => {
-    await env?.teardown();
-  });
+  const t = useWorkflowTestEnv();
 
-  async function run(mocks: ReturnType<typeof systemActivities>, input: Record<string, unknown>, drive: (h: WorkflowHandle) => Promise<void>) {
-    const taskQueue = uniqueTaskQueue('rollback');
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: mocks.activities });
-    return worker.runUntil(async () => {
-      const handle = await env.client.workflow.start(soctalkSystemRollback, { taskQueue, workflowId: `rb-${taskQueue}`, args: [input] });
-      await drive(handle);
-      try {
-        return { result: await handle.result() };
-      } catch (err) {
-        assert.ok(err instanceof WorkflowFailedError);
-        assert.ok(err.cause instanceof ApplicationFailure);
-        return { failure: err.cause };
-      }
-    });
+  async function run(mocks: ReturnType<typeof systemActivities>, input: Record<string, unknown>, drive: (h: WorkflowHandle) => Promise<void>, record = false) {
+    const { result, error } = await t.run(soctalkSystemRollback, { args: [input], activities: mocks.activities, taskQueuePrefix: 'rollback', drive, record });
+    return error === undefined ? { result } : { failure: failureOf(error) };
   }
 
   async function approve(h: WorkflowHandle): Promise<void> {
-    for (let i = 0; i < 400 && (await h.query(statusQuery)).phase !== 'waiting-approval'; i++) await sleep(25);
-    await h.executeUpdate(approveUpdate, { args: [{ by: 'sam' }] });
+    await decide(h, approveUpdate, { by: 'sam' }, { phase: 'waiting-approval' });
   }
 
   it('rolls back to the previous revision without --wait, then restores the database', async () => {
     const mocks = systemActivities();
-    const { result } = await run(mocks, { restore, requestedBy: 'ria' }, approve);
+    const { result } = await run(mocks, { restore, requestedBy: 'ria' }, approve, true);
     assert.deepEqual(mocks.names(), ['helmAssertNotLocked', 'findBackup', 'deleteMigrationJob', 'helmRollback', 'restoreDatabase']);
     const rollback = mocks.calls.find((c) => c.name === 'helmRollback')!.args as Record<string, unknown>;
     assert.equal(rollback.toRevision, 2, 'the revision before the current one (3)');
@@ -82,8 +60,7 @@ describe('soctalkSystemRollback', () => {
   it('abort while waiting for approval changes nothing', async () => {
     const mocks = systemActivities();
     const { failure } = await run(mocks, { restore }, async (h) => {
-      for (let i = 0; i < 400 && (await h.query(statusQuery)).phase !== 'waiting-approval'; i++) await sleep(25);
-      await h.executeUpdate(abortUpdate, { args: [{ by: 'sam', reason: 'not needed' }] });
+      await decide(h, abortUpdate, { by: 'sam', reason: 'not needed' }, { phase: 'waiting-approval' });
     });
     assert.equal(failure?.type, FailureType.Aborted);
     assert.equal(failure?.message, 'aborted by sam: not needed; nothing was changed');
@@ -92,7 +69,7 @@ describe('soctalkSystemRollback', () => {
 
   it('a failed restore after the rollback is reported with what was done', async () => {
     const mocks = systemActivities({ restoreDatabase: fail(FailureType.VerificationFailed, 'alembic_version answers "0002" instead of "0001"') });
-    const { failure } = await run(mocks, { restore }, approve);
+    const { failure } = await run(mocks, { restore }, approve, true);
     assert.equal(failure?.type, FailureType.VerificationFailed);
     assert.match(failure?.message ?? '', /instead of "0001"/);
   });

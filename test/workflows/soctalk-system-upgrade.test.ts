@@ -1,17 +1,11 @@
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, before, beforeEach, describe, it } from 'node:test';
-import { WorkflowFailedError, WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
-import proto from '@temporalio/proto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
+import { describe, it } from 'node:test';
+import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { FailureType } from '../../src/domain/failure-types.js';
 import { abortUpdate, approveSignal, approveUpdate, rejectUpdate, statusQuery } from '../../src/workflows/lib/messages.js';
-import type { RunStatus } from '../../src/workflows/lib/status.js';
 import { soctalkSystemUpgrade } from '../../src/workflows/soctalk/system-upgrade.js';
-import { createTimeSkippingEnv, uniqueTaskQueue, workflowBundle } from '../helpers/temporal.js';
+import { decide, failureOf, useWorkflowTestEnv, waitForPhase } from '../helpers/workflow-harness.js';
 import { fail, gate, initContainerTarget, jobTarget, systemActivities } from './soctalk-system-mocks.js';
 
 const baseInput = {
@@ -25,77 +19,16 @@ const baseInput = {
 
 type Mocks = ReturnType<typeof systemActivities>;
 
-/**
- * RECORD_HISTORIES=<dir> saves each run's history for the replay test
- * (test/workflows/replay.test.ts), named after the test. Re-record after an intended
- * change to the workflow's commands; an unintended one is what the replay test catches.
- */
-let currentTest = '';
-async function recordHistory(handle: WorkflowHandle): Promise<void> {
-  const dir = process.env.RECORD_HISTORIES;
-  if (!dir || !currentTest) return;
-  const history = await handle.fetchHistory();
-  const name = currentTest.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
-  await writeFile(`${dir}/soctalk-system-upgrade.${name}.json`, JSON.stringify(proto.temporal.api.history.v1.History.fromObject(history).toJSON()));
-}
-
 describe('soctalkSystemUpgrade', () => {
-  let env: TestWorkflowEnvironment;
-  before(async () => {
-    env = await createTimeSkippingEnv();
-  });
-  after(async () => {
-    await env?.teardown();
-  });
-  beforeEach((t) => {
-    currentTest = t.name;
-  });
+  const t = useWorkflowTestEnv();
 
-  /** Runs the workflow with the mocks on a fresh worker; `drive` plays the humans. */
-  async function runUpgrade(
-    mocks: Mocks,
-    input: Record<string, unknown> = baseInput,
-    drive: (h: WorkflowHandle<typeof soctalkSystemUpgrade>) => Promise<void> = approve,
-  ): Promise<{ result?: Awaited<ReturnType<typeof soctalkSystemUpgrade>>; error?: WorkflowFailedError; handle: WorkflowHandle<typeof soctalkSystemUpgrade>; status?: RunStatus }> {
-    const taskQueue = uniqueTaskQueue('system');
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: mocks.activities });
-    const out = await worker.runUntil(async () => {
-      const handle = await env.client.workflow.start(soctalkSystemUpgrade, { taskQueue, workflowId: `wf-${taskQueue}`, args: [input] });
-      await drive(handle);
-      await handle.result().catch(() => undefined);
-      await recordHistory(handle);
-      try {
-        const result = await handle.result();
-        return { result, handle, status: await handle.query(statusQuery) };
-      } catch (err) {
-        assert.ok(err instanceof WorkflowFailedError, String(err));
-        // Queried while the worker still runs: a closed run's query needs a worker to answer.
-        // A run refused for its input failed before it had a status to query.
-        return { error: err, handle, status: await handle.query(statusQuery).catch(() => undefined) };
-      }
-    });
-    return out;
-  }
-
-  async function waitForPhase(h: WorkflowHandle, phase: string): Promise<void> {
-    for (let i = 0; i < 400; i++) {
-      const status = await h.query(statusQuery);
-      if (status.phase === phase) return;
-      if (status.outcome) assert.fail(`the run ended (${status.outcome.message}) before reaching phase ${phase}`);
-      await sleep(25);
-    }
-    assert.fail(`the run never reached phase ${phase}`);
+  /** Runs the workflow with the mocks on a fresh worker; `drive` plays the humans. Every run is a saved history. */
+  function runUpgrade(mocks: Mocks, input: Record<string, unknown> = baseInput, drive: (h: WorkflowHandle<typeof soctalkSystemUpgrade>) => Promise<void> = approve) {
+    return t.run(soctalkSystemUpgrade, { args: [input], activities: mocks.activities, taskQueuePrefix: 'system', drive, record: true });
   }
 
   async function approve(h: WorkflowHandle): Promise<void> {
-    await waitForPhase(h, 'waiting-approval');
-    await h.executeUpdate(approveUpdate, { args: [{ by: 'sam', comment: 'go', acknowledgeSchemaChanges: true }] });
-  }
-
-  function failureOf(error: WorkflowFailedError | undefined): ApplicationFailure {
-    assert.ok(error, 'the run should have failed');
-    assert.ok(error.cause instanceof ApplicationFailure, `cause: ${String(error.cause)}`);
-    return error.cause;
+    await decide(h, approveUpdate, { by: 'sam', comment: 'go', acknowledgeSchemaChanges: true }, { phase: 'waiting-approval' });
   }
 
   it('follows the runbook: pre-flight, backup, approval, Alembic Job, helm upgrade, verification', async () => {
@@ -387,18 +320,18 @@ describe('soctalkSystemUpgrade', () => {
   }
 
   it('a second concurrent upgrade of the same release is refused', async () => {
-    const taskQueue = uniqueTaskQueue('system');
     const mocks = systemActivities();
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: mocks.activities });
-    await worker.runUntil(async () => {
-      const workflowId = `release:soctalk-system/soctalk-system-${taskQueue}`;
-      const first = await env.client.workflow.start(soctalkSystemUpgrade, { taskQueue, workflowId, args: [baseInput], workflowIdConflictPolicy: 'FAIL' });
-      await assert.rejects(
-        env.client.workflow.start(soctalkSystemUpgrade, { taskQueue, workflowId, args: [baseInput], workflowIdConflictPolicy: 'FAIL' }),
-        WorkflowExecutionAlreadyStartedError,
-      );
-      await first.terminate('test done');
-    });
+    await t.withWorker(
+      mocks.activities,
+      async (taskQueue) => {
+        const { client } = t.env;
+        const workflowId = `release:soctalk-system/soctalk-system-${taskQueue}`;
+        const first = await client.workflow.start(soctalkSystemUpgrade, { taskQueue, workflowId, args: [baseInput], workflowIdConflictPolicy: 'FAIL' });
+        await assert.rejects(client.workflow.start(soctalkSystemUpgrade, { taskQueue, workflowId, args: [baseInput], workflowIdConflictPolicy: 'FAIL' }), WorkflowExecutionAlreadyStartedError);
+        await first.terminate('test done');
+      },
+      'system',
+    );
   });
 
   it('refuses invalid approvals by Update, and records and ignores them by Signal', async () => {

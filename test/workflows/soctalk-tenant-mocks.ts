@@ -129,20 +129,11 @@ export function tenantMocks(opts: TenantMockOptions = {}) {
   };
 }
 
-/** Polls until `check` holds (queries against a running workflow). */
-export async function eventually<T>(read: () => Promise<T>, check: (v: T) => boolean, opts: { ms?: number; tick?: () => Promise<void> } = {}): Promise<T> {
-  const ms = opts.ms ?? 20_000;
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await read();
-    if (check(v)) return v;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${ms}ms; last value: ${JSON.stringify(v).slice(0, 2000)}`);
-    await (opts.tick ? opts.tick() : new Promise((r) => setTimeout(r, 50)));
-  }
-}
-
 /** The upgrade spec every test shares. */
 export const upgradeSpec = {
   version: '0.2.1',
   compatibility: { file: '/etc/soctalk/compatibility.yaml' },
 };
+
+/** Kept for tests that import it from here; the harness owns it. */
+export { eventually } from '../helpers/workflow-harness.js';

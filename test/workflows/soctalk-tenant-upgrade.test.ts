@@ -1,52 +1,34 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { tenantWorkflowId } from '../../src/domain/soctalk/tenant-runbooks.js';
 import type { TenantUpgradeInput } from '../../src/domain/soctalk/tenant-upgrade-input.js';
-import { statusQuery } from '../../src/workflows/lib/messages.js';
 import { soctalkTenantUpgrade } from '../../src/workflows/soctalk/tenant-upgrade.js';
-import { createTimeSkippingEnv, uniqueTaskQueue, workflowBundle } from '../helpers/temporal.js';
+import { useWorkflowTestEnv } from '../helpers/workflow-harness.js';
 import { tenantMocks, upgradeSpec, type TenantMockOptions } from './soctalk-tenant-mocks.js';
 
 describe('soctalkTenantUpgrade (time-skipping)', () => {
-  let env: TestWorkflowEnvironment;
-  before(async () => {
-    env = await createTimeSkippingEnv();
-  });
-  after(async () => {
-    await env?.teardown();
-  });
+  const t = useWorkflowTestEnv();
 
-  async function runTenant(input: Partial<TenantUpgradeInput>, mocks: TenantMockOptions = {}) {
+  async function runTenant(input: Partial<TenantUpgradeInput>, mocks: TenantMockOptions = {}, record = false) {
     const m = tenantMocks(mocks);
-    const taskQueue = uniqueTaskQueue('tenant');
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: m.activities });
-    return worker.runUntil(async () => {
-      const handle = await env.client.workflow.start(soctalkTenantUpgrade, {
-        taskQueue,
-        workflowId: `${tenantWorkflowId(input.tenant ?? 'acme')}-${taskQueue}`,
-        args: [{ tenant: 'acme', ...upgradeSpec, ...input }],
-      });
-      let result: Awaited<ReturnType<typeof soctalkTenantUpgrade>> | undefined;
-      let error: unknown;
-      try {
-        result = await handle.result();
-      } catch (err) {
-        error = err;
-      }
-      // Invalid input is refused before the run (and its status query) exists.
-      const status = (await handle.query(statusQuery).catch(() => undefined))!;
-      return { result, error, status, m };
+    const { result, error, status } = await t.run(soctalkTenantUpgrade, {
+      args: [{ tenant: 'acme', ...upgradeSpec, ...input }],
+      activities: m.activities,
+      taskQueuePrefix: 'tenant',
+      workflowId: (taskQueue) => `${tenantWorkflowId(input.tenant ?? 'acme')}-${taskQueue}`,
+      record,
     });
+    // Invalid input is refused before the run (and its status query) exists.
+    return { result, error, status: status!, m };
   }
 
   it('upgrades like the runbook: gate, values, helm upgrade, rollout status, 60s settle, heartbeat, alert check', async () => {
     const { result, error, status, m } = await runTenant(
       { heartbeat: { apiUrl: 'http://soctalk-api:8000' }, alertCheck: { kind: 'http', url: 'http://soctalk/api/alerts/{slug}/flow' } },
       { heartbeats: [{ at: '2020-01-01T00:00:00Z', version: '0.2.0' }, { at: new Date(Date.now() + 86_400_000).toISOString(), version: '0.2.1' }] },
+      true,
     );
     assert.equal(error, undefined, String(error));
     assert.equal(result!.toRevision, 4);
@@ -123,7 +105,7 @@ describe('soctalkTenantUpgrade (time-skipping)', () => {
   });
 
   it('on failure rolls back to the previous revision and restores the PVCs from the snapshots (breaking change, policy)', async () => {
-    const { error, status, m } = await runTenant({ breakingChange: true, onFailure: { rollback: true, restoreVolumes: true } }, { failing: ['acme'] });
+    const { error, status, m } = await runTenant({ breakingChange: true, onFailure: { rollback: true, restoreVolumes: true } }, { failing: ['acme'] }, true);
     const cause = (error as WorkflowFailedError).cause as ApplicationFailure;
     assert.equal(cause.type, 'RolloutTimeout');
     assert.match(cause.message, /deploy\/soctalk-adapter in tenant-acme did not become ready; compensated: helm rollback tenant-acme to revision 3 \(now at revision 5\); restore 1 tenant PVC\(s\) from their pre-upgrade snapshots \(restored soctalk-tenant-data\)/);
@@ -147,7 +129,7 @@ describe('soctalkTenantUpgrade (time-skipping)', () => {
   });
 
   it('waits durably for the maintenance window before upgrading', async () => {
-    const now = new Date(await env.currentTimeMs?.() ?? Date.now());
+    const now = new Date(await t.env.currentTimeMs?.() ?? Date.now());
     const startH = (now.getUTCHours() + 3) % 24;
     const hh = (h: number) => String(h).padStart(2, '0');
     const { result, error, status } = await runTenant({

@@ -2,9 +2,8 @@
  * Parsers for helm's JSON output (helm 3 `status`, `history`, `list` with --output json).
  * Validated with zod so a format change fails loudly with the field that moved.
  */
-import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
-import { FailureType } from '../../domain/failure-types.js';
+import { parseJsonOutput } from '../json-output.js';
 
 const StatusJson = z.object({
   name: z.string(),
@@ -68,24 +67,7 @@ export interface ListedRelease {
   appVersion?: string;
 }
 
-function parseJson<T>(schema: z.ZodType<T>, text: string, what: string): T {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    throw ApplicationFailure.create({ type: FailureType.CommandFailed, nonRetryable: true, message: `${what}: output is not JSON: ${text.slice(0, 200)}` });
-  }
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw ApplicationFailure.create({
-      type: FailureType.CommandFailed,
-      nonRetryable: true,
-      message: `${what}: unexpected JSON at ${issue.path.join('.') || '(root)'}: ${issue.message}`,
-    });
-  }
-  return parsed.data;
-}
+const parseJson = <T>(schema: z.ZodType<T>, text: string, what: string): T => parseJsonOutput(schema, text, what);
 
 export function parseReleaseStatus(text: string): ReleaseStatus {
   const s = parseJson(StatusJson, text, 'helm status');

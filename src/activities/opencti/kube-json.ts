@@ -3,9 +3,8 @@
  * verification reads: Pods, Services, EndpointSlices, Ingresses, Deployments, Secrets.
  * Validated with zod (only the fields used), so a format change fails with the field.
  */
-import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
-import { FailureType } from '../../domain/failure-types.js';
+import { parseJsonOutput } from '../json-output.js';
 
 const Meta = z.looseObject({
   name: z.string(),
@@ -107,24 +106,7 @@ const SecretJson = z.looseObject({ metadata: Meta, data: z.record(z.string(), z.
 
 const listOf = <T extends z.ZodType>(item: T) => z.looseObject({ kind: z.literal('List').or(z.string().endsWith('List')), items: z.array(item) });
 
-function parse<T>(schema: z.ZodType<T>, text: string, what: string): T {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    throw ApplicationFailure.create({ type: FailureType.CommandFailed, nonRetryable: true, message: `${what}: kubectl output is not JSON: ${text.slice(0, 200)}` });
-  }
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw ApplicationFailure.create({
-      type: FailureType.CommandFailed,
-      nonRetryable: true,
-      message: `${what}: unexpected kubectl JSON at ${issue.path.join('.') || '(root)'}: ${issue.message}`,
-    });
-  }
-  return parsed.data;
-}
+const parse = <T>(schema: z.ZodType<T>, text: string, what: string): T => parseJsonOutput(schema, text, what, { tool: 'kubectl' });
 
 export interface PodState {
   name: string;

@@ -6,6 +6,21 @@ import { ApplicationFailure } from '@temporalio/common';
 import { parse as parseYaml } from 'yaml';
 import { FailureType } from '../../domain/failure-types.js';
 import { substituteSlug } from '../../domain/soctalk/tenant-upgrade-input.js';
+import { z } from 'zod';
+import { parseJsonOutput } from '../json-output.js';
+
+/** Only what these parsers read; a nameless item is skipped, not an error. */
+const NamedItems = z.looseObject({
+  items: z
+    .array(
+      z.looseObject({
+        metadata: z
+          .looseObject({ name: z.string().optional(), annotations: z.record(z.string(), z.string()).optional(), labels: z.record(z.string(), z.string()).optional() })
+          .optional(),
+      }),
+    )
+    .default([]),
+});
 
 /** An operator's values or alert-check command from the configured argv: executable and arguments. */
 export function hookCommand(argv: readonly string[], slug: string): { executable: string; args: string[] } {
@@ -15,8 +30,8 @@ export function hookCommand(argv: readonly string[], slug: string): { executable
 
 /** Namespace names from `kubectl get namespaces -o json`. */
 export function parseNamespaceNames(json: string): string[] {
-  const doc = JSON.parse(json) as { items?: { metadata?: { name?: string } }[] };
-  return (doc.items ?? []).map((i) => i.metadata?.name).filter((n): n is string => typeof n === 'string');
+  const doc = parseJsonOutput(NamedItems, json, 'namespaces', { tool: 'kubectl' });
+  return doc.items.map((i) => i.metadata?.name).filter((n): n is string => typeof n === 'string');
 }
 
 /**
@@ -24,11 +39,11 @@ export function parseNamespaceNames(json: string): string[] {
  * meta.helm.sh/release-name), from `kubectl get deployments -o json`, sorted.
  */
 export function parseReleaseDeployments(json: string, release: string): string[] {
-  const doc = JSON.parse(json) as { items?: { metadata?: { name?: string; annotations?: Record<string, string>; labels?: Record<string, string> } }[] };
-  return (doc.items ?? [])
+  const doc = parseJsonOutput(NamedItems, json, 'deployments', { tool: 'kubectl' });
+  return doc.items
     .filter((i) => i.metadata?.annotations?.['meta.helm.sh/release-name'] === release || i.metadata?.labels?.['app.kubernetes.io/instance'] === release)
-    .map((i) => i.metadata!.name!)
-    .filter(Boolean)
+    .map((i) => i.metadata?.name)
+    .filter((n): n is string => typeof n === 'string' && n !== '')
     .sort();
 }
 

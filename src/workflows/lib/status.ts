@@ -26,6 +26,22 @@ export interface PendingApproval {
   summary: string;
 }
 
+/**
+ * The human wait the run is in now, if any, and exactly what it accepts: clients print
+ * `commands` as they are (shell-safe when pasted) instead of guessing from the phase.
+ */
+export interface GateView {
+  kind: 'approval' | 'promotion' | 'paused';
+  name: string;
+  summary: string;
+  since: string;
+  timeoutAt?: string;
+  /** Message names valid now, e.g. ['approve', 'reject', 'abort'], ['promote', 'abort'], ['resume', 'abort']. */
+  accepts: string[];
+  /** Full CLI commands valid now, the workflow ID single-quoted: "runbook promote 'fleet:prod'". */
+  commands: string[];
+}
+
 /** Who proved a decision, when the policy requires signed decisions. */
 export interface SignedFields {
   /** "alice", or "alice via chat-ops (Slack U123)" for a relayed one. */
@@ -62,7 +78,13 @@ export interface InvalidMessageRecord {
   reason: string;
 }
 
-export type TerminalPhase = 'completed' | 'failed' | 'aborted' | 'rejected' | 'approval-timed-out';
+export type TerminalPhase = 'completed' | 'completed-with-failures' | 'failed' | 'aborted' | 'rejected' | 'approval-timed-out';
+
+/** Something the run could not do while it still completed (a fleet's failed or skipped tenant). */
+export interface OutcomeFailure {
+  tenant: string;
+  reason: string;
+}
 
 export interface RunStatus {
   runbook: string;
@@ -70,7 +92,9 @@ export interface RunStatus {
   namespace?: string;
   phase: string;
   steps: StepRecord[];
+  /** Kept for older clients; `gate` says what every kind of human wait accepts. */
   pendingApproval: PendingApproval | null;
+  gate: GateView | null;
   decisions: DecisionRecord[];
   invalidMessages: InvalidMessageRecord[];
   abortRequested?: { by: string; reason: string; at: string } & Partial<SignedFields>;
@@ -78,5 +102,5 @@ export interface RunStatus {
   /** Runbook-specific facts: backups, diff summary, fleet progress. */
   facts: Record<string, unknown>;
   /** Set when the run ended: what happened, including what compensation did. */
-  outcome?: { phase: TerminalPhase; message: string; compensations: string[] };
+  outcome?: { phase: TerminalPhase; message: string; compensations: string[]; failures?: OutcomeFailure[] };
 }

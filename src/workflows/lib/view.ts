@@ -1,0 +1,151 @@
+/**
+ * What a run shows the outside world: the status query, search attributes, the Web UI's
+ * current details and chat notifications. The Run decides; this module only reports, so
+ * every surface reads the same state (the gate's commands, the outcome's failures).
+ */
+import { CancellationScope, log, setCurrentDetails, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import type { RunNotification } from '../../domain/notification.js';
+import { NamespaceKey, PhaseKey, ReleaseKey, RunbookKey, TargetVersionKey } from '../../domain/search-attributes.js';
+import type { StepJournal } from './journal.js';
+import { statusQuery } from './messages.js';
+import type { ApprovalPolicy } from '../../domain/approval-policy.js';
+import type { GateSpec } from './gate.js';
+import type { PendingApproval, RunStatus } from './status.js';
+
+export interface ViewOptions {
+  runbook: string;
+  release?: string;
+  namespace?: string;
+  targetVersion?: string;
+  /** Off only where the server has not registered the custom search attributes. */
+  searchAttributes?: boolean;
+  /** The notify activity; best effort, never blocks the runbook. */
+  notify?: (event: RunNotification) => Promise<unknown>;
+}
+
+export class RunView {
+  readonly status: RunStatus;
+  private readonly pendingNotifications: Promise<unknown>[] = [];
+
+  constructor(
+    private readonly options: ViewOptions,
+    private readonly journal: StepJournal,
+    /** The policy requires signed decisions: the details say how to sign. */
+    private readonly signed: () => boolean = () => false,
+  ) {
+    this.status = {
+      runbook: options.runbook,
+      ...(options.release ? { release: options.release } : {}),
+      ...(options.namespace ? { namespace: options.namespace } : {}),
+      phase: 'starting',
+      steps: journal.steps,
+      pendingApproval: null,
+      gate: null,
+      decisions: [],
+      invalidMessages: [],
+      facts: {},
+    };
+    setHandler(statusQuery, () => this.status);
+    if (options.searchAttributes !== false) {
+      const pairs: SearchAttributeUpdatePair[] = [{ key: RunbookKey, value: options.runbook }];
+      if (options.release) pairs.push({ key: ReleaseKey, value: options.release });
+      if (options.namespace) pairs.push({ key: NamespaceKey, value: options.namespace });
+      if (options.targetVersion) pairs.push({ key: TargetVersionKey, value: options.targetVersion });
+      upsertSearchAttributes(pairs);
+    }
+  }
+
+  setPhase(phase: string): void {
+    this.status.phase = phase;
+    if (this.options.searchAttributes !== false) upsertSearchAttributes([{ key: PhaseKey, value: phase }]);
+    this.refresh();
+  }
+
+  notify(kind: RunNotification['kind'], summary: string): void {
+    const send = this.options.notify;
+    if (!send) return;
+    const command = this.status.gate?.commands[0];
+    const event: RunNotification = {
+      kind,
+      runbook: this.options.runbook,
+      ...(this.options.release ? { release: this.options.release } : {}),
+      ...(this.options.namespace ? { namespace: this.options.namespace } : {}),
+      summary,
+      ...(kind === 'waiting-approval' && command ? { approveCommand: command } : {}),
+    };
+    // Detached from the step's scope so an abort does not cancel the message about it.
+    const sent = CancellationScope.nonCancellable(() => send(event)).catch((err: unknown) =>
+      log.warn('notification failed; the runbook goes on', { kind, error: String(err) }),
+    );
+    this.pendingNotifications.push(sent);
+  }
+
+  async flushNotifications(): Promise<void> {
+    if (this.pendingNotifications.length === 0) return;
+    await Promise.race([Promise.allSettled(this.pendingNotifications), sleep('2m')]);
+  }
+
+  /**
+   * The Web UI's "current details": what the run is doing and what it waits for. The UI
+   * renders Markdown, so every line is its own paragraph (single newlines would run the
+   * lines together) and commands are code spans (the renderer turns `--` into a dash).
+   */
+  refresh(): void {
+    setCurrentDetails(currentDetails(this.status, this.journal, this.signed()));
+  }
+}
+
+const WAITING_FOR: Record<NonNullable<RunStatus['gate']>['kind'], string> = {
+  approval: 'Waiting for approval',
+  promotion: 'Waiting for promotion',
+  paused: 'Paused, waiting for resume',
+};
+
+/** The Markdown of the current details, from the status alone. */
+export function currentDetails(s: RunStatus, journal: StepJournal, signed = false): string {
+  const lines = [`**${s.runbook}**${s.release ? ` · release \`${s.release}\`` : ''}${s.namespace ? ` in \`${s.namespace}\`` : ''}`, '', `Phase: **${s.phase}**`];
+  const current = journal.current();
+  if (current) lines.push('', `Step: ${current.name} (since ${current.startedAt})`);
+  const gate = s.gate;
+  if (gate) {
+    const ack = gate.kind === 'approval' && s.pendingApproval?.requiresSchemaAck ? ', "acknowledgeSchemaChanges": true' : '';
+    const [first, ...others] = gate.accepts.filter((m) => m !== 'abort');
+    // How to decide comes before the (long) summary: the UI sizes its frame a little short,
+    // so whatever is last may be cut off.
+    lines.push(
+      '',
+      `${WAITING_FOR[gate.kind]}: ${gate.name}${gate.timeoutAt ? ` (until ${gate.timeoutAt})` : ''}`,
+      '',
+      `Commands: ${gate.commands.map((c) => `\`${c}\``).join(', ')}`,
+      '',
+      `Or send the Update or Signal \`${first}\` with \`{"by": "<your name>"${ack}${signed ? ', "statement": "…", "signature": "…"' : ''}}\`` +
+        others.map((m) => `; ${m} with \`${m}\``).join('') +
+        '; abort with `abort` and `{"by": "...", "reason": "..."}`.' +
+        (signed ? ' Decisions must be signed: `ssh-keygen -Y sign -n upgrade-runbooks` over the statement (see the README).' : ''),
+      '',
+      // Markdown hard line breaks keep the summary's lines apart.
+      gate.summary.split('\n').join('  \n'),
+    );
+  }
+  if (s.abortRequested) lines.push('', `Abort requested by ${s.abortRequested.by}: ${s.abortRequested.reason}`);
+  if (s.outcome) {
+    lines.push('', `Outcome: ${s.outcome.message}`);
+    if (s.outcome.failures?.length) lines.push('', ...s.outcome.failures.map((f) => `- \`${f.tenant}\`: ${f.reason}`));
+  }
+  return lines.join('\n');
+}
+
+/** The older clients' view of an approval or promotion gate (`gate` supersedes it). */
+export function pendingApprovalOf(spec: GateSpec, policy: ApprovalPolicy, requestedBy: string | undefined): PendingApproval {
+  return {
+    gate: spec.name,
+    since: new Date().toISOString(),
+    timeoutAt: new Date(Date.now() + (spec.timeout ?? 0)).toISOString(),
+    ...(requestedBy ? { requestedBy } : {}),
+    ...(policy.approvers.length ? { allowedApprovers: policy.approvers } : {}),
+    fourEyes: policy.fourEyes,
+    requiresSchemaAck: spec.requiresSchemaAck ?? false,
+    summary: spec.summary,
+  };
+}
