@@ -164,7 +164,7 @@ const keyOf = (o: Obj, namespace: string) => `${o.kind}\u0000${o.metadata?.names
 /** Changed objects' fields as unified diffs; added and removed objects by name. */
 export function fieldDiff(liveManifest: string, targetManifest: string, options: FieldDiffOptions): FieldDiff {
   const perObject = options.maxLinesPerObject ?? 40;
-  const total = options.maxLines ?? 200;
+  const total = options.maxLines ?? 120;
   const index = (manifest: string) => new Map(manifestDocuments(manifest).map((o) => [keyOf(o, options.namespace), o] as const));
   const before = index(liveManifest);
   const after = index(targetManifest);
