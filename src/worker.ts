@@ -13,6 +13,13 @@ import { connectionOptions, dataConverter, temporalConfigFromEnv, type TemporalC
 /** The workflow sources next to this file: .ts under tsx, .js once compiled. */
 export const workflowsPath = fileURLToPath(new URL(`./workflows/index${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
 
+/**
+ * The SDK sends an activity's heartbeat details at most every 30 s by default, so a long
+ * step showed what it did before (the previous command) for half a minute; the details are
+ * what `runbook status` and the Web UI show while helm waits.
+ */
+export const HEARTBEAT_THROTTLE = { defaultHeartbeatThrottleInterval: '2s', maxHeartbeatThrottleInterval: '5s' } as const;
+
 export interface StartWorkerOptions {
   config?: TemporalConfig;
   deps?: ActivityDeps;
@@ -31,11 +38,7 @@ export async function createWorker(options: StartWorkerOptions = {}): Promise<Wo
     workflowsPath,
     activities: createActivities(options.deps ?? defaultActivityDeps()),
     shutdownGraceTime: options.shutdownGraceTime ?? process.env.WORKER_SHUTDOWN_GRACE ?? '30s',
-    // The SDK sends an activity's heartbeat details at most every 30 s by default, so a
-    // long step showed what it did before (the previous command) for half a minute; the
-    // details are what `runbook status` and the Web UI show while helm waits.
-    defaultHeartbeatThrottleInterval: '2s',
-    maxHeartbeatThrottleInterval: '5s',
+    ...HEARTBEAT_THROTTLE,
   });
 }
 

@@ -5,7 +5,8 @@
  * workflow accepts in its current state, already shell-safe. The CLI prints those. A run
  * from before that contract has no `gate`: then the commands are derived from the phase
  * the workflow reports (waiting-approval, waiting-promotion, paused), each of which names
- * exactly one decision its runbook accepts there, never from the kind of runbook.
+ * exactly one decision its runbook accepts there (and a fleet's published `paused` fact),
+ * never from the kind of runbook.
  */
 import type { RunStatus } from '../workflows/lib/status.js';
 import { shellCommand, singleQuoted } from './shell-quote.js';
@@ -64,7 +65,9 @@ export function gateOf(runId: string, status: RunStatus): GateView | null {
       pending.requiresSchemaAck,
     );
   }
-  if (status.phase === 'paused') {
+  // A fleet paused while tenants are in flight still reports its upgrade phase; its published facts say paused.
+  const fleetPaused = (status.facts?.fleet as { paused?: unknown } | undefined)?.paused === true;
+  if (status.phase === 'paused' || fleetPaused) {
     return derived(runId, { kind: 'paused', name: 'paused', summary: 'the run is paused', since: '', accepts: ['resume', 'abort'] });
   }
   return null;

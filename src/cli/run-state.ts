@@ -4,6 +4,7 @@
  */
 import type { RunStatus } from '../workflows/lib/status.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
+import { gateOf } from './gate.js';
 
 export type RunState = 'completed' | 'completed-with-failures' | 'failed' | 'stopped' | 'waiting' | 'running';
 
@@ -40,8 +41,8 @@ export function runState(execution: ExecutionStatusName, status: RunStatus | und
 }
 
 export function waitsForHuman(status: RunStatus): boolean {
-  const gate = (status as RunStatus & { gate?: unknown }).gate;
-  return (gate !== undefined && gate !== null) || status.pendingApproval !== null || HUMAN_WAIT_PHASES.includes(status.phase);
+  // The same view the hints come from: a run with a gate waits for a person.
+  return gateOf('', status) !== null || HUMAN_WAIT_PHASES.includes(status.phase);
 }
 
 export function exitCodeFor(state: RunState): ExitCodeValue {
