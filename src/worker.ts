@@ -57,7 +57,9 @@ function installJsonLogger(): void {
 
 async function main(): Promise<void> {
   installJsonLogger();
-  const config = temporalConfigFromEnv(process.env, (message) => Runtime.instance().logger.warn(message));
+  const config = temporalConfigFromEnv(process.env, (message) => {
+    Runtime.instance().logger.warn(message);
+  });
   const worker = await createWorker({ config });
   Runtime.instance().logger.info('worker started', { address: config.address, namespace: config.namespace, taskQueue: config.taskQueue });
   await worker.run();

@@ -17,7 +17,7 @@ export interface ActivityProgress {
 
 function isoOf(ts: { seconds?: unknown; nanos?: number | null } | null | undefined): string | undefined {
   if (!ts || ts.seconds === undefined || ts.seconds === null) return undefined;
-  const seconds = Number(ts.seconds as number | bigint | { toString(): string });
+  const seconds = Number(ts.seconds);
   return new Date(seconds * 1000 + Math.round((ts.nanos ?? 0) / 1e6)).toISOString();
 }
 

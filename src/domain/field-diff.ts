@@ -153,7 +153,7 @@ export function maskObjects(live: Obj | undefined, target: Obj | undefined): [Ob
     if (ml && fl !== undefined) ml[field] = fl;
     if (mt && ft !== undefined) mt[field] = ft;
   }
-  return [ml as Obj | undefined, mt as Obj | undefined];
+  return [ml, mt];
 }
 
 const MAX_LINE = 300;

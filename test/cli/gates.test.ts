@@ -75,7 +75,7 @@ describe('runbook CLI hints, fleet view, progress, plan and profiles (real dev s
       const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities, ...HEARTBEAT_THROTTLE });
       workers.push({ worker, running: worker.run() });
     };
-    await start(queue, { ...mocks.activities, helmUpgrade: helm.helmUpgrade });
+    await start(queue, { ...mocks.activities, helmUpgrade: (input: Parameters<typeof helm.helmUpgrade>[0]) => helm.helmUpgrade(input) });
     // soctalk-system 0.1.0 supports tenant charts < 0.2.0: the system-first gate refuses 0.2.1.
     await start(refusingQueue, tenantMocks({ systemVersion: '0.1.0' }).activities);
     cli = cliRunner({ TEMPORAL_ADDRESS: env.address, TEMPORAL_TASK_QUEUE: queue, RUNBOOK_CATALOG: fixture('gates-catalog.ts') });
@@ -111,7 +111,7 @@ describe('runbook CLI hints, fleet view, progress, plan and profiles (real dev s
       taskQueue: queue,
       workflowId: fleetWorkflowId(name),
       // The tenant's settle before it checks the adapter heartbeat: 1 s, not the runbook's 60 s.
-      args: [{ name, upgrade: { ...upgradeSpec, heartbeat: { settle: '1s' } }, bakeTime: '1s', ...input } as FleetUpgradeInput],
+      args: [{ name, upgrade: { ...upgradeSpec, heartbeat: { settle: '1s' } }, bakeTime: '1s', ...input }],
     });
   }
 
@@ -160,7 +160,7 @@ describe('runbook CLI hints, fleet view, progress, plan and profiles (real dev s
         manualPromotion: true,
         requestedBy: 'dave',
         approval: { required: true, approvers: ['carol', 'dave'], fourEyes: true, timeout: 3_600_000 },
-      } as Partial<FleetUpgradeInput>);
+      });
       const status = await statusUntil(id, (r) => /Waiting for promotion/.test(r.stdout), 'carol');
       assert.equal(status.exitCode, ExitCode.WaitingForHuman, said(status));
       const commands = hints(status.stdout);
@@ -176,7 +176,7 @@ describe('runbook CLI hints, fleet view, progress, plan and profiles (real dev s
 
   it('paused fleet: resume and abort are printed; resume pasted into bash is accepted', async () => {
     const id = fleetWorkflowId('pausing');
-    const handle = await startFleet('pausing', { tenants: { list: ['pz1', 'pz2'], exclude: [], selector: 'tenant=true,managed-by=soctalk' }, canaries: { count: 1 } } as Partial<FleetUpgradeInput>);
+    const handle = await startFleet('pausing', { tenants: { list: ['pz1', 'pz2'], exclude: [], selector: 'tenant=true,managed-by=soctalk' }, canaries: { count: 1 } });
     await eventually(
       () => handle.query(fleetProgressQuery),
       (p) => p.tenants.some((t) => t.tenant === 'pz1' && t.state === 'running'),
@@ -202,7 +202,7 @@ describe('runbook CLI hints, fleet view, progress, plan and profiles (real dev s
       canaries: { count: 1 },
       waves: { sizes: [2] },
       failureBudget: { maxFailed: 1 },
-    } as Partial<FleetUpgradeInput>);
+    });
     await handle.result();
 
     const view = await cli(['fleet', id]);

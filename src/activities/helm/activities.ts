@@ -197,7 +197,7 @@ export function createHelmActivities({ runner, workDir }: HelmDeps) {
             // helm bounds itself with --timeout; this is the backstop.
             timeoutMs: input.timeoutMs + 60_000,
           },
-          watch ? { ...context, progress: watch.progress } : context,
+          watch ? { ...context, progress: () => watch.progress() } : context,
         ),
       ).finally(() => watch?.stop());
       const after = await releaseState(ref(input));

@@ -29,7 +29,7 @@ const REFUSAL_TYPES = new Set<string>([FailureType.InvalidInput, FailureType.Inc
 export function refusalsInResult(result: unknown): string[] {
   if (typeof result !== 'object' || result === null) return [];
   const r = result as { wouldRefuse?: unknown; refusals?: unknown; systemGateProblem?: unknown };
-  const list = [r.wouldRefuse, r.refusals, r.systemGateProblem].flatMap((v) => (Array.isArray(v) ? v : v === undefined || v === null || v === '' ? [] : [v]));
+  const list: unknown[] = [r.wouldRefuse, r.refusals, r.systemGateProblem].flatMap((v): unknown[] => (Array.isArray(v) ? (v as unknown[]) : v === undefined || v === null || v === '' ? [] : [v]));
   return [...new Set(list.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))))];
 }
 
