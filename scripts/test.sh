@@ -17,7 +17,12 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 
 step "toolchain (scripts/toolchain.sh; cached outside the repository)"
-eval "$(bash scripts/toolchain.sh env)"
+# Two steps, not `eval "$(...)"`: that form ignores a failed build and runs on without tools.
+toolchain_env=$(bash scripts/toolchain.sh env) || {
+  echo "scripts/toolchain.sh could not provide the toolchain (its messages are above)" >&2
+  exit 1
+}
+eval "$toolchain_env"
 
 if [ $# -eq 0 ]; then
   step "lint"

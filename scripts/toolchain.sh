@@ -5,6 +5,8 @@
 #
 #   scripts/toolchain.sh ensure [component...]   locate or build (default: all)
 #   scripts/toolchain.sh env [component...]      ensure, then print `export VAR=...` lines
+#                                                (stdout has nothing else: build output
+#                                                goes to stderr, so `eval` is safe)
 #   scripts/toolchain.sh list                    the components and their versions
 #
 # Order of preference for each component: the env var that names it, then a binary on
@@ -37,7 +39,8 @@ with_lock() {
   mkdir -p "$CACHE"
   (
     flock 9
-    "$@"
+    # 3>&-: a builder never writes to (or holds open) the caller's stdout, see main.
+    "$@" 3>&-
   ) 9>"$CACHE/.lock-$2"
 }
 
@@ -94,11 +97,43 @@ build_replaced() {
   } >"$work/go.mod"
   (cd "$work" && GOFLAGS='-mod=mod -buildvcs=false' go build -trimpath -ldflags="-s -w ${EXTRA_LDFLAGS:-}" -o "$tmp/bin/" "$@") ||
     die "building $name failed (see the go output above)"
+  # go build names a binary after its package directory; BIN_RENAMES="old=new ..." fixes
+  # that here, inside the build's lock and before .complete, so that no run ever sees a
+  # finished build under the wrong name (a rename after the lock raced a parallel run).
+  local r
+  for r in ${BIN_RENAMES:-}; do
+    mv "$tmp/bin/${r%%=*}" "$tmp/bin/${r#*=}" || die "building $name: go build made no ${r%%=*} to rename to ${r#*=}"
+  done
   rm -rf "$work"
   touch "$tmp/.complete"
   rm -rf "$dest"
   mv "$tmp" "$dest"
   log "built $name in $((SECONDS - started))s"
+}
+
+# apt_install <package>: apt-get update + install, one toolchain run at a time, waiting
+# while another apt-get or dpkg holds apt's lock (a fresh machine's unattended-upgrades, a
+# user's apt-get): the first run of a fresh machine failed on exactly that.
+apt_install() { with_lock apt_install_locked apt "$1"; }
+
+apt_install_locked() {
+  local package=$2 tries=0 out step
+  for step in update install; do
+    while :; do
+      if [ "$step" = update ]; then
+        out=$(apt-get -o DPkg::Lock::Timeout=120 update -qq 2>&1) && break
+      else
+        out=$(DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120 install -y -qq "$package" 2>&1) && break
+      fi
+      printf '%s\n' "$out"
+      if ! grep -q 'Could not get lock\|Unable to lock\|Unable to acquire the dpkg frontend lock' <<<"$out" || [ $((tries += 1)) -ge 60 ]; then
+        return 1
+      fi
+      log "apt-get $step waits: another apt-get or dpkg holds apt's lock"
+      sleep 5
+    done
+    [ -z "$out" ] || printf '%s\n' "$out"
+  done
 }
 
 # Prints the path of the first candidate that is an executable file.
@@ -151,7 +186,11 @@ build_test_server() {
   </dependencies>
 </project>
 EOF
-  (cd "$tmp" && mvn -q -B dependency:copy-dependencies -DoutputDirectory="$tmp/lib" -DincludeScope=runtime) ||
+  # Batch mode, no colour, no transfer progress. Even so, Maven 3.8's Jansi writes a reset
+  # escape (\e[0m) to stdout and stderr when it exits; jansi.noreset stops that. Whatever
+  # Maven prints goes to stderr like every builder's output (see main).
+  (cd "$tmp" && MAVEN_OPTS="${MAVEN_OPTS:-} -Djansi.noreset=true" mvn -B -q --no-transfer-progress -Dstyle.color=never \
+    dependency:copy-dependencies -DoutputDirectory="$tmp/lib" -DincludeScope=runtime >&2) ||
     die "mvn could not fetch io.temporal:temporal-test-server:$TEMPORAL_TEST_SERVER_VERSION; check Maven's access to Maven Central"
   rm -f "$tmp/pom.xml"
   rm -rf "$tmp/target"
@@ -252,12 +291,19 @@ ensure_etcd() {
     ETCD_BIN=$p
     return
   fi
-  with_lock build_replaced "etcd-$ETCD_VERSION" go.etcd.io/etcd/server/v3 "v$ETCD_VERSION" "v$ETCD_VERSION" \
-    go.etcd.io/etcd/server/v3
+  with_lock build_etcd "etcd-$ETCD_VERSION"
+  ETCD_BIN="$CACHE/etcd-$ETCD_VERSION/bin/etcd"
+  [ -x "$ETCD_BIN" ] || die "$ETCD_BIN is missing from a finished build; remove $CACHE/etcd-$ETCD_VERSION to rebuild it"
+}
+
+# Runs under the etcd build's lock.
+build_etcd() {
   # go build names the binary after the module's directory ("server"), not "etcd".
+  BIN_RENAMES=server=etcd build_replaced "etcd-$ETCD_VERSION" go.etcd.io/etcd/server/v3 "v$ETCD_VERSION" "v$ETCD_VERSION" \
+    go.etcd.io/etcd/server/v3
+  # A cache finished before the rename moved into the build may still hold bin/server.
   local bin="$CACHE/etcd-$ETCD_VERSION/bin"
-  if [ ! -x "$bin/etcd" ] && [ -x "$bin/server" ]; then mv "$bin/server" "$bin/etcd"; fi
-  ETCD_BIN="$bin/etcd"
+  if [ ! -e "$bin/etcd" ] && [ -x "$bin/server" ]; then mv "$bin/server" "$bin/etcd"; fi
 }
 
 ensure_postgres() {
@@ -269,8 +315,7 @@ ensure_postgres() {
   if [ -z "$d" ] || [ ! -x "$d/postgres" ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
       log "installing PostgreSQL from Debian's packages"
-      apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >&2 ||
-        die "apt-get install postgresql failed"
+      apt_install postgresql || die "apt-get install postgresql failed"
       d=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
     else
       die "PostgreSQL server binaries not found: install Debian's postgresql package or set PG_BIN_DIR to the directory holding postgres, initdb, pg_ctl, pg_dump and pg_restore"
@@ -289,8 +334,7 @@ ensure_chromium() {
   fi
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     log "installing Chromium from Debian's packages"
-    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >&2 ||
-      die "apt-get install chromium failed"
+    apt_install chromium || die "apt-get install chromium failed"
     CHROMIUM_PATH=$(first_executable /usr/bin/chromium) || die "apt-get installed chromium but /usr/bin/chromium is missing"
   else
     die "Chromium not found: install Debian's chromium package (apt-get install chromium) or set CHROMIUM_PATH to a Chromium or Chrome executable"
@@ -321,6 +365,10 @@ main() {
   [ ${#components[@]} -eq 0 ] && components=("${ALL_COMPONENTS[@]}")
   case $cmd in
   ensure | env)
+    # Callers eval `env`'s output, so stdout carries the export lines and nothing else:
+    # every builder (Maven, Go, apt-get) and every message writes to stderr, the original
+    # stdout is kept on fd 3 for print_env.
+    exec 3>&1 1>&2
     local c
     for c in "${components[@]}"; do
       case $c in
@@ -328,7 +376,7 @@ main() {
       *) die "unknown component '$c'; known: ${ALL_COMPONENTS[*]}" ;;
       esac
     done
-    if [ "$cmd" = env ]; then print_env "${components[@]}"; fi
+    if [ "$cmd" = env ]; then print_env "${components[@]}" >&3; fi
     ;;
   list)
     echo "temporal     Temporal CLI $TEMPORAL_CLI_VERSION (TEMPORAL_CLI_PATH)"

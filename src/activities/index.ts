@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { createClusterPrerequisiteActivities } from './cluster-prerequisites.js';
 import { CommandRunner, toolPathsFromEnv } from './command.js';
 import { createHelmActivities } from './helm/activities.js';
+import { createKeyringActivities } from './keyring.js';
 import { createBackupActivities } from './postgres/backup.js';
 import { createReleaseDiffActivities } from './release-diff.js';
 import { createVerifyActivities } from './release-verify.js';
@@ -43,6 +44,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createCompatibilityActivities({ runner, fetch }),
     ...createBackupActivities({ runner, backupDir: deps.backupDir ?? join(tmpdir(), 'upgrade-runbooks-backups') }),
     ...createSnapshotActivities({ runner }),
+    ...createKeyringActivities({ runner }),
     ...createMigrationActivities({ runner, helm, ...(deps.pollIntervalMs ? { pollIntervalMs: deps.pollIntervalMs } : {}) }),
     ...createVerifyActivities({ runner, helm, fetch }),
     ...createNotifyActivities({ webhookUrl: deps.notifyWebhookUrl }),

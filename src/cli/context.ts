@@ -19,8 +19,14 @@ export interface CliIO {
 
 export interface CliContext extends CliIO {
   identity(): string;
+  /** --as as given (signed decisions use it only to pick among a key's names). */
+  readonly asFlag: string | undefined;
+  /** --sign-key: the SSH key that signs decisions (else $RUNBOOK_SIGN_KEY, else ssh-agent). */
+  readonly signKey: string | undefined;
   catalog(): Promise<Catalog>;
   temporal(): Promise<{ client: Client; config: TemporalConfig }>;
+  /** The connection settings (profile, variables, flags) without connecting. */
+  temporalConfig(): TemporalConfig;
   /** Upper bound for connecting and for one call to a run (an Update, a query). */
   timeoutMs: number;
   close(): Promise<void>;
@@ -29,6 +35,7 @@ export interface CliContext extends CliIO {
 export interface GlobalOptions {
   as?: string;
   timeout?: number;
+  signKey?: string;
   address?: string;
   namespace?: string;
   profile?: string;
@@ -56,17 +63,26 @@ export function createContext(io: CliIO, globals: () => GlobalOptions): CliConte
   let connected: Promise<ConnectedClient & { config: TemporalConfig }> | undefined;
   const identity = () => resolveIdentity({ flag: globals().as, env: io.env });
   const timeoutMs = () => (globals().timeout ?? 60) * 1000;
+  let config: TemporalConfig | undefined;
+  const temporalConfig = () => (config ??= cliTemporalConfig(io.env, connectionOverrides(globals()), (message) => io.stderr(`warning: ${message}`)));
   return {
     ...io,
     identity,
+    get asFlag() {
+      return globals().as;
+    },
+    get signKey() {
+      return globals().signKey;
+    },
     get timeoutMs() {
       return timeoutMs();
     },
     catalog: () => (catalog ??= loadCatalog(io.env)),
+    temporalConfig,
     temporal: async () => {
       connected ??= (async () => {
-        const config = cliTemporalConfig(io.env, connectionOverrides(globals()), (message) => io.stderr(`warning: ${message}`));
-        return { ...(await connectClient(config, identity(), timeoutMs())), config };
+        const resolved = temporalConfig();
+        return { ...(await connectClient(resolved, identity(), timeoutMs())), config: resolved };
       })();
       const { client, config } = await connected;
       return { client, config };

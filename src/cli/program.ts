@@ -51,6 +51,7 @@ export function buildProgram(ctx: CliContext, done: (code: ExitCodeValue) => voi
     .description('Start, watch and decide on upgrade runbooks (Temporal workflows).')
     .version(cliVersion(), '--version', 'print the version and exit')
     .option('--as <name>', 'your identity for decisions and requestedBy (default: $RUNBOOK_USER, else the OS user)')
+    .option('--sign-key <path>', 'SSH ed25519 key that signs decisions when a run requires it: a private key, or a .pub held by ssh-agent (default: $RUNBOOK_SIGN_KEY, else ssh-agent)')
     .addOption(new Option('--timeout <seconds>', 'how long to wait for connecting and for one answer from a run').default(60).argParser(positiveInt('--timeout')))
     .option('--address <host:port>', 'Temporal frontend address (TEMPORAL_ADDRESS; default localhost:7233)')
     .option('-n, --namespace <namespace>', 'Temporal namespace (TEMPORAL_NAMESPACE; default default)')

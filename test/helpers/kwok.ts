@@ -6,6 +6,11 @@
 //   await cluster.kubectl(['get', 'nodes']);        // stdout; throws on a non-zero exit
 //   cluster.env                                     // { KUBECONFIG, KUBECTL_BIN, HELM_BIN } for child processes
 //   await cluster.delete();
+//
+// What simulated pods "run" (scripts/kwok-cluster.sh exec|logs|port-forward):
+//   await cluster.execLocally('postgres', { PGHOST: '127.0.0.1', PGPORT: '5433' }); // kubectl exec -> this machine
+//   await cluster.serveLogs('my-ns', logFile);                                      // kubectl logs -> the file
+//   await cluster.forwardPort(4000, '127.0.0.1:8123');                               // kubectl port-forward -> there
 import { execa, type Options } from 'execa';
 import { repoRoot } from './paths.js';
 import { toolchainEnv } from './toolchain-env.js';
@@ -23,6 +28,12 @@ export interface KwokCluster {
   env: Record<string, string>;
   /** Runs kubectl against the cluster; resolves to stdout, rejects on a non-zero exit. */
   kubectl(args: string[], options?: Options): Promise<string>;
+  /** `kubectl exec` into any container named `container` runs the command on this machine with `env` (and PG_BIN_DIR on PATH). */
+  execLocally(container: string, env: Record<string, string>): Promise<void>;
+  /** `kubectl logs` of any pod in `namespace` serves `file` (CRI log format). */
+  serveLogs(namespace: string, file: string): Promise<void>;
+  /** `kubectl port-forward` to `containerPort` of any pod reaches `target` (host:port). */
+  forwardPort(containerPort: number, target: string): Promise<void>;
   /** Stops the cluster and its snapshot controller and removes its files. Idempotent. */
   delete(): Promise<void>;
 }
@@ -30,10 +41,11 @@ export interface KwokCluster {
 const script = `${repoRoot}scripts/kwok-cluster.sh`;
 
 export async function createKwokCluster(name: string): Promise<KwokCluster> {
-  const tools = await toolchainEnv('kwok', 'kube', 'etcd', 'kubectl', 'helm');
+  const tools = await toolchainEnv('kwok', 'kube', 'etcd', 'kubectl', 'helm', 'postgres');
   const { stdout } = await execa('bash', [script, 'create', name], { env: tools, stderr: 'inherit' });
   const kubeconfig = stdout.trim().split('\n').pop() ?? '';
   const env = { ...tools, KUBECONFIG: kubeconfig };
+  const runScript = (...args: string[]) => execa('bash', [script, ...args], { env: tools, stderr: 'inherit' }).then(() => undefined);
   return {
     name,
     kubeconfig,
@@ -42,8 +54,11 @@ export async function createKwokCluster(name: string): Promise<KwokCluster> {
       const result = await execa(tools.KUBECTL_BIN ?? 'kubectl', ['--kubeconfig', kubeconfig, ...args], { ...options, env });
       return String(result.stdout);
     },
+    execLocally: (container, vars) => runScript('exec', name, container, ...Object.entries(vars).map(([k, v]) => `${k}=${v}`)),
+    serveLogs: (namespace, file) => runScript('logs', name, namespace, file),
+    forwardPort: (containerPort, target) => runScript('port-forward', name, String(containerPort), target),
     async delete() {
-      await execa('bash', [script, 'delete', name], { env: tools, stderr: 'inherit' });
+      await runScript('delete', name);
     },
   };
 }

@@ -4,10 +4,12 @@
  * (one run per release: a second start is refused while the first runs).
  */
 import { type Client, WorkflowExecutionAlreadyStartedError, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { ApprovalPolicySchema } from '../../domain/approval-policy.js';
 import type { RunbookDefinition } from '../../runbooks.js';
 import type { CliContext } from '../context.js';
 import { CliError, ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { prepareInput, readInputSource } from '../input.js';
+import { signStart } from '../sign-decision.js';
 import { watchRun } from './watch.js';
 
 export interface StartOptions {
@@ -24,6 +26,8 @@ export interface PreparedStart {
   input: Record<string, unknown>;
   summary: string;
   identity: string;
+  /** The signed start, when the run's approval policy requires signed decisions. */
+  memo?: Record<string, unknown>;
 }
 
 /** Everything up to the network: catalog, input, validation, workflow ID and summary. */
@@ -41,7 +45,10 @@ export async function prepareStart(ctx: CliContext, runbookName: string, opts: S
   } catch (err) {
     throw new CliError(ExitCode.InvalidInput, `invalid input for ${runbook.name}: ${(err as Error).message}`);
   }
-  return { runbook, workflowId, input: prepared.raw, summary, identity };
+  const policy = ApprovalPolicySchema.safeParse(prepared.raw.approval ?? {});
+  const requestedBy = typeof prepared.raw.requestedBy === 'string' ? prepared.raw.requestedBy : identity;
+  const memo = policy.success ? await signStart(ctx.env, ctx.signKey, { namespace: ctx.temporalConfig().namespace, workflowId }, policy.data, requestedBy) : undefined;
+  return { runbook, workflowId, input: prepared.raw, summary, identity, ...(memo ? { memo } : {}) };
 }
 
 export async function startRun(client: Client, taskQueue: string, start: PreparedStart): Promise<WorkflowHandleWithFirstExecutionRunId> {
@@ -53,6 +60,7 @@ export async function startRun(client: Client, taskQueue: string, start: Prepare
       // One run per business ID: never terminate or join a run that is already going.
       workflowIdConflictPolicy: 'FAIL',
       staticSummary: start.summary,
+      ...(start.memo ? { memo: start.memo } : {}),
       staticDetails: `${start.runbook.description}\n\nStarted by ${start.identity} with the runbook CLI.`,
     });
   } catch (err) {

@@ -8,7 +8,7 @@
  */
 import {
   condition,
-  continueAsNew,
+  makeContinueAsNewFunc,
   proxyActivities,
   setHandler,
   sleep,
@@ -184,12 +184,17 @@ export async function soctalkFleetUpgrade(raw: FleetUpgradeInput, carry?: FleetC
     update: promoteUpdate,
     signal: promoteSignal,
     refusal: (args) =>
-      approvalRefusal(policy, { waiting: promoteGate !== undefined && promoteGate.decided === undefined, requiresSchemaAck: false, ...(requestedBy ? { requestedBy } : {}) }, args)?.replace(
+      approvalRefusal(
+        policy,
+        { waiting: promoteGate !== undefined && promoteGate.decided === undefined, requiresSchemaAck: false, ...(requestedBy ? { requestedBy } : {}), signatures: run.signatures.context() },
+        args,
+        'promote',
+      )?.replace(
         'the run is not waiting for approval',
         'the fleet is not waiting for promotion',
       ),
     apply: (args) => {
-      promoteGate!.decided = run.recordDecision('promote', args.by, args.comment);
+      promoteGate!.decided = run.recordDecision('promote', args.by, args.comment, run.signatures.accept(args, 'promote'));
       touch();
       return `promoted to ${waveName(promoteGate!.wave)}`;
     },
@@ -521,6 +526,7 @@ export async function soctalkFleetUpgrade(raw: FleetUpgradeInput, carry?: FleetC
     return { kind: 'done', result: r };
   });
 
-  if (outcome.kind === 'continue') return continueAsNew<typeof soctalkFleetUpgrade>(raw, outcome.carry);
+  // The memo goes along explicitly: it carries the signed start that signed-decision policies check.
+  if (outcome.kind === 'continue') return makeContinueAsNewFunc<typeof soctalkFleetUpgrade>({ memo: workflowInfo().memo ?? {} })(raw, outcome.carry);
   return outcome.result;
 }
