@@ -12,6 +12,8 @@ import { createBackupActivities } from './postgres/backup.js';
 import { createReleaseDiffActivities } from './release-diff.js';
 import { createVerifyActivities } from './release-verify.js';
 import { createSnapshotActivities } from './snapshots.js';
+import { backupStorageFromEnv, type BackupStorageConfig } from './storage/config.js';
+import { localBackupStore } from './storage/local-store.js';
 import { createCompatibilityActivities } from './soctalk/compatibility.js';
 import { createMigrationActivities } from './soctalk/migration.js';
 import { createNotifyActivities, NOTIFY_WEBHOOK_URL_ENV } from './notify.js';
@@ -27,6 +29,8 @@ export interface ActivityDeps {
   notifyWebhookUrl?: string;
   /** Where database backups are kept unless a run names a directory (the worker's BACKUP_DIR). */
   backupDir?: string;
+  /** The worker's backup storage (BACKUP_STORAGE...); without it, a local store in `backupDir`. */
+  backupStorage?: BackupStorageConfig;
   fetch?: typeof globalThis.fetch;
   /** How often waits (migration Job) poll; tests shorten it. */
   pollIntervalMs?: number;
@@ -42,7 +46,10 @@ export function createActivities(deps: ActivityDeps) {
     ...createReleaseDiffActivities(helm),
     ...createClusterPrerequisiteActivities({ runner }),
     ...createCompatibilityActivities({ runner, fetch }),
-    ...createBackupActivities({ runner, backupDir: deps.backupDir ?? join(tmpdir(), 'upgrade-runbooks-backups') }),
+    ...createBackupActivities({
+      runner,
+      ...(deps.backupStorage ?? { store: localBackupStore(deps.backupDir ?? join(tmpdir(), 'upgrade-runbooks-backups')) }),
+    }),
     ...createSnapshotActivities({ runner }),
     ...createKeyringActivities({ runner }),
     ...createMigrationActivities({ runner, helm, ...(deps.pollIntervalMs ? { pollIntervalMs: deps.pollIntervalMs } : {}) }),
@@ -61,5 +68,6 @@ export function defaultActivityDeps(env: NodeJS.ProcessEnv = process.env): Activ
     runner: new CommandRunner({ tools: toolPathsFromEnv(env) }),
     ...(env[NOTIFY_WEBHOOK_URL_ENV] ? { notifyWebhookUrl: env[NOTIFY_WEBHOOK_URL_ENV] } : {}),
     ...(env.BACKUP_DIR ? { backupDir: env.BACKUP_DIR } : {}),
+    backupStorage: backupStorageFromEnv(env, join(tmpdir(), 'upgrade-runbooks-backups')),
   };
 }

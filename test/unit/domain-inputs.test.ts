@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
-import { backupNameOf } from '../../src/domain/backup-name.js';
+import { backupNameOf, backupNameStem } from '../../src/domain/backup-name.js';
 import { FailureType } from '../../src/domain/failure-types.js';
 import { SystemRollbackInputSchema } from '../../src/domain/soctalk/system-rollback-input.js';
 import { SystemUpgradeInputSchema } from '../../src/domain/soctalk/system-upgrade-input.js';
@@ -207,17 +207,26 @@ describe('workflow IDs', () => {
 });
 
 describe('backupNameOf', () => {
-  it('derives from the workflow ID (file-name safe) and the purpose', () => {
-    assert.equal(backupNameOf('release:soctalk-system/soctalk-system'), 'release_soctalk-system_soctalk-system-pre-upgrade');
-    assert.equal(backupNameOf('release:tenant-acme/soctalk-tenant', 'pre-rollback'), 'release_tenant-acme_soctalk-tenant-pre-rollback');
-    assert.equal(backupNameOf('a b//c..d'), 'a_b_c..d-pre-upgrade');
+  const RUN = '0199a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b';
+  it('derives from the workflow ID (file-name safe), the purpose and the run ID', () => {
+    assert.equal(backupNameOf('release:soctalk-system/soctalk-system', RUN), `release_soctalk-system_soctalk-system-pre-upgrade-run-${RUN}`);
+    assert.equal(backupNameOf('release:tenant-acme/soctalk-tenant', RUN, 'pre-rollback'), `release_tenant-acme_soctalk-tenant-pre-rollback-run-${RUN}`);
+    assert.equal(backupNameOf('a b//c..d', RUN), `a_b_c..d-pre-upgrade-run-${RUN}`);
   });
 
-  it('is stable: every attempt of a run finds the same backup', () => {
-    assert.equal(backupNameOf('release:ns/r'), backupNameOf('release:ns/r'));
+  it('is stable within a run (every attempt finds the same backup) and differs between runs', () => {
+    assert.equal(backupNameOf('release:ns/r', RUN), backupNameOf('release:ns/r', RUN));
+    assert.notEqual(backupNameOf('release:ns/r', RUN), backupNameOf('release:ns/r', '0199a1b2-0000-7e5f-8a9b-0c1d2e3f4a5b'));
+  });
+
+  it('runs of one release share a stem (for retention), other names have none', () => {
+    const stem = backupNameStem(backupNameOf('release:ns/r', RUN));
+    assert.equal(stem, 'release_ns_r-pre-upgrade-run-');
+    assert.equal(backupNameStem(backupNameOf('release:ns/r', 'other-run')), stem);
+    assert.equal(backupNameStem('release_ns_r-pre-upgrade'), undefined);
   });
 
   it('never contains a path separator', () => {
-    for (const id of ['../../etc/passwd', 'release:ns/r', 'x\\y', 'a\0b']) assert.doesNotMatch(backupNameOf(id), /[/\\\0]/);
+    for (const id of ['../../etc/passwd', 'release:ns/r', 'x\\y', 'a\0b']) assert.doesNotMatch(backupNameOf(id, '../x/y'), /[/\\\0]/);
   });
 });

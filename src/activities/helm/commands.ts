@@ -103,6 +103,8 @@ export interface UpgradeSpec extends RenderSpec {
    * last deployed revision and would leave them running.
    */
   cleanupOnFail?: boolean;
+  /** Marks the revision with the run that made it (see run-mark.ts). */
+  mark?: { description: string; labels: Record<string, string> };
 }
 
 export const helmUpgradeArgs = (spec: UpgradeSpec): string[] => [
@@ -113,6 +115,15 @@ export const helmUpgradeArgs = (spec: UpgradeSpec): string[] => [
   ...renderFlags(spec),
   ...(spec.wait ? ['--wait'] : []),
   ...(spec.cleanupOnFail ? ['--cleanup-on-fail'] : []),
+  ...(spec.mark
+    ? [
+        '--description',
+        spec.mark.description,
+        ...(Object.keys(spec.mark.labels).length
+          ? ['--labels', Object.entries(spec.mark.labels).map(([k, v]) => `${k}=${v}`).join(',')]
+          : []),
+      ]
+    : []),
   '--timeout',
   goDuration(spec.timeoutMs),
   ...helmKubeFlags(spec.kube),

@@ -5,9 +5,11 @@
  */
 import { kubectlExecArgs, type Scope } from '../kubectl/commands.js';
 
-export const pgDumpDirectArgs = (file: string): string[] => ['--format=custom', '--no-password', '--file', file];
+/** Without a file the dump goes to stdout (streamed into the backup store). */
+export const pgDumpDirectArgs = (file?: string): string[] => ['--format=custom', '--no-password', ...(file ? ['--file', file] : [])];
 
-export const pgRestoreDirectArgs = (database: string, file: string): string[] => [
+/** Without a file pg_restore reads the dump from stdin. */
+export const pgRestoreDirectArgs = (database: string, file?: string): string[] => [
   '--dbname',
   database,
   '--clean',
@@ -16,7 +18,7 @@ export const pgRestoreDirectArgs = (database: string, file: string): string[] =>
   '--single-transaction',
   '--exit-on-error',
   '--no-password',
-  file,
+  ...(file ? [file] : []),
 ];
 
 export const psqlQueryDirectArgs = (database: string, query: string): string[] => [

@@ -4,6 +4,7 @@
  * (one run per release: a second start is refused while the first runs).
  */
 import { type Client, WorkflowExecutionAlreadyStartedError, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { isReleaseWorkflowId } from '../../domain/workflow-ids.js';
 import { ApprovalPolicySchema } from '../../domain/approval-policy.js';
 import type { RunbookDefinition } from '../../runbooks.js';
 import type { CliContext } from '../context.js';
@@ -44,6 +45,15 @@ export async function prepareStart(ctx: CliContext, runbookName: string, opts: S
     summary = runbook.summary(prepared.parsed);
   } catch (err) {
     throw new CliError(ExitCode.InvalidInput, `invalid input for ${runbook.name}: ${(err as Error).message}`);
+  }
+  // One run per release holds only under the release's business ID: another ID would let a
+  // second run change the same release concurrently (a dry run changes nothing).
+  const businessId = runbook.workflowId(prepared.parsed);
+  if (!dryRun && opts.id !== undefined && opts.id !== businessId && isReleaseWorkflowId(businessId)) {
+    throw new CliError(
+      ExitCode.InvalidInput,
+      `--id ${opts.id}: ${runbook.name} changes a release and runs only under its business ID ${businessId} (one run per release at a time); drop --id`,
+    );
   }
   const policy = ApprovalPolicySchema.safeParse(prepared.raw.approval ?? {});
   const requestedBy = typeof prepared.raw.requestedBy === 'string' ? prepared.raw.requestedBy : identity;

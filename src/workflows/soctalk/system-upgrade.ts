@@ -16,6 +16,7 @@ import { FailureType } from '../../domain/failure-types.js';
 import { SystemUpgradeInputSchema, type SystemUpgradeInput } from '../../domain/soctalk/system-upgrade-input.js';
 import { parseRunInput } from '../../domain/validate.js';
 import { longStepProfile, notifyProfile, readProfile, writeProfile } from '../lib/activity-profiles.js';
+import { backupStepProfile } from './backup-profile.js';
 import { refuse } from '../lib/errors.js';
 import { Run } from '../lib/run.js';
 
@@ -50,6 +51,8 @@ export async function soctalkSystemUpgrade(rawInput: unknown): Promise<SystemUpg
     setString: { 'image.tag': input.imageTag },
   };
   const workflowId = workflowInfo().workflowId;
+  // Backups and snapshots belong to this run: the next run on the release never adopts them.
+  const backupName = backupNameOf(workflowId, workflowInfo().runId);
   const run = new Run({
     runbook: 'soctalk-system-upgrade',
     release,
@@ -118,11 +121,11 @@ export async function soctalkSystemUpgrade(rawInput: unknown): Promise<SystemUpg
       backup = await run.step(
         '3. back up Postgres',
         () =>
-          long(input.timeouts.backup).backupDatabase({
+          proxyActivities<Activities>(backupStepProfile(input.timeouts.backup)).backupDatabase({
             namespace,
             kube,
             database,
-            name: backupNameOf(workflowId),
+            name: backupName,
             directory: input.backup.directory,
             verifyQuery: input.backup.verifyQuery,
             timeoutMs: input.timeouts.backup,
@@ -141,7 +144,7 @@ export async function soctalkSystemUpgrade(rawInput: unknown): Promise<SystemUpg
             namespace,
             kube,
             selector: snapshotSpec.selector,
-            namePrefix: backupNameOf(workflowId),
+            namePrefix: backupName,
             snapshotClass: snapshotSpec.snapshotClass,
             timeoutMs: input.timeouts.backup,
           }),
@@ -218,8 +221,11 @@ export async function soctalkSystemUpgrade(rawInput: unknown): Promise<SystemUpg
       // patch it back ("field is immutable"). Remove it first, as step 1 does; helm
       // recreates the old revision's Job if the chart has one.
       await write.deleteMigrationJob(job);
-      const r = await write.helmRollback.executeWithOptions(longStepProfile(input.timeouts.rollback), [
-        { ...releaseRef, toRevision: from.revision, afterRevision: from.revision, wait: !restore, timeoutMs: input.timeouts.rollback },
+      // An upgrade whose helm outlived its worker may still be pending: the rollback waits for
+      // it (bounded by the upgrade's own timeout) and never rolls back under it.
+      const pendingWaitMs = input.timeouts.upgrade + 60_000;
+      const r = await write.helmRollback.executeWithOptions(longStepProfile(input.timeouts.rollback + pendingWaitMs), [
+        { ...releaseRef, toRevision: from.revision, afterRevision: from.revision, wait: !restore, timeoutMs: input.timeouts.rollback, pendingWaitMs },
       ]);
       return `now at revision ${r.revision}`;
     });
