@@ -4,10 +4,11 @@
  * the old releases (soctalk-system 0.1.0, several tenants on soctalk-tenant 0.1.0, OpenCTI
  * 1.0.0), runs the SocTalk system upgrade (waiting for your approval unless --yes), then a
  * canary-first fleet upgrade of the tenants, prints a summary and removes everything it
- * started.
+ * started (with --keep: leaves it all running, prints how to use and stop it).
  *
  *   npm run demo               approve from the CLI or the Web UI when asked
  *   npm run demo -- --yes      approve automatically
+ *   npm run demo -- --keep     keep the server, Web UI, worker and cluster running afterwards
  *   npm run demo -- --tenants 12
  */
 import { createServer, type Server } from 'node:http';
@@ -24,7 +25,11 @@ import { createActivities } from '../src/activities/index.js';
 import { ALL_SEARCH_ATTRIBUTES } from '../src/domain/search-attributes.js';
 import { fleetWorkflowId, releaseWorkflowId } from '../src/domain/workflow-ids.js';
 import { DEFAULT_TASK_QUEUE } from '../src/temporal-config.js';
+import { fleetChanges } from '../src/cli/commands/fleet.js';
+import { gateOf } from '../src/cli/gate.js';
+import { shellWord } from '../src/cli/shell-quote.js';
 import { workflowsPath } from '../src/worker.js';
+import { type FleetProgress, fleetProgressQuery } from '../src/workflows/soctalk/fleet/progress.js';
 import { approveUpdate, statusQuery } from '../src/workflows/lib/messages.js';
 import { soctalkFleetUpgrade } from '../src/workflows/soctalk/fleet-upgrade.js';
 import { soctalkSystemUpgrade } from '../src/workflows/soctalk/system-upgrade.js';
@@ -34,7 +39,12 @@ import { freePort, startPostgres } from '../test/helpers/postgres.js';
 import { toolchainEnv } from '../test/helpers/toolchain-env.js';
 
 const { values: args } = parseArgs({
-  options: { yes: { type: 'boolean', default: false }, tenants: { type: 'string', default: '6' }, 'ui-port': { type: 'string', default: '8233' } },
+  options: {
+    yes: { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
+    tenants: { type: 'string', default: '6' },
+    'ui-port': { type: 'string', default: '8233' },
+  },
 });
 const TENANTS = ['acme', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'eta', 'theta', 'iota', 'kappa', 'lambda', 'mu', 'nu', 'xi', 'omicron', 'pi', 'rho', 'sigma', 'tau', 'upsilon'].slice(
   0,
@@ -185,7 +195,25 @@ async function main(): Promise<void> {
   say('summary');
   process.stdout.write(`${(await helm(['list', '--all-namespaces'])).stdout}\n`);
   process.stdout.write(`\nfleet: ${JSON.stringify((fleetResult as { totals?: unknown }).totals ?? fleetResult)}\n`);
-  process.stdout.write(`demo finished in ${Math.round((Date.now() - started) / 1000)}s; cleaning up\n`);
+  if (!args.keep) {
+    process.stdout.write(`demo finished in ${Math.round((Date.now() - started) / 1000)}s; cleaning up\n`);
+    return;
+  }
+  // Everything lives in this process (server, worker) or is owned by it (cluster, database):
+  // it stays up until this process is told to stop, and then removes it all.
+  process.stdout.write(
+    `demo finished in ${Math.round((Date.now() - started) / 1000)}s; everything is still running (--keep):\n` +
+      `  Web UI:     ${ui}\n` +
+      `  runbook:    export TEMPORAL_ADDRESS=${shellWord(address)}; npx runbook list\n` +
+      `              npx runbook status ${shellWord(systemId)}; npx runbook fleet ${shellWord(fleetId)}\n` +
+      `  kubectl:    export KUBECONFIG=${shellWord(cluster.kubeconfig)}; kubectl get pods -A\n` +
+      `  helm:       helm list -A --kubeconfig ${shellWord(cluster.kubeconfig)}\n` +
+      `  Stop and remove everything: press Ctrl-C here, or run: kill ${process.pid}\n`,
+  );
+  await new Promise<never>(() => {
+    // Resolved never: SIGINT/SIGTERM run the cleanup and exit.
+    setInterval(() => undefined, 1 << 30);
+  });
 }
 
 async function waitForApproval(handle: Awaited<ReturnType<TestWorkflowEnvironment['client']['workflow']['start']>>, address: string, ui: string): Promise<void> {
@@ -202,9 +230,12 @@ async function waitForApproval(handle: Awaited<ReturnType<TestWorkflowEnvironmen
     process.stdout.write('  approved automatically (--yes)\n');
     return;
   }
+  // The commands the run itself says it accepts now (the CLI prints the same), shell-safe.
+  const gate = gateOf(handle.workflowId, status);
+  const approve = gate?.commands.find((c) => c.startsWith('runbook approve ')) ?? `runbook status '${handle.workflowId}'`;
   process.stdout.write(
-    `\n  Approve from another terminal:\n    TEMPORAL_ADDRESS=${address} npx runbook approve ${handle.workflowId} --ack-schema-changes --as <your name>\n` +
-      `  or in the Web UI (${ui}/namespaces/default/workflows/${encodeURIComponent(handle.workflowId)}): send Signal "approve" with {"by": "<your name>", "acknowledgeSchemaChanges": true}\n`,
+    `\n  Approve from another terminal (as yourself: the run was requested by "demo", four-eyes):\n    TEMPORAL_ADDRESS=${shellWord(address)} npx ${approve}\n` +
+      `  or in the Web UI (${ui}/namespaces/default/workflows/${encodeURIComponent(handle.workflowId)}): send Signal "approve" with {"by": "your-name", "acknowledgeSchemaChanges": true}\n`,
   );
   for (;;) {
     const s = await handle.query(statusQuery);
@@ -214,13 +245,13 @@ async function waitForApproval(handle: Awaited<ReturnType<TestWorkflowEnvironmen
 }
 
 async function printFleetProgress(handle: Awaited<ReturnType<TestWorkflowEnvironment['client']['workflow']['start']>>): Promise<void> {
-  let last = '';
+  // Tenant by tenant, as `runbook fleet --watch` prints it off a terminal.
+  let previous: FleetProgress | undefined;
   for (;;) {
     const desc = await handle.describe();
-    const status = await handle.query(statusQuery).catch(() => undefined);
-    const line = status ? `  ${status.phase}: ${status.steps.filter((s) => s.outcome === 'succeeded').length} steps done` : '';
-    if (line && line !== last) process.stdout.write(`${line}\n`);
-    last = line;
+    const progress = await handle.query(fleetProgressQuery, {}).catch(() => undefined);
+    if (progress) for (const line of fleetChanges(previous, progress)) process.stdout.write(`  ${line}\n`);
+    previous = progress ?? previous;
     if (desc.status.name !== 'RUNNING') return;
     await sleep(2000);
   }

@@ -1,24 +1,32 @@
 /**
- * How the worker, the CLI and the chat-ops service reach Temporal, from the environment:
- * a local dev server by default, or Temporal Cloud / a self-hosted cluster with mTLS or an
- * API key.
+ * How the worker, the CLI and the chat-ops service reach Temporal: the Temporal SDK's own
+ * environment configuration (@temporalio/envconfig), so the settings are the Temporal
+ * CLI's: profiles in its config file (TEMPORAL_CONFIG_FILE, else
+ * ~/.config/temporalio/temporal.toml; TEMPORAL_PROFILE picks one) and its variables
+ * (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS,
+ * TEMPORAL_TLS_CLIENT_CERT_PATH, TEMPORAL_TLS_CLIENT_KEY_PATH,
+ * TEMPORAL_TLS_SERVER_CA_CERT_PATH, TEMPORAL_TLS_SERVER_NAME, ...), which override the
+ * profile. Command-line flags (the CLI's --address, --profile, ...) override both.
+ *
+ * The names this project used before (TEMPORAL_TLS_CERT_PATH, TEMPORAL_TLS_KEY_PATH,
+ * TEMPORAL_TLS_CA_PATH) still work for one release, with a warning.
+ *
+ * TEMPORAL_TASK_QUEUE is ours (the Temporal CLI has no such setting).
  */
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import type { DataConverter } from '@temporalio/common';
+import { type ClientConfigProfile, loadClientConfigProfile } from '@temporalio/envconfig';
 
 export const DEFAULT_TASK_QUEUE = 'upgrade-runbooks';
+export const DEFAULT_ADDRESS = 'localhost:7233';
+export const DEFAULT_NAMESPACE = 'default';
 
-const EnvSchema = z.object({
-  TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
-  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
-  TEMPORAL_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
-  TEMPORAL_TLS_CERT_PATH: z.string().optional(),
-  TEMPORAL_TLS_KEY_PATH: z.string().optional(),
-  TEMPORAL_TLS_CA_PATH: z.string().optional(),
-  TEMPORAL_TLS_SERVER_NAME: z.string().optional(),
-  TEMPORAL_TLS: z.enum(['true', 'false']).optional(),
-  TEMPORAL_API_KEY: z.string().optional(),
-});
+/** Old name -> the Temporal CLI's name. Deprecated: removed in the release after next. */
+export const DEPRECATED_ENV_ALIASES: Readonly<Record<string, string>> = {
+  TEMPORAL_TLS_CERT_PATH: 'TEMPORAL_TLS_CLIENT_CERT_PATH',
+  TEMPORAL_TLS_KEY_PATH: 'TEMPORAL_TLS_CLIENT_KEY_PATH',
+  TEMPORAL_TLS_CA_PATH: 'TEMPORAL_TLS_SERVER_CA_CERT_PATH',
+};
 
 export interface TemporalConfig {
   address: string;
@@ -30,45 +38,137 @@ export interface TemporalConfig {
     clientCertPair?: { crt: Buffer; key: Buffer };
   };
   apiKey?: string;
+  /** gRPC metadata from the profile (`grpc_meta`) or TEMPORAL_GRPC_META_*. */
+  metadata?: Record<string, string>;
+  /** The profile that was read, when one was named. */
+  profile?: string;
 }
 
-export function temporalConfigFromEnv(env: NodeJS.ProcessEnv = process.env): TemporalConfig {
+/** What the CLI's flags can set; each overrides the profile and the environment. */
+export interface ConnectionOverrides {
+  address?: string;
+  namespace?: string;
+  profile?: string;
+  configFile?: string;
+  apiKey?: string;
+  tls?: boolean;
+  tlsCertPath?: string;
+  tlsKeyPath?: string;
+  tlsCaPath?: string;
+  tlsServerName?: string;
+}
+
+export interface LoadTemporalConfigOptions {
+  env?: NodeJS.ProcessEnv;
+  overrides?: ConnectionOverrides;
+  /** Where deprecation warnings go (stderr for the CLI, the log for the worker). */
+  warn?: (message: string) => void;
+}
+
+/** The environment with empty values dropped and deprecated names mapped to the Temporal CLI's. */
+export function normalizedEnv(env: NodeJS.ProcessEnv, warn: (message: string) => void = () => undefined): Record<string, string> {
   // An empty variable counts as unset (compose's `TEMPORAL_TLS: ${TEMPORAL_TLS:-}` and the like).
-  const parsed = EnvSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, value]) => value !== '')));
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new Error(`invalid environment: ${issue.path.join('.')}: ${issue.message}`);
-  }
-  const e = parsed.data;
-  if (Boolean(e.TEMPORAL_TLS_CERT_PATH) !== Boolean(e.TEMPORAL_TLS_KEY_PATH)) {
-    throw new Error('TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH must be set together (mTLS needs both the certificate and its key)');
-  }
-  const read = (name: string, path: string): Buffer => {
-    try {
-      return readFileSync(path);
-    } catch (err) {
-      throw new Error(`${name}=${path} cannot be read: ${(err as Error).message}`);
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) if (value !== undefined && value.trim() !== '') out[name] = value;
+  for (const [old, current] of Object.entries(DEPRECATED_ENV_ALIASES)) {
+    const value = out[old];
+    if (value === undefined) continue;
+    delete out[old];
+    if (out[current] !== undefined) {
+      warn(`${old} is deprecated and ignored because ${current} is set; remove ${old}`);
+      continue;
     }
+    warn(`${old} is deprecated: rename it to ${current} (the Temporal CLI's name); the old name goes away in the next release`);
+    out[current] = value;
+  }
+  return out;
+}
+
+function readPem(setting: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new Error(`${setting}=${path} cannot be read: ${(err as Error).message}`);
+  }
+}
+
+function pathOf(source: { path: string } | { data: string | Uint8Array } | undefined): string | undefined {
+  return source && 'path' in source ? source.path : undefined;
+}
+
+function dataOf(setting: string, source: { path: string } | { data: string | Uint8Array } | undefined): Buffer | undefined {
+  if (!source) return undefined;
+  if ('path' in source) return readPem(setting, source.path);
+  return Buffer.from(source.data);
+}
+
+function loadProfile(env: Record<string, string>, o: ConnectionOverrides): ClientConfigProfile {
+  const profileName = o.profile ?? env.TEMPORAL_PROFILE;
+  const configFile = o.configFile ?? env.TEMPORAL_CONFIG_FILE;
+  try {
+    return loadClientConfigProfile({
+      ...(profileName ? { profile: profileName } : {}),
+      ...(configFile ? { configSource: { path: configFile } } : {}),
+      overrideEnvVars: env,
+    });
+  } catch (err) {
+    const message = (err as Error).message;
+    if (/Profile '.*' not found/.test(message)) {
+      throw new Error(`profile "${profileName}" is not in ${configFile ?? 'the Temporal CLI config file (~/.config/temporalio/temporal.toml)'}: check --profile / TEMPORAL_PROFILE, or TEMPORAL_CONFIG_FILE`);
+    }
+    throw new Error(`cannot read the Temporal config file${configFile ? ` ${configFile}` : ''}: ${message}`);
+  }
+}
+
+export function loadTemporalConfig(options: LoadTemporalConfigOptions = {}): TemporalConfig {
+  const o = options.overrides ?? {};
+  const env = normalizedEnv(options.env ?? process.env, options.warn);
+  if (env.TEMPORAL_TLS !== undefined && !['true', 'false', '1', '0'].includes(env.TEMPORAL_TLS)) {
+    throw new Error(`TEMPORAL_TLS=${env.TEMPORAL_TLS}: expected true or false`);
+  }
+  const profile = loadProfile(env, o);
+
+  const certPath = o.tlsCertPath ?? pathOf(profile.tls?.clientCert);
+  const keyPath = o.tlsKeyPath ?? pathOf(profile.tls?.clientKey);
+  const hasCert = Boolean(certPath ?? profile.tls?.clientCert);
+  const hasKey = Boolean(keyPath ?? profile.tls?.clientKey);
+  if (hasCert !== hasKey) {
+    throw new Error(
+      'the client certificate and its key must be set together (mTLS needs both): TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH, --tls-cert-path and --tls-key-path, or client_cert_path and client_key_path in the profile',
+    );
+  }
+  const apiKey = o.apiKey ?? profile.apiKey;
+  const caSource = o.tlsCaPath ? { path: o.tlsCaPath } : profile.tls?.serverCACert;
+  const serverName = o.tlsServerName ?? profile.tls?.serverName;
+  const tlsDisabled = o.tls === false || profile.tls?.disabled === true;
+  // An API key (Temporal Cloud) implies TLS; so do a client certificate and a CA.
+  const wantsTls = o.tls === true || (profile.tls !== undefined && !profile.tls.disabled) || Boolean(apiKey) || hasCert || Boolean(caSource);
+
+  const config: TemporalConfig = {
+    address: o.address ?? profile.address ?? DEFAULT_ADDRESS,
+    namespace: o.namespace ?? profile.namespace ?? DEFAULT_NAMESPACE,
+    taskQueue: env.TEMPORAL_TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
   };
-  // An API key (Temporal Cloud) implies TLS; so does a client certificate.
-  const wantsTls = e.TEMPORAL_TLS === 'true' || Boolean(e.TEMPORAL_API_KEY) || Boolean(e.TEMPORAL_TLS_CERT_PATH) || Boolean(e.TEMPORAL_TLS_CA_PATH);
-  const config: TemporalConfig = { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE };
-  if (wantsTls && e.TEMPORAL_TLS !== 'false') {
+  if (wantsTls && !tlsDisabled) {
+    const ca = dataOf('TEMPORAL_TLS_SERVER_CA_CERT_PATH', caSource);
+    const crt = certPath ? readPem('TEMPORAL_TLS_CLIENT_CERT_PATH', certPath) : dataOf('TEMPORAL_TLS_CLIENT_CERT_DATA', profile.tls?.clientCert);
+    const key = keyPath ? readPem('TEMPORAL_TLS_CLIENT_KEY_PATH', keyPath) : dataOf('TEMPORAL_TLS_CLIENT_KEY_DATA', profile.tls?.clientKey);
     config.tls = {
-      ...(e.TEMPORAL_TLS_SERVER_NAME ? { serverNameOverride: e.TEMPORAL_TLS_SERVER_NAME } : {}),
-      ...(e.TEMPORAL_TLS_CA_PATH ? { serverRootCACertificate: read('TEMPORAL_TLS_CA_PATH', e.TEMPORAL_TLS_CA_PATH) } : {}),
-      ...(e.TEMPORAL_TLS_CERT_PATH && e.TEMPORAL_TLS_KEY_PATH
-        ? {
-            clientCertPair: {
-              crt: read('TEMPORAL_TLS_CERT_PATH', e.TEMPORAL_TLS_CERT_PATH),
-              key: read('TEMPORAL_TLS_KEY_PATH', e.TEMPORAL_TLS_KEY_PATH),
-            },
-          }
-        : {}),
+      ...(serverName ? { serverNameOverride: serverName } : {}),
+      ...(ca ? { serverRootCACertificate: ca } : {}),
+      ...(crt && key ? { clientCertPair: { crt, key } } : {}),
     };
   }
-  if (e.TEMPORAL_API_KEY) config.apiKey = e.TEMPORAL_API_KEY;
+  if (apiKey) config.apiKey = apiKey;
+  if (profile.grpcMeta && Object.keys(profile.grpcMeta).length) config.metadata = profile.grpcMeta;
+  const profileName = o.profile ?? env.TEMPORAL_PROFILE;
+  if (profileName) config.profile = profileName;
   return config;
+}
+
+/** The worker's and chat-ops' reading: the environment (and the config file it points at), no flags. */
+export function temporalConfigFromEnv(env: NodeJS.ProcessEnv = process.env, warn?: (message: string) => void): TemporalConfig {
+  return loadTemporalConfig({ env, ...(warn ? { warn } : {}) });
 }
 
 /** Options shared by NativeConnection.connect (worker) and Connection.connect (clients). */
@@ -77,5 +177,15 @@ export function connectionOptions(config: TemporalConfig) {
     address: config.address,
     ...(config.tls ? { tls: config.tls } : {}),
     ...(config.apiKey ? { apiKey: config.apiKey } : {}),
+    ...(config.metadata ? { metadata: config.metadata } : {}),
   };
+}
+
+/**
+ * The one place the worker's, the CLI's and chat-ops' data converter is built. Today it
+ * is Temporal's default; a payload codec (encryption) goes here, so every process that
+ * reads or writes payloads uses the same one.
+ */
+export function dataConverter(): DataConverter | undefined {
+  return undefined;
 }

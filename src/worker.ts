@@ -8,10 +8,17 @@
 import { fileURLToPath } from 'node:url';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker';
 import { createActivities, defaultActivityDeps, type ActivityDeps } from './activities/index.js';
-import { connectionOptions, temporalConfigFromEnv, type TemporalConfig } from './temporal-config.js';
+import { connectionOptions, dataConverter, temporalConfigFromEnv, type TemporalConfig } from './temporal-config.js';
 
 /** The workflow sources next to this file: .ts under tsx, .js once compiled. */
 export const workflowsPath = fileURLToPath(new URL(`./workflows/index${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
+
+/**
+ * The SDK sends an activity's heartbeat details at most every 30 s by default, so a long
+ * step showed what it did before (the previous command) for half a minute; the details are
+ * what `runbook status` and the Web UI show while helm waits.
+ */
+export const HEARTBEAT_THROTTLE = { defaultHeartbeatThrottleInterval: '2s', maxHeartbeatThrottleInterval: '5s' } as const;
 
 export interface StartWorkerOptions {
   config?: TemporalConfig;
@@ -22,13 +29,16 @@ export interface StartWorkerOptions {
 export async function createWorker(options: StartWorkerOptions = {}): Promise<Worker> {
   const config = options.config ?? temporalConfigFromEnv();
   const connection = await NativeConnection.connect(connectionOptions(config));
+  const converter = dataConverter();
   return Worker.create({
+    ...(converter ? { dataConverter: converter } : {}),
     connection,
     namespace: config.namespace,
     taskQueue: config.taskQueue,
     workflowsPath,
     activities: createActivities(options.deps ?? defaultActivityDeps()),
     shutdownGraceTime: options.shutdownGraceTime ?? process.env.WORKER_SHUTDOWN_GRACE ?? '30s',
+    ...HEARTBEAT_THROTTLE,
   });
 }
 
@@ -47,7 +57,9 @@ function installJsonLogger(): void {
 
 async function main(): Promise<void> {
   installJsonLogger();
-  const config = temporalConfigFromEnv();
+  const config = temporalConfigFromEnv(process.env, (message) => {
+    Runtime.instance().logger.warn(message);
+  });
   const worker = await createWorker({ config });
   Runtime.instance().logger.info('worker started', { address: config.address, namespace: config.namespace, taskQueue: config.taskQueue });
   await worker.run();

@@ -64,6 +64,8 @@ export interface CommandSpec {
   /** How often to heartbeat while it runs (default: the runner's); short for steps an abort must stop quickly. */
   heartbeatIntervalMs?: number;
   timeoutMs?: number;
+  /** A periodic read alongside another command (progress polling): not logged each time. */
+  quiet?: boolean;
   /** Extra environment (PGPASSWORD...). Its values are treated as secrets, unless `envSecrets` narrows that. */
   env?: Readonly<Record<string, string>>;
   /** The names of the `env` variables that hold secrets (PGPASSWORD); the others (PGHOST, PGUSER...) stay readable in messages. */
@@ -95,7 +97,17 @@ export interface RecordedCommand {
   input?: string;
 }
 
-export interface CommandHeartbeat {
+/** What a long step is waiting for, read in parallel with the command (helm --wait, a Job). */
+export interface WaitProgress {
+  waitingFor?: string;
+  /** Workloads of the release: ready/desired replicas. */
+  workloads?: { kind: string; name: string; ready: number; desired: number; updated?: number }[];
+  /** Pods of a Job: phase (and a reason such as ImagePullBackOff). */
+  pods?: { name: string; phase: string; reason?: string }[];
+}
+
+export interface CommandHeartbeat extends WaitProgress {
+  /** The command running now (redacted); each command sends its own heartbeat when it starts. */
   command: string;
   elapsedMs: number;
   lastLines: string[];
@@ -106,6 +118,8 @@ export interface CommandHeartbeat {
 export interface RunContext {
   signal?: AbortSignal;
   heartbeat?: (details: CommandHeartbeat) => void;
+  /** The latest parallel read of what the command waits for, merged into every heartbeat. */
+  progress?: () => WaitProgress | undefined;
 }
 
 export interface CommandLogger {
@@ -188,7 +202,7 @@ export class CommandRunner {
     const stderr = new CappedBuffer(maxBytes);
     const tail = new LineTail(TAIL_LINES);
 
-    this.options.logger?.info('running command', { command: commandLine, timeoutMs });
+    if (!spec.quiet) this.options.logger?.info('running command', { command: commandLine, timeoutMs });
     const child = execa(executable, [...spec.args], {
       reject: false,
       buffer: false,
@@ -260,6 +274,7 @@ export class CommandRunner {
         elapsedMs: Date.now() - started,
         lastLines: tail.lines().map((l) => redactor.text(l)),
         ...(cancelRequested ? { cancelRequested } : {}),
+        ...context.progress?.(),
       });
 
     context.signal?.addEventListener('abort', onAbort, { once: true });

@@ -7,7 +7,7 @@
  */
 import { hostname } from 'node:os';
 import { Client, Connection } from '@temporalio/client';
-import { connectionOptions, temporalConfigFromEnv } from '../temporal-config.js';
+import { connectionOptions, dataConverter, temporalConfigFromEnv } from '../temporal-config.js';
 import { chatOpsConfigFromEnv } from './config.js';
 import { createJsonLogger } from './log.js';
 import { CHATOPS_SIGN_KEY_ENV, withRelaySignatures } from './relay-signing.js';
@@ -21,7 +21,8 @@ const READY_CHECK_TIMEOUT_MS = 2000;
 /** Both configurations, or exit 2 with the error (it names the variable to fix). */
 function loadConfig() {
   try {
-    return { config: chatOpsConfigFromEnv(process.env), temporal: temporalConfigFromEnv(process.env) };
+    const warn = (message: string) => createJsonLogger({ base: { service: 'chatops' } }).warn('deprecated setting', { message });
+    return { config: chatOpsConfigFromEnv(process.env), temporal: temporalConfigFromEnv(process.env, warn) };
   } catch (err) {
     createJsonLogger({ base: { service: 'chatops' } }).error('invalid configuration', { error: (err as Error).message });
     process.exit(2);
@@ -33,7 +34,8 @@ async function main(): Promise<void> {
   const logger = createJsonLogger({ level: config.logLevel, base: { service: 'chatops' } });
 
   const connection = Connection.lazy(connectionOptions(temporal));
-  const client = new Client({ connection, namespace: temporal.namespace, identity: `chatops@${hostname()}` });
+  const converter = dataConverter();
+  const client = new Client({ connection, namespace: temporal.namespace, identity: `chatops@${hostname()}`, ...(converter ? { dataConverter: converter } : {}) });
 
   const server = createChatOpsServer({
     verifier: createSlackVerifier({ signingSecret: config.signingSecret }),

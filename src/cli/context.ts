@@ -3,9 +3,9 @@
  * catalog until a command asks, so `--help` and input errors work without a server.
  */
 import type { Client } from '@temporalio/client';
-import type { TemporalConfig } from '../temporal-config.js';
+import type { ConnectionOverrides, TemporalConfig } from '../temporal-config.js';
 import { type Catalog, loadCatalog } from './catalog.js';
-import { type ConnectedClient, connectClient, loadTemporalConfig } from './connection.js';
+import { type ConnectedClient, cliTemporalConfig, connectClient } from './connection.js';
 import { resolveIdentity } from './identity.js';
 
 export interface CliIO {
@@ -13,6 +13,8 @@ export interface CliIO {
   stdin: NodeJS.ReadableStream;
   stdout(text: string): void;
   stderr(text: string): void;
+  /** Whether stdout is a terminal (the fleet view redraws in place there). */
+  isTTY?: boolean;
 }
 
 export interface CliContext extends CliIO {
@@ -23,7 +25,9 @@ export interface CliContext extends CliIO {
   readonly signKey: string | undefined;
   catalog(): Promise<Catalog>;
   temporal(): Promise<{ client: Client; config: TemporalConfig }>;
-  /** Upper bound for one call to a run (an Update, a query). */
+  /** The connection settings (profile, variables, flags) without connecting. */
+  temporalConfig(): TemporalConfig;
+  /** Upper bound for connecting and for one call to a run (an Update, a query). */
   timeoutMs: number;
   close(): Promise<void>;
 }
@@ -32,12 +36,35 @@ export interface GlobalOptions {
   as?: string;
   timeout?: number;
   signKey?: string;
+  address?: string;
+  namespace?: string;
+  profile?: string;
+  configFile?: string;
+  apiKey?: string;
+  tls?: boolean;
+  tlsCertPath?: string;
+  tlsKeyPath?: string;
+  tlsCaPath?: string;
+  tlsServerName?: string;
+}
+
+export function connectionOverrides(g: GlobalOptions): ConnectionOverrides {
+  const o: ConnectionOverrides = {};
+  for (const key of ['address', 'namespace', 'profile', 'configFile', 'apiKey', 'tlsCertPath', 'tlsKeyPath', 'tlsCaPath', 'tlsServerName'] as const) {
+    const value = g[key];
+    if (value !== undefined) o[key] = value;
+  }
+  if (g.tls !== undefined) o.tls = g.tls;
+  return o;
 }
 
 export function createContext(io: CliIO, globals: () => GlobalOptions): CliContext {
   let catalog: Promise<Catalog> | undefined;
   let connected: Promise<ConnectedClient & { config: TemporalConfig }> | undefined;
   const identity = () => resolveIdentity({ flag: globals().as, env: io.env });
+  const timeoutMs = () => (globals().timeout ?? 60) * 1000;
+  let config: TemporalConfig | undefined;
+  const temporalConfig = () => (config ??= cliTemporalConfig(io.env, connectionOverrides(globals()), (message) => io.stderr(`warning: ${message}`)));
   return {
     ...io,
     identity,
@@ -48,13 +75,14 @@ export function createContext(io: CliIO, globals: () => GlobalOptions): CliConte
       return globals().signKey;
     },
     get timeoutMs() {
-      return (globals().timeout ?? 60) * 1000;
+      return timeoutMs();
     },
     catalog: () => (catalog ??= loadCatalog(io.env)),
+    temporalConfig,
     temporal: async () => {
       connected ??= (async () => {
-        const config = loadTemporalConfig(io.env);
-        return { ...(await connectClient(config, identity())), config };
+        const resolved = temporalConfig();
+        return { ...(await connectClient(resolved, identity(), timeoutMs())), config: resolved };
       })();
       const { client, config } = await connected;
       return { client, config };

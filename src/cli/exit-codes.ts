@@ -18,12 +18,14 @@ export const ExitCode = {
   Stopped: 3,
   /** The run waits for a human: an approval gate (or a pause) needs `runbook approve|reject|resume`. */
   WaitingForHuman: 4,
-  /** The workflow's validator refused the decision (four-eyes, not an approver, nothing waits...); stderr says why. */
+  /** The workflow's validator refused the decision (four-eyes, not an approver, nothing waits...), or `plan` found that a gate would refuse the run; stderr says why. */
   Refused: 5,
   /** No such run (or it has finished and takes no more decisions), or a run on that release is already running. */
   NotFoundOrConflict: 6,
   /** `status`: the run is still in progress and does not wait for anyone. */
   Running: 7,
+  /** A fleet completed, but some tenants failed, were skipped or conflicted; the output names each with its reason. */
+  CompletedWithFailures: 8,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
@@ -46,6 +48,7 @@ export const EXIT_CODES_HELP = `Exit codes:
   2  invalid input or usage (the message names the field)
   3  the run was aborted, rejected, its approval timed out, or it was cancelled/terminated
   4  the run waits for a human (approval, or resume after a pause)
-  5  the workflow refused the decision (the message says why)
+  5  the workflow refused the decision, or (plan) a gate would refuse the run (the message says why)
   6  no such run, or a run on that release is already running
-  7  (status) the run is in progress and waits for nobody`;
+  7  (status) the run is in progress and waits for nobody
+  8  a fleet completed with failures: some tenants failed, were skipped or conflicted (each is named)`;

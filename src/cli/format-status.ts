@@ -1,5 +1,7 @@
 /** `runbook status`: a run as a readable report (header, steps table, what it waits for). */
-import type { PendingApproval, RunStatus, StepRecord } from '../workflows/lib/status.js';
+import type { RunStatus, StepRecord } from '../workflows/lib/status.js';
+import { type ActivityProgress, progressLines } from './activity-progress.js';
+import { gateLines, gateOf, gateTitle } from './gate.js';
 import type { RunState } from './run-state.js';
 
 export function shortTime(iso: string | undefined): string {
@@ -26,24 +28,34 @@ export function stepRows(steps: readonly StepRecord[]): string[][] {
   return steps.map((s) => [s.name, s.outcome, shortTime(s.startedAt), shortTime(s.endedAt), oneLine(s.detail ?? '')]);
 }
 
-/** The commands that decide a pending approval, with the flags this gate needs. */
-export function approvalHelp(runId: string, pending: PendingApproval): string[] {
-  const ack = pending.requiresSchemaAck ? ' --ack-schema-changes' : '';
-  const lines = [
-    `  approve:  runbook approve ${runId}${ack} [--comment "..."]`,
-    `  reject:   runbook reject ${runId} [--comment "..."]`,
-    `  abort:    runbook abort ${runId} --reason "..."`,
+/** What a fleet's outcome names: each failed, skipped or conflicting tenant and why. */
+export interface OutcomeFailure {
+  tenant: string;
+  reason: string;
+}
+
+export function outcomeFailures(status: RunStatus | undefined): OutcomeFailure[] {
+  const failures = (status?.outcome as { failures?: unknown } | undefined)?.failures;
+  if (!Array.isArray(failures)) return [];
+  return failures.filter((f): f is OutcomeFailure => typeof (f as OutcomeFailure)?.tenant === 'string').map((f) => ({ tenant: f.tenant, reason: String(f.reason ?? '') }));
+}
+
+/** "Waiting for ...", the summary, and the commands the workflow accepts now. */
+export function waitingLines(runId: string, status: RunStatus): string[] {
+  const gate = gateOf(runId, status);
+  if (!gate) return [];
+  const pending = status.pendingApproval;
+  return [
+    gateTitle(gate),
+    ...(pending?.requestedBy ? [`  requested by ${pending.requestedBy}`] : []),
+    ...(gate.summary ? gate.summary.split('\n').map((l) => `  ${l}`) : []),
+    ...gateLines(gate, status),
   ];
-  const who: string[] = [];
-  if (pending.allowedApprovers?.length) who.push(`approvers: ${pending.allowedApprovers.join(', ')}`);
-  if (pending.fourEyes) who.push(`four-eyes: ${pending.requestedBy ? `anyone but ${pending.requestedBy}` : 'not the requester'}`);
-  if (pending.requiresSchemaAck) who.push('schema changes: approval needs --ack-schema-changes');
-  if (who.length) lines.push(`  (${who.join('; ')})`);
-  return lines;
 }
 
 const STATE_TEXT: Record<RunState, string> = {
   completed: 'completed',
+  'completed-with-failures': 'completed with failures',
   failed: 'failed',
   stopped: 'stopped (aborted, rejected, timed out or terminated)',
   waiting: 'waiting for a person',
@@ -56,6 +68,8 @@ export interface StatusReport {
   execution: string;
   state: RunState;
   status?: RunStatus;
+  /** The pending activities and their last heartbeat (what a long step waits for). */
+  progress?: ActivityProgress[];
   /** When the status query could not be answered (closed run, no worker): why. */
   statusUnavailable?: string;
 }
@@ -82,18 +96,9 @@ export function formatStatus(report: StatusReport): string {
   } else {
     out.push('No steps yet.');
   }
-  const pending = status.pendingApproval;
-  if (pending) {
-    out.push(
-      '',
-      `Waiting for approval: ${pending.gate} (since ${shortTime(pending.since)}, times out ${shortTime(pending.timeoutAt)})`,
-      ...(pending.requestedBy ? [`  requested by ${pending.requestedBy}`] : []),
-      ...pending.summary.split('\n').map((l) => `  ${l}`),
-      ...approvalHelp(runId, pending),
-    );
-  } else if (status.phase === 'paused') {
-    out.push('', `Paused: resume with \`runbook resume ${runId}\``);
-  }
+  if (report.progress?.length) out.push('', 'In progress:', ...progressLines(report.progress));
+  const waiting = waitingLines(runId, status);
+  if (waiting.length) out.push('', ...waiting);
   if (status.abortRequested) out.push('', `Abort requested by ${status.abortRequested.by} at ${shortTime(status.abortRequested.at)}: ${status.abortRequested.reason}`);
   if (status.decisions.length) {
     out.push('', 'Decisions:');
@@ -106,6 +111,11 @@ export function formatStatus(report: StatusReport): string {
   if (status.outcome) {
     out.push('', `Outcome: ${status.outcome.phase}: ${status.outcome.message}`);
     for (const c of status.outcome.compensations) out.push(`  compensated: ${c}`);
+    const failures = outcomeFailures(status);
+    if (failures.length) {
+      out.push(`Tenants not upgraded (${failures.length}):`);
+      for (const f of failures) out.push(`  ${f.tenant}: ${oneLine(f.reason)}`);
+    }
   }
   return out.join('\n');
 }

@@ -4,6 +4,7 @@
  * catalog's zod schema so mistakes are reported before anything reaches Temporal.
  */
 import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import type { RunbookDefinition } from '../runbooks.js';
 import { CliError, ExitCode } from './exit-codes.js';
@@ -15,7 +16,7 @@ async function readStdin(stdin: NodeJS.ReadableStream): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** `--input file.json`, `--input -` (stdin), or no input at all (`{}`, for --set only). */
+/** `--input file.json|file.yaml`, `--input -` (stdin), or no input at all (`{}`, for --set only). */
 export async function readInputSource(source: string | undefined, stdin: NodeJS.ReadableStream = process.stdin): Promise<unknown> {
   if (source === undefined) return {};
   const name = source === '-' ? 'stdin' : source;
@@ -25,11 +26,25 @@ export async function readInputSource(source: string | undefined, stdin: NodeJS.
   } catch (err) {
     throw new CliError(ExitCode.InvalidInput, `cannot read the input ${name}: ${(err as Error).message}`);
   }
-  if (text.trim() === '') throw new CliError(ExitCode.InvalidInput, `the input ${name} is empty: expected a JSON object`);
+  if (text.trim() === '') throw new CliError(ExitCode.InvalidInput, `the input ${name} is empty: expected a JSON or YAML object`);
+  return parseInputText(text, name);
+}
+
+/** JSON when it looks like JSON (or the file is .json), YAML otherwise; errors name the line. */
+export function parseInputText(text: string, name: string): unknown {
+  const json = /\.json$/i.test(name) || /^\s*[{[]/.test(text);
+  if (json) {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (err) {
+      throw new CliError(ExitCode.InvalidInput, `the input ${name} is not valid JSON: ${(err as Error).message}`);
+    }
+  }
   try {
-    return JSON.parse(text) as unknown;
+    // Plain YAML 1.2 core schema: no custom tags, no merge keys, so a value is what it reads as.
+    return parseYaml(text, { schema: 'core', merge: false, maxAliasCount: 100 }) as unknown;
   } catch (err) {
-    throw new CliError(ExitCode.InvalidInput, `the input ${name} is not valid JSON: ${(err as Error).message}`);
+    throw new CliError(ExitCode.InvalidInput, `the input ${name} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
   }
 }
 

@@ -15,6 +15,7 @@ import { runCli } from './program.js';
 const code = await runCli(process.argv.slice(2), {
   env: process.env,
   stdin: process.stdin,
+  isTTY: process.stdout.isTTY,
   stdout: (text) => process.stdout.write(`${text}\n`),
   stderr: (text) => process.stderr.write(`${text}\n`),
 });

@@ -2,8 +2,12 @@
  * The `runbook` command line (commander): options, arguments and help for every command,
  * each handled in src/cli/commands/. `runCli` returns the exit code (exit-codes.ts).
  */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { completionScript, SHELLS } from './completion.js';
 import { decideCommand, type DecisionName } from './commands/decide.js';
+import { fleetCommand } from './commands/fleet.js';
+import { schemaCommand } from './commands/schema.js';
 import { listCommand, listQuery } from './commands/list.js';
 import { planCommand } from './commands/plan.js';
 import { startCommand } from './commands/start.js';
@@ -12,6 +16,7 @@ import { watchCommand } from './commands/watch.js';
 import { type CliContext, type CliIO, createContext, type GlobalOptions } from './context.js';
 import { table } from './format-status.js';
 import { CliError, EXIT_CODES_HELP, ExitCode, type ExitCodeValue } from './exit-codes.js';
+import { outputFormat, outputOption, renderData } from './output.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -25,17 +30,42 @@ function positiveInt(name: string) {
 
 const seconds = (value: string) => positiveInt('seconds')(value) * 1000;
 
+/** The package's version, for --version (package.json next to src/ and dist/). */
+export function cliVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+const CONNECTION_HELP = `Temporal connection (the Temporal CLI's settings; flags override variables, variables override the profile):
+  --profile / TEMPORAL_PROFILE picks a profile of TEMPORAL_CONFIG_FILE (default ~/.config/temporalio/temporal.toml);
+  TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS, TEMPORAL_TLS_CLIENT_CERT_PATH,
+  TEMPORAL_TLS_CLIENT_KEY_PATH, TEMPORAL_TLS_SERVER_CA_CERT_PATH, TEMPORAL_TLS_SERVER_NAME;
+  TEMPORAL_TASK_QUEUE (default upgrade-runbooks). Deprecated (warned): TEMPORAL_TLS_CERT_PATH,
+  TEMPORAL_TLS_KEY_PATH, TEMPORAL_TLS_CA_PATH.`;
+
 export function buildProgram(ctx: CliContext, done: (code: ExitCodeValue) => void): Command {
   const program = new Command('runbook')
     .description('Start, watch and decide on upgrade runbooks (Temporal workflows).')
+    .version(cliVersion(), '--version', 'print the version and exit')
     .option('--as <name>', 'your identity for decisions and requestedBy (default: $RUNBOOK_USER, else the OS user)')
     .option('--sign-key <path>', 'SSH ed25519 key that signs decisions when a run requires it: a private key, or a .pub held by ssh-agent (default: $RUNBOOK_SIGN_KEY, else ssh-agent)')
-    .addOption(new Option('--timeout <seconds>', 'how long to wait for one answer from a run').default(60).argParser(positiveInt('--timeout')))
+    .addOption(new Option('--timeout <seconds>', 'how long to wait for connecting and for one answer from a run').default(60).argParser(positiveInt('--timeout')))
+    .option('--address <host:port>', 'Temporal frontend address (TEMPORAL_ADDRESS; default localhost:7233)')
+    .option('-n, --namespace <namespace>', 'Temporal namespace (TEMPORAL_NAMESPACE; default default)')
+    .option('--profile <name>', 'profile of the Temporal CLI config file (TEMPORAL_PROFILE)')
+    .option('--config-file <path>', 'the Temporal CLI config file (TEMPORAL_CONFIG_FILE)')
+    .option('--api-key <key>', 'API key, e.g. Temporal Cloud (TEMPORAL_API_KEY; prefer the variable: flags show in `ps`)')
+    .option('--tls', 'use TLS (implied by an API key, a client certificate or a CA)')
+    .option('--no-tls', 'do not use TLS even if the profile says so')
+    .option('--tls-cert-path <file>', 'client certificate for mTLS (TEMPORAL_TLS_CLIENT_CERT_PATH)')
+    .option('--tls-key-path <file>', 'client key for mTLS (TEMPORAL_TLS_CLIENT_KEY_PATH)')
+    .option('--tls-ca-path <file>', 'CA certificate of the server (TEMPORAL_TLS_SERVER_CA_CERT_PATH)')
+    .option('--tls-server-name <name>', 'server name to verify (TEMPORAL_TLS_SERVER_NAME)')
     .showHelpAfterError('(add --help for usage)')
-    .addHelpText(
-      'after',
-      `\nTemporal connection: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE, TEMPORAL_API_KEY,\nTEMPORAL_TLS_CERT_PATH/KEY_PATH/CA_PATH, TEMPORAL_TLS_SERVER_NAME, TEMPORAL_TLS.\n\n${EXIT_CODES_HELP}`,
-    )
+    .addHelpText('after', `\n${CONNECTION_HELP}\n\n${EXIT_CODES_HELP}`)
     .exitOverride()
     .configureOutput({ writeOut: (s) => ctx.stdout(s.replace(/\n$/, '')), writeErr: (s) => ctx.stderr(s.replace(/\n$/, '')) });
 
@@ -48,17 +78,41 @@ export function buildProgram(ctx: CliContext, done: (code: ExitCodeValue) => voi
   program
     .command('runbooks')
     .description('list the runbooks you can start')
+    .addOption(outputOption())
     .action(
-      act(async () => {
+      act(async (opts: { output?: string }) => {
         const { runbooks } = await ctx.catalog();
+        const format = outputFormat(opts);
+        if (format !== 'text') {
+          ctx.stdout(renderData(format, runbooks.map((r) => ({ name: r.name, workflowType: r.workflowType, description: r.description }))));
+          return ExitCode.Ok;
+        }
         for (const line of table(['RUNBOOK', 'WORKFLOW TYPE', 'DESCRIPTION'], runbooks.map((r) => [r.name, r.workflowType, r.description]))) ctx.stdout(line);
         return ExitCode.Ok;
       }),
     );
 
+  program
+    .command('schema')
+    .argument('<runbook>', 'runbook name (see `runbook runbooks`)')
+    .description("print the runbook's input as JSON Schema (from the same zod schema start validates with)")
+    .addOption(new Option('-o, --output <format>', 'json or yaml').choices(['json', 'yaml']).default('json'))
+    .action(act((runbook: string, opts: { output: string }) => schemaCommand(ctx, runbook, outputFormat(opts))));
+
+  program
+    .command('completion')
+    .argument('<shell>', SHELLS.join(', '))
+    .description('print a shell completion script: source <(runbook completion bash)')
+    .action(
+      act((shell: string) => {
+        ctx.stdout(completionScript(program, shell).replace(/\n$/, ''));
+        return Promise.resolve(ExitCode.Ok);
+      }),
+    );
+
   const inputOptions = (cmd: Command) =>
     cmd
-      .option('-i, --input <file>', 'the input as JSON: a file, or - for stdin')
+      .option('-i, --input <file>', 'the input as JSON or YAML: a file, or - for stdin (`runbook schema <runbook>` shows the fields)')
       .option('--set <key=value>', 'override a field by dotted path (repeatable); true/false/null/integers/JSON are typed, the rest are strings', collect, [])
       .option('--id <workflowId>', "use this workflow ID instead of the runbook's business ID")
       .addOption(new Option('--interval <seconds>', 'how often to poll while waiting').default(2000, '2').argParser(seconds));
@@ -69,16 +123,36 @@ export function buildProgram(ctx: CliContext, done: (code: ExitCodeValue) => voi
     .action(act((runbook: string, opts: { input?: string; set: string[]; wait?: boolean; id?: string; interval: number }) => startCommand(ctx, runbook, opts)));
 
   inputOptions(program.command('plan').argument('<runbook>', 'runbook name'))
-    .description('dry run: start the runbook with dryRun: true, wait, print the plan')
-    .option('--json', 'print the result as JSON')
-    .action(act((runbook: string, opts: { input?: string; set: string[]; id?: string; interval: number; json?: boolean }) => planCommand(ctx, runbook, opts)));
+    .description('dry run: start the runbook with dryRun: true, wait, print the plan (exit 5 when a gate would refuse the run)')
+    .addOption(outputOption())
+    .option('--json', 'same as -o json')
+    .action(
+      act((runbook: string, opts: { input?: string; set: string[]; id?: string; interval: number; json?: boolean; output?: string }) =>
+        planCommand(ctx, runbook, { ...opts, format: outputFormat(opts) }),
+      ),
+    );
 
   program
     .command('status')
     .argument('<run>', 'workflow ID')
-    .description("the run's steps, phase and what it waits for (exit code: see below)")
-    .option('--json', 'print JSON for scripts')
-    .action(act((run: string, opts: { json?: boolean }) => statusCommand(ctx, run, opts)));
+    .description("the run's steps, phase, progress and what it waits for; the exit code says where it stands (`runbook --help` lists them)")
+    .addOption(outputOption())
+    .option('--json', 'same as -o json')
+    .action(act((run: string, opts: { json?: boolean; output?: string }) => statusCommand(ctx, run, outputFormat(opts))));
+
+  program
+    .command('fleet')
+    .argument('<run>', 'workflow ID of a fleet run (fleet:<name>)')
+    .description('a fleet run tenant by tenant: waves, state, duration, revision and message of every tenant')
+    .option('-w, --watch', 'keep refreshing until the fleet ends or waits for a person (in place on a terminal, one line per change otherwise)')
+    .option('--state <state>', 'only tenants in this state (pending, running, succeeded, failed, skipped, conflict, aborted)')
+    .addOption(new Option('--interval <seconds>', 'how often to refresh with --watch').default(2000, '2').argParser(seconds))
+    .addOption(outputOption())
+    .action(
+      act((run: string, opts: { watch?: boolean; state?: string; interval: number; output?: string }) =>
+        fleetCommand(ctx, run, { ...(opts.watch ? { watch: true } : {}), ...(opts.state ? { state: opts.state } : {}), interval: opts.interval, format: outputFormat(opts) }),
+      ),
+    );
 
   program
     .command('watch')
@@ -95,9 +169,14 @@ export function buildProgram(ctx: CliContext, done: (code: ExitCodeValue) => voi
     .option('--release <release>', 'Helm release')
     .option('--open', 'only runs still executing')
     .addOption(new Option('--limit <n>', 'at most this many runs').default(50).argParser(positiveInt('--limit')))
-    .option('--json', 'print JSON for scripts')
+    .addOption(outputOption())
+    .option('--json', 'same as -o json')
     .addHelpText('after', `\nExample query: ${listQuery({ phase: 'waiting-approval', runbook: 'soctalk-system-upgrade' })}`)
-    .action(act((opts: { phase?: string; runbook?: string; release?: string; open?: boolean; limit: number; json?: boolean }) => listCommand(ctx, opts)));
+    .action(
+      act((opts: { phase?: string; runbook?: string; release?: string; open?: boolean; limit: number; json?: boolean; output?: string }) =>
+        listCommand(ctx, { ...opts, format: outputFormat(opts) }),
+      ),
+    );
 
   const decision = (name: DecisionName, description: string) =>
     program.command(name).argument('<run>', 'workflow ID').description(description);

@@ -2,6 +2,7 @@
 import { type Client, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../domain/failure-types.js';
+import { pendingActivityProgress } from './activity-progress.js';
 import { statusQuery } from '../workflows/lib/messages.js';
 import type { RunStatus } from '../workflows/lib/status.js';
 import type { StatusReport } from './format-status.js';
@@ -15,10 +16,12 @@ export async function readRun(client: Client, runId: string, timeoutMs: number):
   const handle = client.workflow.getHandle(runId);
   let execution: string;
   let workflowType: string;
+  let progress: StatusReport['progress'];
   try {
     const description = await client.withDeadline(Date.now() + timeoutMs, () => handle.describe());
     execution = description.status.name;
     workflowType = description.type;
+    progress = await pendingActivityProgress(client, description);
   } catch (err) {
     throw toCliError(err, runId, timeoutMs);
   }
@@ -47,6 +50,7 @@ export async function readRun(client: Client, runId: string, timeoutMs: number):
     execution,
     state,
     ...(status ? { status } : {}),
+    ...(progress?.length ? { progress } : {}),
     ...(statusUnavailable ? { statusUnavailable } : {}),
   };
 }

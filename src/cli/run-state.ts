@@ -4,8 +4,12 @@
  */
 import type { RunStatus } from '../workflows/lib/status.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
+import { gateOf } from './gate.js';
 
-export type RunState = 'completed' | 'failed' | 'stopped' | 'waiting' | 'running';
+export type RunState = 'completed' | 'completed-with-failures' | 'failed' | 'stopped' | 'waiting' | 'running';
+
+/** A fleet that finished with failed, skipped or conflicting tenants (outcome.failures names them). */
+export const COMPLETED_WITH_FAILURES = 'completed-with-failures';
 
 /** Phases in which the run waits for a person (besides an open approval gate). */
 export const HUMAN_WAIT_PHASES: readonly string[] = ['waiting-approval', 'paused', 'waiting-promotion'];
@@ -14,8 +18,12 @@ export const HUMAN_WAIT_PHASES: readonly string[] = ['waiting-approval', 'paused
 export type ExecutionStatusName = string;
 
 export function runState(execution: ExecutionStatusName, status: RunStatus | undefined): RunState {
-  const outcome = status?.outcome?.phase;
-  if (outcome) return outcome === 'completed' ? 'completed' : outcome === 'failed' ? 'failed' : 'stopped';
+  const outcome: string | undefined = status?.outcome?.phase;
+  if (outcome) {
+    if (outcome === 'completed') return 'completed';
+    if (outcome === COMPLETED_WITH_FAILURES) return 'completed-with-failures';
+    return outcome === 'failed' ? 'failed' : 'stopped';
+  }
   switch (execution) {
     case 'COMPLETED':
       return 'completed';
@@ -33,13 +41,16 @@ export function runState(execution: ExecutionStatusName, status: RunStatus | und
 }
 
 export function waitsForHuman(status: RunStatus): boolean {
-  return status.pendingApproval !== null || HUMAN_WAIT_PHASES.includes(status.phase);
+  // The same view the hints come from: a run with a gate waits for a person.
+  return gateOf('', status) !== null || HUMAN_WAIT_PHASES.includes(status.phase);
 }
 
 export function exitCodeFor(state: RunState): ExitCodeValue {
   switch (state) {
     case 'completed':
       return ExitCode.Ok;
+    case 'completed-with-failures':
+      return ExitCode.CompletedWithFailures;
     case 'failed':
       return ExitCode.Failed;
     case 'stopped':

@@ -74,8 +74,8 @@ describe('runbook CLI against a real dev server and worker', () => {
     assert.equal(started.exitCode, ExitCode.WaitingForHuman, said(started));
     assert.match(started.stdout, new RegExp(`started cli-fixture-upgrade as ${id}`));
     assert.match(started.stdout, /preflight: succeeded/);
-    assert.match(started.stdout, /waiting for approval: approve upgrade/);
-    assert.match(started.stdout, /runbook approve release:tenants\/acme/);
+    assert.match(started.stdout, /Waiting for approval: approve upgrade/);
+    assert.match(started.stdout, /^  runbook approve 'release:tenants\/acme'$/m);
 
     // The Web UI shows the catalog's one-line summary and who started the run.
     const description = await env.client.workflow.getHandle(id).describe();

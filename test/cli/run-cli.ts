@@ -28,6 +28,13 @@ export function cliRunner(baseEnv: CliEnv) {
       TEMPORAL_TLS_CERT_PATH: undefined,
       TEMPORAL_TLS_KEY_PATH: undefined,
       TEMPORAL_TLS_CA_PATH: undefined,
+      TEMPORAL_TLS_CLIENT_CERT_PATH: undefined,
+      TEMPORAL_TLS_CLIENT_KEY_PATH: undefined,
+      TEMPORAL_TLS_SERVER_CA_CERT_PATH: undefined,
+      TEMPORAL_TLS_SERVER_NAME: undefined,
+      TEMPORAL_PROFILE: undefined,
+      // No Temporal CLI config file of the developer's either.
+      TEMPORAL_CONFIG_FILE: '/nonexistent/temporal.toml',
       TEMPORAL_NAMESPACE: 'default',
       RUNBOOK_CATALOG: fixtureCatalog,
       RUNBOOK_USER: options.as ?? 'alice',

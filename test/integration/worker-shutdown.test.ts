@@ -47,10 +47,21 @@ describe('src/worker.ts as a process', () => {
   it('fails with a message naming the variable when mTLS is half configured', async () => {
     const result = await execa('node', ['--import', 'tsx', 'src/worker.ts'], {
       cwd: repoRoot,
+      env: { TEMPORAL_TLS_CLIENT_CERT_PATH: '/tmp/cert.pem' },
+      reject: false,
+    });
+    assert.equal(result.exitCode, 1);
+    assert.match(result.stderr, /client certificate and its key must be set together .*TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH/);
+  });
+
+  it('still reads the deprecated TEMPORAL_TLS_CERT_PATH, warning with the new name', async () => {
+    const result = await execa('node', ['--import', 'tsx', 'src/worker.ts'], {
+      cwd: repoRoot,
       env: { TEMPORAL_TLS_CERT_PATH: '/tmp/cert.pem' },
       reject: false,
     });
     assert.equal(result.exitCode, 1);
-    assert.match(result.stderr, /TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH must be set together/);
+    assert.match(result.stdout, /TEMPORAL_TLS_CERT_PATH is deprecated: rename it to TEMPORAL_TLS_CLIENT_CERT_PATH/);
+    assert.match(result.stderr, /client certificate and its key must be set together/);
   });
 });

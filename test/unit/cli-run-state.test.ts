@@ -65,7 +65,7 @@ describe('status report', () => {
       },
     });
     assert.match(text, /STEP\s+OUTCOME\s+STARTED\s+ENDED\s+DETAIL\npreflight\s+succeeded\s+2026-01-01 10:00:00Z\s+2026-01-01 10:00:05Z\s+ok/);
-    assert.match(text, /runbook approve release:soctalk\/soctalk --ack-schema-changes/);
+    assert.match(text, /runbook approve 'release:soctalk\/soctalk' --ack-schema-changes/);
     assert.match(text, /four-eyes: anyone but alice/);
   });
 });

@@ -164,8 +164,8 @@ describe('Helm chart deploy/chart/upgrade-runbooks', () => {
     const workerEnv = env(worker);
     assert.equal(workerEnv.get('TEMPORAL_ADDRESS')?.value, 'upgrades.a1b2c.tmprl.cloud:7233');
     assert.equal(workerEnv.get('TEMPORAL_TLS')?.value, 'true');
-    assert.equal(workerEnv.get('TEMPORAL_TLS_CERT_PATH')?.value, '/etc/temporal/tls/tls.crt');
-    assert.equal(workerEnv.get('TEMPORAL_TLS_CA_PATH')?.value, '/etc/temporal/tls/ca.crt');
+    assert.equal(workerEnv.get('TEMPORAL_TLS_CLIENT_CERT_PATH')?.value, '/etc/temporal/tls/tls.crt');
+    assert.equal(workerEnv.get('TEMPORAL_TLS_SERVER_CA_CERT_PATH')?.value, '/etc/temporal/tls/ca.crt');
     assertFromSecret(workerEnv, 'TEMPORAL_API_KEY', 'temporal-cloud', 'api-key');
     assertFromSecret(workerEnv, 'NOTIFY_WEBHOOK_URL', 'upgrades-slack-webhook', 'url');
     assert.equal(workerEnv.get('WORKER_SHUTDOWN_GRACE')?.value, '900s');

@@ -32,6 +32,7 @@ import {
 import { isPending, parseHistory, parseList, parseReleaseStatus, type HistoryEntry, type ListedRelease, type ReleaseStatus } from './parse.js';
 import { currentRunMark, revisionRunId } from './run-mark.js';
 import { withValuesFiles } from './values-files.js';
+import { watchReleaseWorkloads } from './workload-progress.js';
 
 export interface ReleaseState {
   exists: boolean;
@@ -266,6 +267,9 @@ export function createHelmActivities({ runner, workDir, pendingPollMs = 2_000 }:
         return { revision: current.revision, status: current.status, chartVersion: current.chartVersion, alreadyDone: true };
       }
       await syncRepository(input.chart);
+      const context = currentRunContext();
+      // While helm waits, heartbeat the release's workloads (ready/desired), read in parallel.
+      const watch = input.wait && context.heartbeat ? watchReleaseWorkloads(runner, ref(input), `helm upgrade --wait: the workloads of ${input.release} to be ready`) : undefined;
       await withValuesFiles(workDir, input.values, (files) =>
         runner.run(
           {
@@ -286,9 +290,9 @@ export function createHelmActivities({ runner, workDir, pendingPollMs = 2_000 }:
             // helm bounds itself with --timeout; this is the backstop.
             timeoutMs: input.timeoutMs + 60_000,
           },
-          currentRunContext(),
+          watch ? { ...context, progress: () => watch.progress() } : context,
         ),
-      );
+      ).finally(() => watch?.stop());
       const after = await releaseState(ref(input));
       return { revision: after.status?.revision ?? 0, status: after.status?.status ?? 'unknown', chartVersion: after.status?.chartVersion, alreadyDone: false };
     },

@@ -7,6 +7,7 @@ import { PhaseKey, ReleaseKey, RunbookKey } from '../../domain/search-attributes
 import type { CliContext } from '../context.js';
 import { CliError, ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { shortTime, table } from '../format-status.js';
+import { type OutputFormat, renderData } from '../output.js';
 
 export interface ListOptions {
   phase?: string;
@@ -14,7 +15,7 @@ export interface ListOptions {
   release?: string;
   open?: boolean;
   limit: number;
-  json?: boolean;
+  format: OutputFormat;
 }
 
 const quote = (value: string) => `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
@@ -67,8 +68,8 @@ export async function listCommand(ctx: CliContext, opts: ListOptions): Promise<E
       `the visibility query failed (${query}): ${(err as Error).message}; are the search attributes registered on this server? (see README)`,
     );
   }
-  if (opts.json) {
-    ctx.stdout(JSON.stringify(runs, null, 2));
+  if (opts.format !== 'text') {
+    ctx.stdout(renderData(opts.format, runs));
     return ExitCode.Ok;
   }
   if (runs.length === 0) {

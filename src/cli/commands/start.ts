@@ -7,7 +7,6 @@ import { type Client, WorkflowExecutionAlreadyStartedError, type WorkflowHandleW
 import { isReleaseWorkflowId } from '../../domain/workflow-ids.js';
 import { ApprovalPolicySchema } from '../../domain/approval-policy.js';
 import type { RunbookDefinition } from '../../runbooks.js';
-import { loadTemporalConfig } from '../connection.js';
 import type { CliContext } from '../context.js';
 import { CliError, ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { prepareInput, readInputSource } from '../input.js';
@@ -58,7 +57,7 @@ export async function prepareStart(ctx: CliContext, runbookName: string, opts: S
   }
   const policy = ApprovalPolicySchema.safeParse(prepared.raw.approval ?? {});
   const requestedBy = typeof prepared.raw.requestedBy === 'string' ? prepared.raw.requestedBy : identity;
-  const memo = policy.success ? await signStart(ctx.env, ctx.signKey, { namespace: loadTemporalConfig(ctx.env).namespace, workflowId }, policy.data, requestedBy) : undefined;
+  const memo = policy.success ? await signStart(ctx.env, ctx.signKey, { namespace: ctx.temporalConfig().namespace, workflowId }, policy.data, requestedBy) : undefined;
   return { runbook, workflowId, input: prepared.raw, summary, identity, ...(memo ? { memo } : {}) };
 }
 

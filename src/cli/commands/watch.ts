@@ -7,7 +7,8 @@ import type { Client } from '@temporalio/client';
 import type { RunStatus, StepRecord } from '../../workflows/lib/status.js';
 import type { CliContext } from '../context.js';
 import { type ExitCodeValue } from '../exit-codes.js';
-import { approvalHelp, shortTime, type StatusReport } from '../format-status.js';
+import { progressSummary } from '../activity-progress.js';
+import { outcomeFailures, shortTime, type StatusReport, waitingLines } from '../format-status.js';
 import { readRun } from '../read-run.js';
 import { exitCodeFor, isSettled } from '../run-state.js';
 
@@ -38,23 +39,31 @@ export function statusChanges(before: RunStatus | undefined, after: RunStatus): 
 export function settledMessage(report: StatusReport): string[] {
   const { status, runId } = report;
   if (report.state === 'waiting') {
-    if (status?.pendingApproval) {
-      return [`waiting for approval: ${status.pendingApproval.gate}`, ...status.pendingApproval.summary.split('\n').map((l) => `  ${l}`), ...approvalHelp(runId, status.pendingApproval)];
-    }
-    return [`waiting for a person (phase ${status?.phase ?? '?'}): resume with \`runbook resume ${runId}\``];
+    const lines = status ? waitingLines(runId, status) : [];
+    return lines.length ? lines : [`waiting for a person (phase ${status?.phase ?? '?'}): see \`runbook status '${runId}'\``];
   }
-  if (status?.outcome) return [`${status.outcome.phase}: ${status.outcome.message}`];
+  if (status?.outcome) {
+    const failures = outcomeFailures(status);
+    return [`${status.outcome.phase}: ${status.outcome.message}`, ...failures.map((f) => `  ${f.tenant}: ${f.reason}`)];
+  }
   return [`run ended: ${report.execution.toLowerCase()}${report.statusUnavailable ? ` (${report.statusUnavailable})` : ''}`];
 }
 
 /** Polls until the run settles; prints changes as they happen; returns the state's exit code. */
 export async function watchRun(ctx: CliContext, client: Client, runId: string, options: WatchOptions): Promise<{ code: ExitCodeValue; report: StatusReport }> {
   let previous: RunStatus | undefined;
+  let lastProgress = new Map<string, string>();
   for (;;) {
     const report = await readRun(client, runId, ctx.timeoutMs);
     if (report.status && !options.quiet) {
       for (const line of statusChanges(previous, report.status)) ctx.stdout(line);
       previous = report.status;
+    }
+    if (!options.quiet) {
+      // What a long step waits for, printed when it changes (not every poll).
+      const now = new Map((report.progress ?? []).map((p) => [p.activity, progressSummary(p).replace(/: \d+(m\d+)?s(?=:|$)/, '')] as const));
+      for (const p of report.progress ?? []) if (lastProgress.get(p.activity) !== now.get(p.activity)) ctx.stdout(`${shortTime(new Date().toISOString())}    ${progressSummary(p)}`);
+      lastProgress = now;
     }
     if (isSettled(report.state)) {
       if (!options.quiet) for (const line of settledMessage(report)) ctx.stdout(line);

@@ -93,13 +93,13 @@ app.kubernetes.io/component: {{ index . 1 }}
 {{- end }}
 {{- if $t.tls.secretName }}
 {{- if $t.tls.certKey }}
-- name: TEMPORAL_TLS_CERT_PATH
+- name: TEMPORAL_TLS_CLIENT_CERT_PATH
   value: {{ printf "/etc/temporal/tls/%s" $t.tls.certKey | quote }}
-- name: TEMPORAL_TLS_KEY_PATH
+- name: TEMPORAL_TLS_CLIENT_KEY_PATH
   value: {{ printf "/etc/temporal/tls/%s" (required "temporal.tls.keyKey is required with temporal.tls.certKey (mTLS needs the key)" $t.tls.keyKey) | quote }}
 {{- end }}
 {{- if $t.tls.caKey }}
-- name: TEMPORAL_TLS_CA_PATH
+- name: TEMPORAL_TLS_SERVER_CA_CERT_PATH
   value: {{ printf "/etc/temporal/tls/%s" $t.tls.caKey | quote }}
 {{- end }}
 {{- end }}

@@ -1,0 +1,91 @@
+/**
+ * While `helm upgrade --wait` blocks, what it waits for: the release's workloads and their
+ * ready/desired replicas, read in parallel with kubectl and merged into the activity's
+ * heartbeats (so `runbook status` and the Web UI can show it). The release's workloads are
+ * the ones helm annotates as its own (meta.helm.sh/release-name and -namespace), so nothing
+ * is assumed about the chart's names.
+ */
+import type { CommandRunner, WaitProgress } from '../command.js';
+import { kubectlGetJsonArgs } from '../kubectl/commands.js';
+import type { ReleaseRef } from './commands.js';
+
+type Workload = NonNullable<WaitProgress['workloads']>[number];
+
+interface KubeObject {
+  kind?: string;
+  metadata?: { name?: string; annotations?: Record<string, string> };
+  spec?: { replicas?: number };
+  status?: {
+    readyReplicas?: number;
+    updatedReplicas?: number;
+    numberReady?: number;
+    desiredNumberScheduled?: number;
+    updatedNumberScheduled?: number;
+  };
+}
+
+export const WORKLOAD_KINDS = 'deployments,statefulsets,daemonsets';
+
+/** `kubectl get deployments,statefulsets,daemonsets -o json` -> the release's workloads. */
+export function releaseWorkloads(json: string, ref: Pick<ReleaseRef, 'release' | 'namespace'>): Workload[] {
+  let list: { items?: KubeObject[] };
+  try {
+    list = JSON.parse(json) as { items?: KubeObject[] };
+  } catch {
+    return [];
+  }
+  const out: Workload[] = [];
+  for (const o of list.items ?? []) {
+    const a = o.metadata?.annotations ?? {};
+    if (a['meta.helm.sh/release-name'] !== ref.release || (a['meta.helm.sh/release-namespace'] ?? ref.namespace) !== ref.namespace) continue;
+    const name = o.metadata?.name ?? '?';
+    const s = o.status ?? {};
+    if (o.kind === 'DaemonSet') {
+      out.push({ kind: o.kind, name, ready: s.numberReady ?? 0, desired: s.desiredNumberScheduled ?? 0, updated: s.updatedNumberScheduled ?? 0 });
+    } else if (o.kind === 'Deployment' || o.kind === 'StatefulSet') {
+      out.push({ kind: o.kind, name, ready: s.readyReplicas ?? 0, desired: o.spec?.replicas ?? 1, updated: s.updatedReplicas ?? 0 });
+    }
+  }
+  return out.sort((x, y) => `${x.kind}/${x.name}`.localeCompare(`${y.kind}/${y.name}`));
+}
+
+export interface ProgressWatch {
+  progress(): WaitProgress;
+  stop(): Promise<void>;
+}
+
+/**
+ * Polls the release's workloads every `intervalMs` until stopped. A failed read keeps the
+ * last good one: progress is informative, it never fails the upgrade.
+ */
+export function watchReleaseWorkloads(runner: CommandRunner, ref: ReleaseRef, waitingFor: string, intervalMs = 5_000): ProgressWatch {
+  let latest: Workload[] | undefined;
+  let stopped = false;
+  let wake: (() => void) | undefined;
+  const read = async () => {
+    try {
+      const out = await runner.run({ tool: 'kubectl', args: kubectlGetJsonArgs({ namespace: ref.namespace, kube: ref.kube }, WORKLOAD_KINDS), mutates: false, timeoutMs: 30_000, quiet: true });
+      if (out.exitCode === 0) latest = releaseWorkloads(out.stdout, ref);
+    } catch {
+      // Keep the last reading.
+    }
+  };
+  const loop = (async () => {
+    while (!stopped) {
+      await read();
+      if (stopped) break;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, intervalMs).unref();
+      });
+    }
+  })();
+  return {
+    progress: () => ({ waitingFor, ...(latest ? { workloads: latest } : {}) }),
+    stop: async () => {
+      stopped = true;
+      wake?.();
+      await loop;
+    },
+  };
+}
