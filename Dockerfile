@@ -85,6 +85,12 @@ ENTRYPOINT ["/usr/bin/tini", "--"]
 
 # ---- chatops: the slash-command service ---------------------------------------------------
 FROM runtime-base AS chatops
+# ssh-keygen signs decisions as a trusted relay when CHATOPS_SIGN_KEY names a key.
+USER root
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends openssh-client \
+ && rm -rf /var/lib/apt/lists/*
+USER 1000:1000
 ENV CHATOPS_PORT=8080
 EXPOSE 8080
 CMD ["node", "dist/chatops/main.js"]

@@ -94,7 +94,7 @@ async function main(): Promise<void> {
 
   const helm = (a: string[]) => execa(process.env.HELM_BIN!, [...a, '--kubeconfig', cluster.kubeconfig]);
   await helm(['repo', 'add', 'demo', repo.url]);
-  say('installing the old releases: soctalk-system 0.1.0, tenants on soctalk-tenant 0.1.0, OpenCTI 1.0.0');
+  say('installing the old releases: soctalk-system 0.1.0, tenants on soctalk-tenant 0.1.0, OpenCTI 1.13.8');
   // The runbook applies the Alembic Job itself, so the fixture's hook variant is off.
   await helm(['install', 'soctalk-system', 'demo/soctalk-system', '--version', '0.1.0', '-n', 'soctalk-system', '--create-namespace', '--set', 'migration.hook=false', '--wait', '--timeout', '120s']);
   for (const slug of TENANTS) {
@@ -103,7 +103,7 @@ async function main(): Promise<void> {
     await cluster.kubectl(['label', 'namespace', ns, 'tenant=true', 'managed-by=soctalk']);
     await helm(['install', ns, 'demo/soctalk-tenant', '--version', '0.1.0', '-n', ns, '--wait', '--timeout', '120s']);
   }
-  await helm(['install', 'opencti', 'demo/opencti', '--version', '1.0.0', '-n', 'opencti', '--create-namespace', '--wait', '--timeout', '120s']);
+  await helm(['install', 'opencti', 'demo/opencti', '--version', '1.13.8', '-n', 'opencti', '--create-namespace', '--wait', '--timeout', '120s']);
   await pg.psql(`CREATE TABLE IF NOT EXISTS alembic_version (version_num varchar(32) PRIMARY KEY); INSERT INTO alembic_version VALUES ('0001_initial') ON CONFLICT DO NOTHING;`);
 
   const matrix = join(work, 'compatibility-matrix.yaml');

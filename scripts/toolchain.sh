@@ -21,7 +21,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/versions.env"
 
 CACHE=${UPGRADE_RUNBOOKS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/upgrade-runbooks}
-ALL_COMPONENTS=(temporal test-server helm kubectl kwok kube etcd postgres chromium)
+ALL_COMPONENTS=(temporal test-server helm kubectl kwok kube etcd postgres chromium seaweedfs)
 
 log() { printf '[toolchain] %s\n' "$*" >&2; }
 die() {
@@ -341,6 +341,49 @@ ensure_chromium() {
   fi
 }
 
+# SeaweedFS's go.mod has a non-relative `replace` (go-bip39 => cosmos/go-bip39), which
+# `go install` refuses and build_replaced does not carry over: a throwaway module that
+# requires it and repeats its `replace` lines verbatim, then `go build .../weed`.
+build_seaweedfs() {
+  local name="seaweedfs-$SEAWEEDFS_VERSION" module=github.com/seaweedfs/seaweedfs
+  local dest="$CACHE/$name"
+  [ -f "$dest/.complete" ] && return 0
+  need go "$name" "install Go 1.26 or newer"
+  local tmp work gomod started=$SECONDS
+  tmp=$(mktemp -d "$CACHE/.build-$name.XXXXXX")
+  work="$tmp/src"
+  mkdir -p "$work"
+  log "building $name (cold build, about 10 minutes on 2 cores)"
+  gomod=$(cd "$work" && GOFLAGS=-mod=mod go mod download -json "$module@v$SEAWEEDFS_VERSION" |
+    sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",*$/\1/p')
+  [ -f "$gomod" ] || die "could not download $module@v$SEAWEEDFS_VERSION's go.mod from the Go module proxy"
+  {
+    echo "module localbuild/seaweedfs"
+    sed -n 's/^go \(.*\)$/go \1/p' "$gomod"
+    echo "require $module v$SEAWEEDFS_VERSION"
+    awk '/^require \(/{r=1;next} r&&/^\)/{r=0} r{print "require " $1 " " $2}' "$gomod"
+    grep '^replace .* => [^.]' "$gomod" || true
+    awk '/^replace \(/{r=1;next} r&&/^\)/{r=0} r&&$2=="=>"&&$3 !~ /^\./{print "replace " $0}' "$gomod"
+  } >"$work/go.mod"
+  (cd "$work" && GOFLAGS='-mod=mod -buildvcs=false' go build -trimpath -ldflags="-s -w" -o "$tmp/bin/weed" "$module/weed") ||
+    die "building $name failed (see the go output above)"
+  rm -rf "$work"
+  touch "$tmp/.complete"
+  rm -rf "$dest"
+  mv "$tmp" "$dest"
+  log "built $name in $((SECONDS - started))s"
+}
+
+ensure_seaweedfs() {
+  local p
+  if p=$(first_executable "${SEAWEEDFS_BIN:-}"); then
+    SEAWEEDFS_BIN=$p
+    return
+  fi
+  with_lock build_seaweedfs "seaweedfs-$SEAWEEDFS_VERSION"
+  SEAWEEDFS_BIN="$CACHE/seaweedfs-$SEAWEEDFS_VERSION/bin/weed"
+}
+
 print_env() {
   local c
   for c in "$@"; do
@@ -354,6 +397,7 @@ print_env() {
     etcd) echo "export ETCD_BIN='$ETCD_BIN'" ;;
     postgres) echo "export PG_BIN_DIR='$PG_BIN_DIR'" ;;
     chromium) echo "export CHROMIUM_PATH='$CHROMIUM_PATH'" ;;
+    seaweedfs) echo "export SEAWEEDFS_BIN='$SEAWEEDFS_BIN'" ;;
     esac
   done
 }
@@ -372,7 +416,7 @@ main() {
     local c
     for c in "${components[@]}"; do
       case $c in
-      temporal | test-server | helm | kubectl | kwok | kube | etcd | postgres | chromium) "ensure_${c//-/_}" ;;
+      temporal | test-server | helm | kubectl | kwok | kube | etcd | postgres | chromium | seaweedfs) "ensure_${c//-/_}" ;;
       *) die "unknown component '$c'; known: ${ALL_COMPONENTS[*]}" ;;
       esac
     done
@@ -388,6 +432,7 @@ main() {
     echo "etcd         etcd $ETCD_VERSION (ETCD_BIN)"
     echo "postgres     Debian postgresql (PG_BIN_DIR)"
     echo "chromium     Debian chromium, for the Web UI browser test (CHROMIUM_PATH)"
+    echo "seaweedfs    SeaweedFS weed $SEAWEEDFS_VERSION, S3 server for the backup tests (SEAWEEDFS_BIN)"
     ;;
   *) die "usage: scripts/toolchain.sh ensure|env|list [${ALL_COMPONENTS[*]}]" ;;
   esac

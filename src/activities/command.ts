@@ -5,6 +5,8 @@
  * process tree, heartbeats with the last lines of output, capped output, redaction of
  * secrets, and failures classified into typed ApplicationFailures.
  */
+import { finished } from 'node:stream/promises';
+import type { Readable, Writable } from 'node:stream';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { execa } from 'execa';
 import { FailureType } from '../domain/failure-types.js';
@@ -53,8 +55,14 @@ export interface CommandSpec {
   input?: string;
   /** A file streamed to stdin (a database dump for pg_restore through kubectl exec). */
   inputFile?: string;
+  /** A stream piped to stdin (a dump read from backup storage); the command sees EOF when it ends. */
+  inputStream?: Readable;
   /** Streams stdout to this file instead of capturing it (binary dumps). */
   stdoutFile?: string;
+  /** Streams stdout into this sink instead of capturing it (a dump on its way to backup storage); ended with the output. */
+  stdoutStream?: Writable;
+  /** How often to heartbeat while it runs (default: the runner's); short for steps an abort must stop quickly. */
+  heartbeatIntervalMs?: number;
   timeoutMs?: number;
   /** Extra environment (PGPASSWORD...). Its values are treated as secrets, unless `envSecrets` narrows that. */
   env?: Readonly<Record<string, string>>;
@@ -186,16 +194,36 @@ export class CommandRunner {
       buffer: false,
       // Own process group, so that a kill reaches helm's or a shell hook's children too.
       detached: true,
-      ...(spec.inputFile !== undefined ? { inputFile: spec.inputFile } : spec.input !== undefined ? { input: spec.input } : { stdin: 'ignore' as const }),
+      ...(spec.inputFile !== undefined
+        ? { inputFile: spec.inputFile }
+        : spec.input !== undefined
+          ? { input: spec.input }
+          : spec.inputStream !== undefined
+            ? { stdin: 'pipe' as const }
+            : { stdin: 'ignore' as const }),
       ...(spec.stdoutFile !== undefined ? { stdout: { file: spec.stdoutFile } } : {}),
       env: spec.env ? { ...spec.env } : undefined,
       extendEnv: true,
       cwd: spec.cwd,
       stripFinalNewline: false,
     });
-    // A stdoutFile is a dump (database content): it goes to the file only, never into memory,
-    // heartbeats or error messages.
-    if (spec.stdoutFile === undefined) {
+    // A stdoutFile or stdoutStream is a dump (database content): it goes there only, never
+    // into memory, heartbeats or error messages.
+    // The sink is not ended here: the caller commits it only when the command succeeded (a
+    // killed pg_dump's output must never become a backup).
+    const sink = spec.stdoutStream;
+    let sinkDone: Promise<unknown> | undefined;
+    if (sink && child.stdout) {
+      child.stdout.pipe(sink, { end: false });
+      sinkDone = Promise.race([finished(child.stdout), new Promise<never>((_, reject) => sink.once('error', reject))]);
+    }
+    if (spec.inputStream && child.stdin) {
+      // A command that exits before reading everything (an error) closes its stdin: not our failure.
+      child.stdin.on('error', () => undefined);
+      spec.inputStream.on('error', () => child.stdin?.destroy());
+      spec.inputStream.pipe(child.stdin);
+    }
+    if (spec.stdoutFile === undefined && spec.stdoutStream === undefined) {
       child.stdout?.on('data', (chunk: Buffer) => {
         stdout.push(chunk);
         tail.push(chunk);
@@ -236,10 +264,15 @@ export class CommandRunner {
 
     context.signal?.addEventListener('abort', onAbort, { once: true });
     const timer = setTimeout(() => killTree('timeout'), timeoutMs);
-    const beat = setInterval(sendHeartbeat, this.options.heartbeatIntervalMs);
+    const beat = setInterval(sendHeartbeat, spec.heartbeatIntervalMs ?? this.options.heartbeatIntervalMs);
     sendHeartbeat();
 
     const result = await child;
+    // The sink has all of stdout (or failed) before the command counts as finished.
+    const sinkError = await sinkDone?.then(
+      () => undefined,
+      (err: unknown) => err,
+    );
     clearTimeout(timer);
     clearInterval(beat);
     if (forceKill) clearTimeout(forceKill);
@@ -286,6 +319,14 @@ export class CommandRunner {
       throw failure(FailureType.CommandTimeout, true, `timed out after ${timeoutMs}ms`, out);
     }
     const ok = spec.okExitCodes ?? [0];
+    if (ok.includes(out.exitCode) && sinkError) {
+      throw ApplicationFailure.create({
+        type: FailureType.CommandFailed,
+        nonRetryable: false,
+        message: `\`${commandLine}\` finished but its output could not be stored: ${String((sinkError as Error).message ?? sinkError)}`,
+        details: [{ argv }],
+      });
+    }
     if (!ok.includes(out.exitCode)) {
       const { type, retryable } = classifyFailure({
         exitCode: out.exitCode,

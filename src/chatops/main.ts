@@ -10,6 +10,7 @@ import { Client, Connection } from '@temporalio/client';
 import { connectionOptions, temporalConfigFromEnv } from '../temporal-config.js';
 import { chatOpsConfigFromEnv } from './config.js';
 import { createJsonLogger } from './log.js';
+import { CHATOPS_SIGN_KEY_ENV, withRelaySignatures } from './relay-signing.js';
 import { createTemporalRunControl } from './run-control.js';
 import { createChatOpsServer } from './server.js';
 import { createSlackVerifier } from './slack-signature.js';
@@ -27,7 +28,7 @@ function loadConfig() {
   }
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const { config, temporal } = loadConfig();
   const logger = createJsonLogger({ level: config.logLevel, base: { service: 'chatops' } });
 
@@ -37,7 +38,10 @@ function main(): void {
   const server = createChatOpsServer({
     verifier: createSlackVerifier({ signingSecret: config.signingSecret }),
     allowList: config.allowList,
-    runControl: createTemporalRunControl(client),
+    // With a relay key, runs that require signed decisions get them signed for the Slack user.
+    runControl: process.env[CHATOPS_SIGN_KEY_ENV]?.trim()
+      ? await withRelaySignatures(createTemporalRunControl(client), { client, keyPath: process.env[CHATOPS_SIGN_KEY_ENV].trim(), env: process.env })
+      : createTemporalRunControl(client),
     replyDeadlineMs: config.replyDeadlineMs,
     logger,
     readyTimeoutMs: READY_CHECK_TIMEOUT_MS,
@@ -78,4 +82,8 @@ function main(): void {
   process.once('SIGINT', () => shutdown('SIGINT'));
 }
 
-main();
+main().catch((err: unknown) => {
+  // A relay key that cannot be read (CHATOPS_SIGN_KEY) is a configuration error.
+  createJsonLogger({ base: { service: 'chatops' } }).error('invalid configuration', { error: err instanceof Error ? err.message : String(err) });
+  process.exit(2);
+});

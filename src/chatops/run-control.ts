@@ -36,6 +36,8 @@ export interface ControlOptions {
    * restart (when the in-memory replay memory is gone), is not applied twice.
    */
   idempotencyKey?: string;
+  /** Who asked, as the chat system names them ("slack:U123"); a relay signs for them. */
+  chatUser?: string;
 }
 
 export interface RunControl {

@@ -73,7 +73,7 @@ export function createSlashCommandHandler(deps: SlashCommandDeps): SlashCommandH
     // Derived from the signed request: the same request always maps to the same Update ID.
     const idempotencyKey = `chatops-${createHash('sha256').update(`${timestamp}:${signature}`).digest('hex').slice(0, 32)}`;
     const started = Date.now();
-    const outcome = carryOut(command, by, idempotencyKey, form.command).then(({ reply, result }) => {
+    const outcome = carryOut(command, by, idempotencyKey, form.command, form.userId).then(({ reply, result }) => {
       logger.info('slash command', { verb: command.verb, runId: command.runId, userId: form.userId, by, result, durationMs: Date.now() - started });
       return reply;
     });
@@ -107,9 +107,10 @@ export function createSlashCommandHandler(deps: SlashCommandDeps): SlashCommandH
     by: string,
     idempotencyKey: string,
     commandName: string,
+    userId: string,
   ): Promise<{ reply: SlackReply; result: string }> {
     const { runId } = command;
-    const opts = { idempotencyKey };
+    const opts = { idempotencyKey, chatUser: `slack:${userId}` };
     try {
       switch (command.verb) {
         case 'status':

@@ -17,6 +17,10 @@ export interface CliIO {
 
 export interface CliContext extends CliIO {
   identity(): string;
+  /** --as as given (signed decisions use it only to pick among a key's names). */
+  readonly asFlag: string | undefined;
+  /** --sign-key: the SSH key that signs decisions (else $RUNBOOK_SIGN_KEY, else ssh-agent). */
+  readonly signKey: string | undefined;
   catalog(): Promise<Catalog>;
   temporal(): Promise<{ client: Client; config: TemporalConfig }>;
   /** Upper bound for one call to a run (an Update, a query). */
@@ -27,6 +31,7 @@ export interface CliContext extends CliIO {
 export interface GlobalOptions {
   as?: string;
   timeout?: number;
+  signKey?: string;
 }
 
 export function createContext(io: CliIO, globals: () => GlobalOptions): CliContext {
@@ -36,6 +41,12 @@ export function createContext(io: CliIO, globals: () => GlobalOptions): CliConte
   return {
     ...io,
     identity,
+    get asFlag() {
+      return globals().as;
+    },
+    get signKey() {
+      return globals().signKey;
+    },
     get timeoutMs() {
       return (globals().timeout ?? 60) * 1000;
     },

@@ -97,7 +97,7 @@ export function formatStatus(report: StatusReport): string {
   if (status.abortRequested) out.push('', `Abort requested by ${status.abortRequested.by} at ${shortTime(status.abortRequested.at)}: ${status.abortRequested.reason}`);
   if (status.decisions.length) {
     out.push('', 'Decisions:');
-    for (const d of status.decisions) out.push(`  ${shortTime(d.at)}  ${d.kind} by ${d.by}${d.comment ? `: ${oneLine(d.comment)}` : ''}`);
+    for (const d of status.decisions) out.push(`  ${shortTime(d.at)}  ${d.kind} by ${d.signer ?? d.by}${d.fingerprint ? ` (signed, ${d.fingerprint})` : ''}${d.comment ? `: ${oneLine(d.comment)}` : ''}`);
   }
   if (status.invalidMessages.length) {
     out.push('', 'Ignored messages:');

@@ -29,6 +29,7 @@ export function buildProgram(ctx: CliContext, done: (code: ExitCodeValue) => voi
   const program = new Command('runbook')
     .description('Start, watch and decide on upgrade runbooks (Temporal workflows).')
     .option('--as <name>', 'your identity for decisions and requestedBy (default: $RUNBOOK_USER, else the OS user)')
+    .option('--sign-key <path>', 'SSH ed25519 key that signs decisions when a run requires it: a private key, or a .pub held by ssh-agent (default: $RUNBOOK_SIGN_KEY, else ssh-agent)')
     .addOption(new Option('--timeout <seconds>', 'how long to wait for one answer from a run').default(60).argParser(positiveInt('--timeout')))
     .showHelpAfterError('(add --help for usage)')
     .addHelpText(

@@ -21,6 +21,8 @@ export const FailureType = {
   NotFound: 'NotFound',
   /** Values, YAML or manifests are invalid. */
   InvalidValues: 'InvalidValues',
+  /** `helm template` refused the chart (kubeVersion constraint, template or schema error): permanent, never retried. */
+  RenderFailed: 'RenderFailed',
   /** RBAC or authentication refused the request. */
   Forbidden: 'Forbidden',
   /** The change touches an immutable field (for example a Job's pod template). */

@@ -7,6 +7,11 @@ export function releaseWorkflowId(namespace: string, release: string): string {
   return `release:${namespace}/${release}`;
 }
 
+/** Whether a workflow ID is a release's business ID: the one that makes "one run per release" hold. */
+export function isReleaseWorkflowId(id: string): boolean {
+  return id.startsWith('release:');
+}
+
 export function fleetWorkflowId(name: string): string {
   return `fleet:${name}`;
 }

@@ -164,6 +164,12 @@ describe('runbook CLI against a real dev server and worker', () => {
     assert.equal(unknown.exitCode, ExitCode.InvalidInput, said(unknown));
     assert.match(unknown.stderr, /unknown runbook "no-such-runbook"; known runbooks: cli-fixture-upgrade/);
 
+    // A custom ID for a runbook that changes a release would let two runs change it at once.
+    const good = await inputFile('good.json', { release: 'acme', namespace: 'tenants', version: '1.0.0' });
+    const customId = await cli(['start', 'cli-fixture-upgrade', '--input', good, '--id', 'my-own-id']);
+    assert.equal(customId.exitCode, ExitCode.InvalidInput, said(customId));
+    assert.match(customId.stderr, /--id my-own-id: cli-fixture-upgrade changes a release and runs only under its business ID release:tenants\/acme/);
+
     const usage = await cli(['abort', 'release:x/y']);
     assert.equal(usage.exitCode, ExitCode.InvalidInput, said(usage));
     assert.match(usage.stderr, /--reason/);

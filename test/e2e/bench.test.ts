@@ -22,12 +22,15 @@ interface Manifest {
   spec: { template: { spec: { containers: { env?: { name: string; value?: string }[] }[] } } };
 }
 const RELEASE = 'soctalk-system';
+/** The fixture variant shipping the runbook's Alembic Job (soctalk-system migrates in db-init, like the real chart). */
+const JOB_CHART = 'bench/soctalk-system-job';
 
 describe('end-to-end bench', { timeout: 10 * 60_000 }, () => {
   let cluster: KwokCluster;
   let repo: ChartRepo;
   let helmHome: string;
   const timings: Record<string, number> = {};
+  let kubeVersion = '';
 
   /** helm with its own config/cache/data dirs, so the user's repositories are never touched. */
   const helm = async (args: string[]) => {
@@ -37,7 +40,7 @@ describe('end-to-end bench', { timeout: 10 * 60_000 }, () => {
   const kubectl = (...args: string[]) => cluster.kubectl(args);
   const jobYaml = (version: string, podLabels: Record<string, string> = {}) =>
     helm([
-      'template', RELEASE, 'bench/soctalk-system', '--version', version, '--namespace', NS,
+      'template', RELEASE, JOB_CHART, '--version', version, '--namespace', NS, '--kube-version', kubeVersion,
       '--set', `image.tag=${version}`,
       ...Object.entries(podLabels).flatMap(([k, v]) => ['--set', `migration.podLabels.${k.replaceAll('.', '\\.')}=${v}`]),
       '--show-only', 'templates/jobs/alembic-upgrade.yaml',
@@ -46,6 +49,7 @@ describe('end-to-end bench', { timeout: 10 * 60_000 }, () => {
   before(async () => {
     let t = Date.now();
     cluster = await createKwokCluster('bench-smoke');
+    kubeVersion = (JSON.parse(await cluster.kubectl(['version', '--output', 'json'])) as { serverVersion: { gitVersion: string } }).serverVersion.gitVersion;
     timings.clusterCreateMs = Date.now() - t;
     t = Date.now();
     repo = await startChartRepo();
@@ -86,41 +90,45 @@ describe('end-to-end bench', { timeout: 10 * 60_000 }, () => {
     const found = JSON.parse(await helm(['search', 'repo', 'bench/', '--versions', '-o', 'json'])) as { name: string; version: string }[];
     const versions = (name: string) => found.filter((c) => c.name === name).map((c) => c.version).sort();
     assert.deepEqual(versions('bench/soctalk-system'), ['0.1.0', '0.2.0']);
+    assert.deepEqual(versions(JOB_CHART), ['0.1.0', '0.2.0']);
     assert.deepEqual(versions('bench/soctalk-tenant'), ['0.1.0', '0.2.0']);
-    assert.deepEqual(versions('bench/opencti'), ['1.0.0', '2.0.0']);
+    assert.deepEqual(versions('bench/opencti'), ['1.13.8', '2.0.19', '2.5.0']);
   });
 
   it('packages fixture charts that pass helm lint --strict and helm template at every version', async () => {
     for (const c of repo.charts) {
       const tgz = join(repo.dir, `${c.dir.replace(/-\d+$/, '')}-${c.version}.tgz`);
-      await helm(['lint', '--strict', tgz]);
-      await helm(['template', 'lint-check', tgz]);
+      // The soctalk charts declare kubeVersion >=1.28.0-0, like the real ones: render for this cluster.
+      await helm(['lint', '--strict', '--kube-version', kubeVersion, tgz]);
+      await helm(['template', 'lint-check', tgz, '--kube-version', kubeVersion]);
     }
   });
 
   it('routes OpenCTI 2.x workers and connectors as the upgrade guide says', async () => {
     const urls = async (...sets: string[]) => {
-      const args = ['template', 'cti', 'bench/opencti', '--version', '2.0.0', '--set', 'connectors[0].name=mitre,connectors[0].enabled=true,connectors[0].image.repository=opencti/connector-mitre'];
+      const args = ['template', 'cti', 'bench/opencti', '--version', '2.5.0', '--set', 'connectors[0].name=mitre,connectors[0].enabled=true,connectors[0].image.repository=opencti/connector-mitre'];
       const docs = parseAllDocuments(await helm([...args, ...sets.flatMap((x) => ['--set', x])])).map((d) => d.toJS() as Manifest);
       const url = (component: string) =>
-        docs.find((d) => d.kind === 'Deployment' && d.metadata.labels['opencti.component'] === component)
+        // The chart labels connectors opencti.connector: <name> only; the rest opencti.component.
+        docs.find((d) => d.kind === 'Deployment' && (component === 'connector' ? d.metadata.labels['opencti.connector'] !== undefined : d.metadata.labels['opencti.component'] === component))
           ?.spec.template.spec.containers[0]?.env?.find((e) => e.name === 'OPENCTI_URL')?.value;
       return { worker: url('worker'), connector: url('connector'), deployments: docs.filter((d) => d.kind === 'Deployment').map((d) => d.metadata.name).sort() };
     };
-    assert.deepEqual(await urls(), { worker: 'http://cti-server:80', connector: 'http://cti-server:80', deployments: ['cti-connector-mitre', 'cti-server', 'cti-worker'] });
+    // The chart's fullname: a release not containing "opencti" is <release>-opencti.
+    assert.deepEqual(await urls(), { worker: 'http://cti-opencti-server:80', connector: 'http://cti-opencti-server:80', deployments: ['cti-opencti-mitre-connector', 'cti-opencti-server', 'cti-opencti-worker'] });
     assert.deepEqual(await urls('clustering.enabled=true'), {
-      worker: 'http://cti-ingestion:80', connector: 'http://cti-frontend:80',
-      deployments: ['cti-connector-mitre', 'cti-frontend', 'cti-ingestion', 'cti-worker'],
+      worker: 'http://cti-opencti-ingestion:80', connector: 'http://cti-opencti-frontend:80',
+      deployments: ['cti-opencti-frontend', 'cti-opencti-ingestion', 'cti-opencti-mitre-connector', 'cti-opencti-worker'],
     });
     const noFrontend = await urls('clustering.enabled=true', 'clustering.frontend.enabled=false');
-    assert.deepEqual([noFrontend.worker, noFrontend.connector], ['http://cti-ingestion:80', 'http://cti-ingestion:80']);
+    assert.deepEqual([noFrontend.worker, noFrontend.connector], ['http://cti-opencti-ingestion:80', 'http://cti-opencti-ingestion:80']);
     const noIngestion = await urls('clustering.enabled=true', 'clustering.ingestion.enabled=false');
-    assert.deepEqual([noIngestion.worker, noIngestion.connector], ['http://cti-frontend:80', 'http://cti-frontend:80']);
+    assert.deepEqual([noIngestion.worker, noIngestion.connector], ['http://cti-opencti-frontend:80', 'http://cti-opencti-frontend:80']);
   });
 
   it('installs soctalk-system 0.1.0 with helm install --wait', async () => {
     await kubectl('create', 'namespace', NS);
-    await helm(['install', RELEASE, 'bench/soctalk-system', '--version', '0.1.0', '-n', NS, '--wait', '--timeout', '60s']);
+    await helm(['install', RELEASE, JOB_CHART, '--version', '0.1.0', '-n', NS, '--wait', '--timeout', '60s']);
     const status = JSON.parse(await helm(['status', RELEASE, '-n', NS, '-o', 'json'])) as { info: { status: string } };
     assert.equal(status.info.status, 'deployed');
     assert.equal(await kubectl('-n', NS, 'get', 'pvc', 'data-soctalk-system-postgres-0', '-o', 'jsonpath={.status.phase}'), 'Bound');
@@ -143,7 +151,7 @@ describe('end-to-end bench', { timeout: 10 * 60_000 }, () => {
   it('makes helm upgrade --wait --timeout 20s fail when the new API pods never become Ready', async () => {
     await assert.rejects(
       helm([
-        'upgrade', RELEASE, 'bench/soctalk-system', '--version', '0.2.0', '-n', NS, '--set', 'image.tag=0.2.0',
+        'upgrade', RELEASE, JOB_CHART, '--version', '0.2.0', '-n', NS, '--set', 'image.tag=0.2.0',
         '--set', `api.podLabels.${FAULT_LABEL.replaceAll('.', '\\.')}=${Fault.NeverReady}`, '--wait', '--timeout', '20s',
       ]),
       /context deadline exceeded|timed out/,

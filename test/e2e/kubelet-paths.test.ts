@@ -31,7 +31,7 @@ import { FailureType } from '../../src/domain/failure-types.js';
 import { releaseWorkflowId } from '../../src/domain/workflow-ids.js';
 import { approveUpdate, statusQuery } from '../../src/workflows/lib/messages.js';
 import type { RunStatus } from '../../src/workflows/lib/status.js';
-import { openctiUpgradeV2 } from '../../src/workflows/opencti/opencti-upgrade-v2.js';
+import { openctiUpgradeV2, type OpenctiUpgradeResult } from '../../src/workflows/opencti/opencti-upgrade-v2.js';
 import { soctalkSystemUpgrade } from '../../src/workflows/soctalk/system-upgrade.js';
 import { startChartRepo, type ChartRepo } from '../helpers/chart-repo.js';
 import { createKwokCluster, FAULT_LABEL, Fault, type KwokCluster } from '../helpers/kwok.js';
@@ -48,7 +48,8 @@ const OPENCTI_PORT = 4000;
 const HEALTH_SECRET = 'opencti-credentials';
 const HEALTH_SECRET_KEY = 'APP__HEALTH_ACCESS_KEY';
 const HEALTH_KEY = 'e2e-health-key-7f3a';
-const OPENCTI_VALUES = [join(fixturesDir, 'opencti-values', 'connectors.yaml'), join(fixturesDir, 'opencti-values', 'ingress-tls.yaml')];
+// health-key-exec: the key only in the Secret, env.APP__HEALTH_ACCESS_KEY unset, so chart 2.5.0's probes read the pod env (else the plan refuses the probe key).
+const OPENCTI_VALUES = ['connectors.yaml', 'ingress-tls.yaml', 'health-key-exec.yaml'].map((f) => join(fixturesDir, 'opencti-values', f));
 const LOGS = { migrated: join(fixturesDir, 'kwok', 'logs', 'alembic-upgrade.cri'), failed: join(fixturesDir, 'kwok', 'logs', 'alembic-upgrade-failed.cri') };
 
 describe('kubectl exec, logs and port-forward through KWOK, end to end', { timeout: 8 * 60_000 }, () => {
@@ -112,14 +113,14 @@ describe('kubectl exec, logs and port-forward through KWOK, end to end', { timeo
 
   // ---- SocTalk: the exec backup mode and the migration Job's logs ------------------------
 
-  /** A namespace with soctalk-system 0.1.0 installed, its own copy of the seeded database, and the Job logs served from `logs`. */
+  /** A namespace with soctalk-system 0.1.0 (the fixture variant shipping the runbook's Alembic Job) installed, its own copy of the seeded database, and the Job logs served from `logs`. */
   async function freshSystem(label: string, logs: string) {
     namespaces += 1;
     const ns = `kp-${namespaces}-${label}`;
     const db = `soctalk_${namespaces}`;
     await kubectl('create', 'namespace', ns);
     await cluster.serveLogs(ns, logs);
-    await helm(['install', SOCTALK, chartTgz('soctalk-system', '0.1.0'), '-n', ns, '--values', valuesFile, '--wait', '--timeout', '60s']);
+    await helm(['install', SOCTALK, chartTgz('soctalk-system-job', '0.1.0'), '-n', ns, '--values', valuesFile, '--wait', '--timeout', '60s']);
     await pg.psql(`CREATE DATABASE ${db} TEMPLATE soctalk`, 'postgres');
     await kubectl('-n', ns, 'wait', '--for=condition=complete', `job/${JOB}`, '--timeout=60s');
     return { ns, db, psql: (sql: string) => pg.psql(sql, db) };
@@ -144,7 +145,7 @@ describe('kubectl exec, logs and port-forward through KWOK, end to end', { timeo
       release: SOCTALK,
       namespace: ns,
       kube: { kubeconfig: cluster.kubeconfig },
-      chart: { ref: 'e2e-kubelet/soctalk-system', repository: { name: 'e2e-kubelet', url: repo.url } },
+      chart: { ref: 'e2e-kubelet/soctalk-system-job', repository: { name: 'e2e-kubelet', url: repo.url } },
       targetVersion: '0.2.0',
       imageTag: '0.2.0',
       values: { files: [valuesFile] },
@@ -171,7 +172,7 @@ describe('kubectl exec, logs and port-forward through KWOK, end to end', { timeo
     const ns = `kp-${namespaces}-${label}`;
     await kubectl('create', 'namespace', ns);
     await kubectl('-n', ns, 'create', 'secret', 'generic', HEALTH_SECRET, `--from-literal=${HEALTH_SECRET_KEY}=${key}`, '--from-literal=APP__ADMIN__PASSWORD=e2e-admin');
-    await helm(['upgrade', '--install', OPENCTI, chartTgz('opencti', '1.0.0'), '-n', ns, ...OPENCTI_VALUES.flatMap((f) => ['-f', f]), '--wait', '--timeout', '60s']);
+    await helm(['upgrade', '--install', OPENCTI, chartTgz('opencti', '1.13.8'), '-n', ns, ...OPENCTI_VALUES.flatMap((f) => ['-f', f]), '--wait', '--timeout', '60s']);
     return ns;
   }
   /** The guide's check: `kubectl port-forward svc/<release>-server 8080:80`, then GET /health (with the key). */
@@ -182,7 +183,7 @@ describe('kubectl exec, logs and port-forward through KWOK, end to end', { timeo
     chart: { ref: 'e2e-kubelet/opencti', repository: { name: 'e2e-kubelet', url: repo.url } },
     approval: { required: true, timeout: '10m' },
     requestedBy: 'ria',
-    version: '2.0.0',
+    version: '2.5.0',
     values: { files: OPENCTI_VALUES },
     timeout: '60s',
     health: { accessKey: { secretRef: { name: HEALTH_SECRET, key: HEALTH_SECRET_KEY } }, via: 'port-forward' as const, servicePort: 80, requestTimeout: '5s' },
@@ -305,7 +306,7 @@ describe('kubectl exec, logs and port-forward through KWOK, end to end', { timeo
     const migration = result.migration as { jobName: string; logsTail: string };
     assert.equal(migration.jobName, JOB);
     assert.match(migration.logsTail, /Running upgrade 0001_initial -> 0002_triage, add alerts\.triaged/);
-    assert.match(run.status.steps.find((s) => s.name === '3. wait for migrations to complete')?.detail ?? '', /logs: .*Running upgrade 0001_initial -> 0002_triage/);
+    assert.match(run.status.steps.find((s) => s.name === 'upgrade 3: wait for migrations to complete')?.detail ?? '', /logs: .*Running upgrade 0001_initial -> 0002_triage/);
     await kubectl('delete', 'namespace', sys.ns, '--wait=false');
   });
 
@@ -330,7 +331,7 @@ describe('kubectl exec, logs and port-forward through KWOK, end to end', { timeo
   it('OpenCTI in-place upgrade verified through kubectl port-forward svc/opencti-server: /health answers 200 with the key from the Secret', async (t) => {
     const ns = await freshOpencti('pf', HEALTH_KEY);
     const before = healthHits.length;
-    const run = await runToEnd<Awaited<ReturnType<typeof openctiUpgradeV2>>>(await startOpencti(ns), approve);
+    const run = await runToEnd<OpenctiUpgradeResult>(await startOpencti(ns), approve);
     report(t, 'upgrade', run);
     assert.equal(run.failure, undefined, `${run.failure?.message}\n${stepOutcomes(run.status).join('\n')}`);
     assert.deepEqual(run.result.verification.health, ['server 200']);

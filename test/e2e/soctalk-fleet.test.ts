@@ -8,6 +8,8 @@
 //
 //   eval "$(bash scripts/toolchain.sh env)"; node --import tsx --test test/e2e/soctalk-fleet.test.ts
 //
+// The tenant fixture models the real soctalk-tenant chart (soctalk-adapter and
+// soctalk-runs-worker with their own image keys, a strict values schema, kubeVersion).
 // How a tenant fails on purpose: the fixture chart's test-only value `testFaultFrom`
 // (test/fixtures/charts/soctalk-tenant/values.yaml) puts the never-ready fault label on the
 // pods of chart versions from that version on. A tenant installed at 0.1.0 with
@@ -210,8 +212,9 @@ describe('soctalk tenant and fleet upgrades, end to end', { timeout: 9 * 60_000 
     assert.equal(result.toVersion, '0.2.0');
     assert.deepEqual([result.fromRevision, result.toRevision], [1, 2]);
     assert.equal(result.values.source, 'current');
-    assert.deepEqual(result.imageTags, { 'image.tag': '0.2.0' });
-    assert.deepEqual([...result.deployments].sort(), ['soctalk-adapter', 'soctalk-wazuh-bridge']);
+    // The real-shaped tenant chart: one tag key per workload, both overridden by default.
+    assert.deepEqual(result.imageTags, { 'adapter.image.tag': '0.2.0', 'runsWorker.image.tag': '0.2.0' });
+    assert.deepEqual([...result.deployments].sort(), ['soctalk-adapter', 'soctalk-runs-worker']);
 
     // The cluster, with real helm and kubectl.
     const st = await helmStatus('tenant-happy', 'tenant-happy');
@@ -226,11 +229,36 @@ describe('soctalk tenant and fleet upgrades, end to end', { timeout: 9 * 60_000 
         [2, 'deployed', 'soctalk-tenant-0.2.0'],
       ],
     );
-    for (const name of ['soctalk-adapter', 'soctalk-wazuh-bridge']) {
+    for (const name of ['soctalk-adapter', 'soctalk-runs-worker']) {
       const d = await deployment('tenant-happy', name);
       assert.equal(imageTag(d), '0.2.0', `${name} image`);
       assert.equal(d.status.readyReplicas, 1, `${name} ready`);
     }
+  });
+
+  it('tenant upgrade whose overrides miss soctalk-runs-worker: refused at pre-flight naming it, the tenant untouched', async (t) => {
+    await installTenant('onekey');
+    const handle = await startTenantUpgrade({ ...tenantSpec({ imageTags: { 'adapter.image.tag': '0.2.0' } }), tenant: 'onekey', requestedBy: 'e2e' });
+    const up = await runToEnd(handle);
+    t.diagnostic(`tenant upgrade ${up.ms} ms: ${up.failure?.message}`);
+    assert.ok(up.failure, 'the upgrade must be refused');
+    assert.equal(up.failure.type, FailureType.InvalidInput);
+    assert.match(up.failure.message, /Deployment\/soctalk-runs-worker on ghcr\.io\/soctalk\/soctalk-orchestrator:0\.1\.0 instead of tag 0\.2\.0/);
+    assert.ok(!up.status.steps.some((s) => s.name === 'helm upgrade --wait'), stepOutcomes(up.status).join('\n'));
+    const hist = await history('tenant-onekey', 'tenant-onekey');
+    assert.deepEqual(hist.map((h) => [h.revision, h.status, h.chart]), [[1, 'deployed', TENANT_CHART_010]]);
+    assert.equal(imageTag(await deployment('tenant-onekey', 'soctalk-runs-worker')), '0.1.0');
+  });
+
+  it('tenant upgrade overriding image.tag, a key the chart\'s strict schema does not have: a permanent render error, the tenant untouched', async (t) => {
+    await installTenant('badkey');
+    const handle = await startTenantUpgrade({ ...tenantSpec({ imageTags: { 'image.tag': '0.2.0' } }), tenant: 'badkey', requestedBy: 'e2e' });
+    const up = await runToEnd(handle);
+    t.diagnostic(`tenant upgrade ${up.ms} ms: ${up.failure?.message}`);
+    assert.ok(up.failure, 'the upgrade must be refused');
+    assert.equal(up.failure.type, FailureType.RenderFailed);
+    assert.match(up.failure.message, /a render error is permanent, not retried.*additional properties 'image' not allowed/s);
+    assert.equal((await history('tenant-badkey', 'tenant-badkey')).length, 1);
   });
 
   it('tenant upgrade that never becomes Ready: helm rollback to revision 1, nothing pending', async (t) => {

@@ -21,7 +21,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -52,6 +52,8 @@ const JOB = `${RELEASE}-alembic-upgrade`;
 const API = `${RELEASE}-api`;
 const DB_URL_ENV = 'SOCTALK_DATABASE_URL';
 const REPO_NAME = 'e2e-soctalk';
+/** The fixture variant that ships the runbook's Alembic Job; soctalk-system itself migrates in db-init, like the real chart. */
+const JOB_CHART = 'soctalk-system-job';
 
 interface HistoryEntry {
   revision: number;
@@ -79,6 +81,7 @@ describe('soctalk-system upgrade and rollback, end to end', { timeout: 8 * 60_00
   let tmp: string;
   let backupDir: string;
   let valuesFile: string;
+  let realValuesFile: string;
   let matrixFile: string;
   const timings: Record<string, number> = {};
   let namespaces = 0;
@@ -112,7 +115,7 @@ describe('soctalk-system upgrade and rollback, end to end', { timeout: 8 * 60_00
     const ns = `sys-${namespaces}-${label}`;
     const db = `soctalk_${namespaces}`;
     await kubectl('create', 'namespace', ns);
-    await helm(['install', RELEASE, chartTgz('soctalk-system', '0.1.0'), '-n', ns, '--values', valuesFile, '--wait', '--timeout', '60s']);
+    await helm(['install', RELEASE, chartTgz(JOB_CHART, '0.1.0'), '-n', ns, '--values', valuesFile, '--wait', '--timeout', '60s']);
     // A copy of the seeded `soctalk` database: alembic_version 0001_initial, 3 tenants, 30 alerts.
     await pg.psql(`CREATE DATABASE ${db} TEMPLATE soctalk`, 'postgres');
     process.env[DB_URL_ENV] = pg.url.replace(/\/soctalk$/, `/${db}`);
@@ -122,6 +125,32 @@ describe('soctalk-system upgrade and rollback, end to end', { timeout: 8 * 60_00
     const job = await getJob(ns);
     return { ns, db, psql, jobUid: job!.metadata.uid };
   }
+
+  /**
+   * A fresh namespace with the real-shaped soctalk-system 0.1.0 (kubeVersion >=1.28.0-0,
+   * alembic in the API's db-init initContainer, no Job) and its own seeded database.
+   */
+  async function freshRealSystem(label: string): Promise<{ ns: string; psql: (sql: string) => Promise<string> }> {
+    namespaces += 1;
+    const ns = `sys-${namespaces}-${label}`;
+    const db = `soctalk_${namespaces}`;
+    await kubectl('create', 'namespace', ns);
+    await helm(['install', RELEASE, chartTgz('soctalk-system', '0.1.0'), '-n', ns, '--values', realValuesFile, '--wait', '--timeout', '60s']);
+    await pg.psql(`CREATE DATABASE ${db} TEMPLATE soctalk`, 'postgres');
+    process.env[DB_URL_ENV] = pg.url.replace(/\/soctalk$/, `/${db}`);
+    return { ns, psql: (sql: string) => pg.psql(sql, db) };
+  }
+
+  /** The input for the real-shaped chart: repository chart soctalk-system, no volume snapshots. */
+  const realInput = (ns: string, extra: Record<string, unknown> = {}) => {
+    const base = upgradeInput(ns, extra) as Record<string, unknown> & { backup: Record<string, unknown> };
+    return {
+      ...base,
+      chart: { ref: `${REPO_NAME}/soctalk-system`, repository: { name: REPO_NAME, url: repo.url } },
+      values: { files: [realValuesFile], ...((extra.values as object | undefined) ?? {}) },
+      backup: { database: base.backup.database },
+    };
+  };
 
   /** What the restore must bring back, read with psql. */
   const dbContent = (psql: (sql: string) => Promise<string>) =>
@@ -145,7 +174,7 @@ describe('soctalk-system upgrade and rollback, end to end', { timeout: 8 * 60_00
       release: RELEASE,
       namespace: ns,
       kube: { kubeconfig: cluster.kubeconfig },
-      chart: { ref: `${REPO_NAME}/soctalk-system`, repository: { name: REPO_NAME, url: repo.url } },
+      chart: { ref: `${REPO_NAME}/${JOB_CHART}`, repository: { name: REPO_NAME, url: repo.url } },
       targetVersion: '0.2.0',
       imageTag: '0.2.0',
       values: { files: [valuesFile] },
@@ -241,6 +270,8 @@ describe('soctalk-system upgrade and rollback, end to end', { timeout: 8 * 60_00
     // The runbook's soctalk-system-values.yaml: pins image.tag to the installed version.
     valuesFile = join(tmp, 'soctalk-system-values.yaml');
     await writeFile(valuesFile, stringify({ image: { tag: '0.1.0' }, migration: { hook: false } }));
+    realValuesFile = join(tmp, 'soctalk-system-real-values.yaml');
+    await writeFile(realValuesFile, stringify({ image: { tag: '0.1.0' } }));
     matrixFile = join(tmp, 'compatibility.yaml');
     await writeFile(
       matrixFile,
@@ -297,7 +328,7 @@ describe('soctalk-system upgrade and rollback, end to end', { timeout: 8 * 60_00
     assert.equal(result.revision, 2);
     assert.equal(result.fromRevision, 1);
     assert.equal(result.fromVersion, '0.1.0', 'the live chart version is known (the matrix upgradeFrom rule depends on it)');
-    const compat = up.status.steps.find((s) => s.name === '2. verify the compatibility matrix');
+    const compat = up.status.steps.find((s) => s.name === 'pre-flight 2: verify the compatibility matrix');
     assert.equal(compat?.detail, '2 tenant release(s) supported by 0.2.0');
     assert.match(result.diff.summary, /changed/);
 
@@ -306,18 +337,18 @@ describe('soctalk-system upgrade and rollback, end to end', { timeout: 8 * 60_00
     assert.ok(job, 'the migration Job exists');
     assert.notEqual(job.metadata.uid, sys.jobUid, 'the Job was deleted and applied again');
     assert.ok(job.metadata.annotations?.['kubectl.kubernetes.io/last-applied-configuration'], 'applied with kubectl apply');
-    assert.equal(job.spec.template.spec.containers[0]?.image, 'ghcr.io/gbrigandi/soctalk-api:0.2.0');
+    assert.equal(job.spec.template.spec.containers[0]?.image, 'ghcr.io/soctalk/soctalk-api:0.2.0');
     assert.ok(hasCondition(job, 'Complete'), JSON.stringify(job.status));
 
     // helm: revision 2, chart 0.2.0, deployed; the API runs the new tag despite the pinned values file.
     const st = await status(sys.ns);
-    assert.deepEqual([st.revision, st.status, st.chart], [2, 'deployed', 'soctalk-system-0.2.0']);
+    assert.deepEqual([st.revision, st.status, st.chart], [2, 'deployed', 'soctalk-system-job-0.2.0']);
     assert.deepEqual((await history(sys.ns)).map((h) => [h.revision, h.status, h.chart]), [
-      [1, 'superseded', 'soctalk-system-0.1.0'],
-      [2, 'deployed', 'soctalk-system-0.2.0'],
+      [1, 'superseded', 'soctalk-system-job-0.1.0'],
+      [2, 'deployed', 'soctalk-system-job-0.2.0'],
     ]);
     const api = await apiDeployment(sys.ns);
-    assert.equal(api.spec.template.spec.containers[0]?.image, 'ghcr.io/gbrigandi/soctalk-api:0.2.0');
+    assert.equal(api.spec.template.spec.containers[0]?.image, 'ghcr.io/soctalk/soctalk-api:0.2.0');
     assert.equal(api.status.readyReplicas, 1);
     assert.ok(healthHits.some((h) => h.includes(`ns=${sys.ns}`)), 'the health endpoint was called');
 
@@ -358,10 +389,10 @@ describe('soctalk-system upgrade and rollback, end to end', { timeout: 8 * 60_00
 
     assert.deepEqual(await dbContent(sys.psql), SEEDED, 'the database is back to its pre-upgrade content');
     const after = await status(sys.ns);
-    assert.deepEqual([after.revision, after.status, after.chart], [3, 'deployed', 'soctalk-system-0.1.0']);
+    assert.deepEqual([after.revision, after.status, after.chart], [3, 'deployed', 'soctalk-system-job-0.1.0']);
     assert.equal((await history(sys.ns)).at(-1)?.description, 'Rollback to 1');
     const rolledApi = await apiDeployment(sys.ns);
-    assert.equal(rolledApi.spec.template.spec.containers[0]?.image, 'ghcr.io/gbrigandi/soctalk-api:0.1.0');
+    assert.equal(rolledApi.spec.template.spec.containers[0]?.image, 'ghcr.io/soctalk/soctalk-api:0.1.0');
     assert.equal(rolledApi.spec.replicas, 1);
     assert.equal(rolledApi.metadata.annotations?.['upgrade-runbooks.io/replicas-before-restore'], undefined);
   });
@@ -381,18 +412,18 @@ describe('soctalk-system upgrade and rollback, end to end', { timeout: 8 * 60_00
     assert.ok(run.failure, 'the run fails');
     assert.equal(run.failure.type, FailureType.MigrationFailed, run.failure.message);
     assert.match(run.failure.message, /migration Job soctalk-system-alembic-upgrade failed.*; compensated: restore database from .*restored and verified/);
-    assert.ok(!run.status.steps.some((s) => s.name.startsWith('4. helm upgrade')), stepOutcomes(run.status).join('\n'));
+    assert.ok(!run.status.steps.some((s) => s.name.startsWith('upgrade 4: helm upgrade')), stepOutcomes(run.status).join('\n'));
 
     // No upgrade: still revision 1 at 0.1.0; the failed Job is left for inspection.
     const st = await status(sys.ns);
-    assert.deepEqual([st.revision, st.status, st.chart], [1, 'deployed', 'soctalk-system-0.1.0']);
+    assert.deepEqual([st.revision, st.status, st.chart], [1, 'deployed', 'soctalk-system-job-0.1.0']);
     assert.equal((await history(sys.ns)).length, 1);
     const job = await getJob(sys.ns);
     assert.ok(hasCondition(job, 'Failed'), JSON.stringify(job?.status));
-    assert.equal(job?.spec.template.spec.containers[0]?.image, 'ghcr.io/gbrigandi/soctalk-api:0.2.0');
+    assert.equal(job?.spec.template.spec.containers[0]?.image, 'ghcr.io/soctalk/soctalk-api:0.2.0');
     // The API was stopped for the restore and is back, still on the old image.
     const api = await apiDeployment(sys.ns);
-    assert.equal(api.spec.template.spec.containers[0]?.image, 'ghcr.io/gbrigandi/soctalk-api:0.1.0');
+    assert.equal(api.spec.template.spec.containers[0]?.image, 'ghcr.io/soctalk/soctalk-api:0.1.0');
     assert.equal(api.spec.replicas, 1);
     assert.equal(api.status.readyReplicas, 1);
     assert.deepEqual(await dbContent(sys.psql), SEEDED);
@@ -421,16 +452,16 @@ describe('soctalk-system upgrade and rollback, end to end', { timeout: 8 * 60_00
     assert.deepEqual(
       hist.map((h) => [h.revision, h.status, h.chart]),
       [
-        [1, 'superseded', 'soctalk-system-0.1.0'],
-        [2, 'failed', 'soctalk-system-0.2.0'],
-        [3, 'deployed', 'soctalk-system-0.1.0'],
+        [1, 'superseded', 'soctalk-system-job-0.1.0'],
+        [2, 'failed', 'soctalk-system-job-0.2.0'],
+        [3, 'deployed', 'soctalk-system-job-0.1.0'],
       ],
     );
     assert.equal(hist.at(-1)?.description, 'Rollback to 1');
     const st = await status(sys.ns);
-    assert.deepEqual([st.revision, st.status, st.chart], [3, 'deployed', 'soctalk-system-0.1.0']);
+    assert.deepEqual([st.revision, st.status, st.chart], [3, 'deployed', 'soctalk-system-job-0.1.0']);
     const api = await apiDeployment(sys.ns);
-    assert.equal(api.spec.template.spec.containers[0]?.image, 'ghcr.io/gbrigandi/soctalk-api:0.1.0');
+    assert.equal(api.spec.template.spec.containers[0]?.image, 'ghcr.io/soctalk/soctalk-api:0.1.0');
     assert.equal(api.status.readyReplicas, 1);
     const notReady = await kubectl('-n', sys.ns, 'get', 'pods', '-l', `${FAULT_LABEL}=${Fault.NeverReady}`, '-o', 'name');
     assert.equal(notReady.trim(), '', 'the never-ready pods are gone after the rollback');
@@ -452,13 +483,75 @@ describe('soctalk-system upgrade and rollback, end to end', { timeout: 8 * 60_00
     assert.equal(run.status.phase, 'aborted');
 
     const st = await status(sys.ns);
-    assert.deepEqual([st.revision, st.status, st.chart], [1, 'deployed', 'soctalk-system-0.1.0']);
+    assert.deepEqual([st.revision, st.status, st.chart], [1, 'deployed', 'soctalk-system-job-0.1.0']);
     assert.equal((await history(sys.ns)).length, 1);
     const job = await getJob(sys.ns);
     assert.equal(job?.metadata.uid, sys.jobUid, 'the Job is still the one helm installed: no migration Job was applied');
-    assert.equal(job?.spec.template.spec.containers[0]?.image, 'ghcr.io/gbrigandi/soctalk-api:0.1.0');
-    assert.equal((await apiDeployment(sys.ns)).spec.template.spec.containers[0]?.image, 'ghcr.io/gbrigandi/soctalk-api:0.1.0');
+    assert.equal(job?.spec.template.spec.containers[0]?.image, 'ghcr.io/soctalk/soctalk-api:0.1.0');
+    assert.equal((await apiDeployment(sys.ns)).spec.template.spec.containers[0]?.image, 'ghcr.io/soctalk/soctalk-api:0.1.0');
     assert.deepEqual(await dbContent(sys.psql), before);
     assert.deepEqual(before, SEEDED);
+  });
+  it('the real chart (kubeVersion, db-init migrations): renders like the cluster, a failed upgrade rolls back and restores the database by content', async (t) => {
+    const sys = await freshRealSystem('initc');
+    const input = realInput(sys.ns, {
+      values: { inline: { api: { podLabels: { [FAULT_LABEL]: Fault.NeverReady } } } },
+      timeouts: { migration: '30s', upgrade: '20s', rollback: '45s', backup: '60s', verify: '30s' },
+    });
+    const handle = await startUpgrade(sys.ns, input);
+    const run = await runToEnd(handle, async (h) => {
+      await approve(h);
+      // helm upgrade runs the db-init initContainer: the new schema is in place when the rollout hangs.
+      await waitForPhase(h, 'upgrading');
+      await simulateMigration(sys.psql);
+    });
+    report(t, 'run', run);
+    assert.ok(run.failure, 'the run fails');
+    assert.equal(run.failure.type, FailureType.RolloutTimeout, run.failure.message);
+    assert.match(run.failure.message, /compensated: helm rollback soctalk-system to revision 1 \(now at revision 3\); restore database from .*restored and verified/);
+    const byName = new Map(run.status.steps.map((s) => [s.name, s]));
+    assert.match(byName.get('pre-flight 1: read the cluster version and API versions')?.detail ?? '', /^Kubernetes v1\.\d+/);
+    assert.match(byName.get('pre-flight 1: render the target and find how it migrates')?.detail ?? '', /migration: inside helm upgrade: Deployment\/soctalk-system-api initContainer db-init/);
+    assert.equal(byName.get('pre-flight 4: dry-run diff (rendered target vs helm get manifest)')?.outcome, 'succeeded');
+    for (const n of [1, 2, 3]) assert.equal([...byName.values()].find((s) => s.name.startsWith(`upgrade ${n}:`))?.outcome, 'skipped');
+    assert.deepEqual(run.status.facts.migration, { kind: 'in-upgrade', where: ['Deployment/soctalk-system-api initContainer db-init'] });
+
+    assert.deepEqual(
+      (await history(sys.ns)).map((h) => [h.revision, h.status, h.chart]),
+      [
+        [1, 'superseded', 'soctalk-system-0.1.0'],
+        [2, 'failed', 'soctalk-system-0.2.0'],
+        [3, 'deployed', 'soctalk-system-0.1.0'],
+      ],
+    );
+    const api = await apiDeployment(sys.ns);
+    assert.equal(api.spec.template.spec.containers[0]?.image, 'ghcr.io/soctalk/soctalk-api:0.1.0');
+    assert.equal(api.status.readyReplicas, 1);
+    assert.deepEqual(await dbContent(sys.psql), SEEDED, 'the database is back to its pre-upgrade content');
+  });
+
+  it('a migration Job the real chart does not render is refused in pre-flight and in plan, nothing backed up or changed; the plan of the real chart renders', async (t) => {
+    const sys = await freshRealSystem('mismatch');
+    const backupsBefore = existsSync(backupDir) ? (await readdir(backupDir)).length : 0;
+    for (const dryRun of [false, true]) {
+      const run = await runToEnd(await startUpgrade(sys.ns, realInput(sys.ns, { dryRun, migration: { mechanism: 'job' } })), async () => undefined);
+      report(t, dryRun ? 'plan' : 'run', run);
+      assert.ok(run.failure, 'refused');
+      assert.equal(run.failure.type, FailureType.InvalidInput, run.failure.message);
+      assert.match(run.failure.message, /migration\.template: the target chart does not render templates\/jobs\/alembic-upgrade\.yaml \(it migrates inside helm upgrade: Deployment\/soctalk-system-api initContainer db-init/);
+      assert.ok(!run.status.steps.some((s) => s.name === 'pre-flight 3: back up Postgres' && s.outcome === 'succeeded'), stepOutcomes(run.status).join('\n'));
+      assert.equal(run.status.outcome?.compensations.length ?? 0, 0, 'nothing to compensate');
+    }
+    assert.equal(existsSync(backupDir) ? (await readdir(backupDir)).length : 0, backupsBefore, 'no backup was taken');
+    assert.deepEqual((await history(sys.ns)).map((h) => [h.revision, h.status]), [[1, 'deployed']]);
+    assert.deepEqual(await dbContent(sys.psql), SEEDED);
+
+    // The same target, detected: the plan renders with the cluster's version (helm's default v1.20.0 would refuse kubeVersion >=1.28.0-0).
+    const plan = await runToEnd<Awaited<ReturnType<typeof soctalkSystemUpgrade>>>(await startUpgrade(sys.ns, realInput(sys.ns, { dryRun: true })), async () => undefined);
+    report(t, 'plan', plan);
+    assert.equal(plan.failure, undefined, plan.failure?.message);
+    assert.deepEqual(plan.result!.migrationPlan, { kind: 'in-upgrade', where: ['Deployment/soctalk-system-api initContainer db-init'] });
+    assert.match(plan.result!.diff.summary, /changed/);
+    assert.equal((await history(sys.ns)).length, 1);
   });
 });

@@ -21,6 +21,9 @@ export interface Postgres {
   binDir: string;
   /** Runs SQL against `soctalk` (or the given database); returns psql's unaligned, tuples-only output, trimmed. */
   psql(sql: string, database?: string): Promise<string>;
+  /** Stops the server (fast shutdown: sessions are cut), keeping its data; `startServer` brings it back on the same port. */
+  stopServer(): Promise<void>;
+  startServer(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -69,6 +72,12 @@ export async function startPostgres(): Promise<Postgres> {
     async psql(sql, database = 'soctalk') {
       const { stdout } = await execa(join(binDir, 'psql'), ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', `${host}/${database}`, '-c', sql]);
       return stdout.trim();
+    },
+    async stopServer() {
+      await execa('bash', [script, 'stop', dir], { env });
+    },
+    async startServer() {
+      await execa('bash', [script, 'start', dir, String(port)], { env });
     },
     async stop() {
       await execa('bash', [script, 'stop', dir], { env, reject: false });

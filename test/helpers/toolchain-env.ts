@@ -4,7 +4,7 @@
 import { execa } from 'execa';
 import { repoRoot } from './paths.js';
 
-export type Component = 'temporal' | 'test-server' | 'helm' | 'kubectl' | 'kwok' | 'kube' | 'etcd' | 'postgres';
+export type Component = 'temporal' | 'test-server' | 'helm' | 'kubectl' | 'kwok' | 'kube' | 'etcd' | 'postgres' | 'seaweedfs';
 
 const cache = new Map<Component, Record<string, string>>();
 

@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure } from '@temporalio/common';
 import { execa } from 'execa';
 import { CommandRunner } from '../../src/activities/command.js';
+import type { HelmActivities } from '../../src/activities/helm/activities.js';
 import { createOpenctiActivities } from '../../src/activities/opencti/activities.js';
 import { FailureType } from '../../src/domain/failure-types.js';
 import { createKwokCluster, Fault, FAULT_LABEL, type KwokCluster } from '../helpers/kwok.js';
@@ -44,8 +45,8 @@ describe('OpenCTI verification against a KWOK cluster', () => {
   let acts: ReturnType<typeof createOpenctiActivities>;
   let ref: { release: string; namespace: string; kube: { kubeconfig: string } };
   const expect = [
-    { component: 'frontend' as const, name: 'opencti-frontend', replicas: 2 },
-    { component: 'ingestion' as const, name: 'opencti-ingestion', replicas: 1 },
+    { component: 'frontend' as const, role: 'frontend' as const, name: 'opencti-frontend', replicas: 2 },
+    { component: 'ingestion' as const, role: 'ingestion' as const, name: 'opencti-ingestion', replicas: 1 },
   ];
 
   async function helmUpgrade(values: Record<string, unknown>): Promise<void> {
@@ -67,7 +68,7 @@ describe('OpenCTI verification against a KWOK cluster', () => {
     cluster = await createKwokCluster('opencti-verify');
     await cluster.kubectl(['create', 'namespace', 'opencti']);
     ref = { release: 'opencti', namespace: 'opencti', kube: { kubeconfig: cluster.kubeconfig } };
-    acts = createOpenctiActivities({ runner: new CommandRunner({ tools: { helm: cluster.env.HELM_BIN ?? 'helm', kubectl: cluster.env.KUBECTL_BIN ?? 'kubectl', pg_dump: 'pg_dump', pg_restore: 'pg_restore', psql: 'psql' } }) });
+    acts = createOpenctiActivities({ helm: {} as HelmActivities, runner: new CommandRunner({ tools: { helm: cluster.env.HELM_BIN ?? 'helm', kubectl: cluster.env.KUBECTL_BIN ?? 'kubectl', pg_dump: 'pg_dump', pg_restore: 'pg_restore', psql: 'psql' } }) });
   });
   after(async () => {
     await cluster?.delete();
@@ -87,12 +88,20 @@ describe('OpenCTI verification against a KWOK cluster', () => {
       { name: 'opencti-frontend', readyEndpoints: 2 },
       { name: 'opencti-ingestion', readyEndpoints: 1 },
     ]);
-    assert.deepEqual(await acts.openctiCheckIngress({ ...ref, name: 'opencti-frontend', service: 'opencti-frontend' }), { name: 'opencti-frontend', hosts: ['cti.example.com'] });
-    const routing = await acts.openctiCheckRouting({ ...ref, workerTarget: 'ingestion', connectorTarget: 'frontend' });
+    assert.deepEqual(await acts.openctiCheckIngresses({ ...ref, ingresses: [{ name: 'opencti-frontend', hosts: ['cti.example.com'], services: ['opencti-frontend'] }] }), {
+      checked: [{ name: 'opencti-frontend', hosts: ['cti.example.com'] }],
+    });
+    const routing = await acts.openctiCheckRouting({
+      ...ref,
+      routes: [
+        { deployment: 'opencti-worker', role: 'worker', service: 'opencti-ingestion', component: 'ingestion' },
+        { deployment: 'opencti-opencti-connector', role: 'connector', service: 'opencti-frontend', component: 'frontend' },
+      ],
+    });
     assert.deepEqual(
       routing.checked.map((c) => [c.deployment, c.url]).sort(),
       [
-        ['opencti-connector-opencti', 'http://opencti-frontend:80'],
+        ['opencti-opencti-connector', 'http://opencti-frontend:80'],
         ['opencti-worker', 'http://opencti-ingestion:80'],
       ],
     );

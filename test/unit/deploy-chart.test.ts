@@ -206,6 +206,24 @@ describe('Helm chart deploy/chart/upgrade-runbooks', () => {
     await assert.rejects(helm('template', 'rel', '.', '--set', 'chatops.enabled=true'), /chatops\.users must map at least one Slack user ID/);
     await assert.rejects(helm('template', 'rel', '.', '--set', 'temporal.address=no-port'), /temporal\/address/);
     await assert.rejects(helm('template', 'rel', '.', '--set', 'rbac.targetNamespaces={Bad_NS}'), /targetNamespaces/);
+    // A backup on one pod's disk is gone for a restore that runs on another replica.
+    await assert.rejects(helm('template', 'rel', '.', '--set', 'worker.replicas=2'), /worker\.replicas=2 with backups\.storage=local on the pod's own disk.*backups\.storage=s3/);
+    await assert.rejects(helm('template', 'rel', '.', '--set', 'backups.storage=s3'), /backups\.storage=s3 needs backups\.s3\.bucket/);
+  });
+
+  it('backups: a local directory by default, S3 with credentials by Secret reference, or a shared PVC', async () => {
+    const env = (objects: Awaited<ReturnType<typeof render>>) =>
+      (find(objects, 'Deployment', 'rel-upgrade-runbooks-worker') as unknown as { spec: { template: { spec: { containers: Array<{ env: Array<{ name: string; value?: string; valueFrom?: unknown }> }> } } } }).spec.template.spec
+        .containers[0]!.env;
+    const local = env(await render());
+    assert.deepEqual(local.filter((e) => e.name.startsWith('BACKUP_')).map((e) => [e.name, e.value]), [['BACKUP_RETENTION_KEEP', '5'], ['BACKUP_STORAGE', 'local'], ['BACKUP_DIR', '/tmp/backups']]);
+    const s3 = env(await render('-f', 'ci/custom-values.yaml'));
+    const byName = Object.fromEntries(s3.map((e) => [e.name, e]));
+    assert.equal(byName.BACKUP_STORAGE?.value, 's3');
+    assert.equal(byName.BACKUP_S3_ACCESS_KEY_ID_ENV?.value, 'BACKUP_S3_ACCESS_KEY_ID', 'credentials by reference');
+    assert.deepEqual(byName.BACKUP_S3_SECRET_ACCESS_KEY?.valueFrom, { secretKeyRef: { name: 'upgrade-backups-s3', key: 'secret-access-key' } });
+    const shared = await render('--set', 'worker.replicas=2', '--set', 'backups.local.existingClaim=upgrade-backups');
+    assert.match(JSON.stringify(find(shared, 'Deployment', 'rel-upgrade-runbooks-worker')), /"persistentVolumeClaim":\{"claimName":"upgrade-backups"\}/);
   });
 });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
-import { backupNameOf } from '../../src/domain/backup-name.js';
+import { backupNameOf, backupNameStem } from '../../src/domain/backup-name.js';
 import { FailureType } from '../../src/domain/failure-types.js';
 import { SystemRollbackInputSchema } from '../../src/domain/soctalk/system-rollback-input.js';
 import { SystemUpgradeInputSchema } from '../../src/domain/soctalk/system-upgrade-input.js';
@@ -56,16 +56,25 @@ describe('SystemUpgradeInputSchema', () => {
     assert.equal(input.release, 'soctalk-system');
     assert.equal(input.namespace, 'soctalk-system');
     assert.deepEqual(input.kube, {});
-    assert.deepEqual(input.chart, { ref: 'oci://ghcr.io/gbrigandi/charts/soctalk-system' });
+    assert.deepEqual(input.chart, { ref: 'oci://ghcr.io/soctalk/charts/soctalk-system' });
     assert.deepEqual(input.timeouts, { migration: 600_000, upgrade: 600_000, rollback: 600_000, backup: 1_800_000, verify: 300_000 });
-    assert.deepEqual(input.migration, { template: 'templates/jobs/alembic-upgrade.yaml', onFailure: 'restore', jobName: 'soctalk-system-alembic-upgrade' });
-    assert.deepEqual(input.api, { deployment: 'soctalk-system-api' });
+    // Issue 10: how the target migrates is detected from the rendered chart unless named.
+    assert.deepEqual(input.migration, {
+      mechanism: 'detect',
+      template: 'templates/jobs/alembic-upgrade.yaml',
+      command: 'alembic upgrade',
+      onFailure: 'restore',
+      jobName: 'soctalk-system-alembic-upgrade',
+    });
+    assert.deepEqual(input.imageTagKeys, ['image.tag']);
+    // Issue 10: the API health is checked on the chart's real Service and port.
+    assert.deepEqual(input.api, { deployment: 'soctalk-system-api', service: { name: 'soctalk-system-api', port: 8000, path: '/health/ready' } });
     assert.deepEqual(input.values, { files: [], set: {} });
     assert.equal(input.schemaChanges, true);
     assert.deepEqual(input.prerequisites, { apiGroups: [], crds: [] });
     assert.deepEqual(input.tenants, { selector: 'tenant=true,managed-by=soctalk', chartName: 'soctalk-tenant' });
     assert.deepEqual(input.backup, {
-      database: { mode: 'exec', podSelector: 'app.kubernetes.io/component=postgres', database: 'soctalk', user: 'postgres' },
+      database: { mode: 'exec', podSelector: 'app.kubernetes.io/component=postgres', database: 'soctalk', user: 'soctalk_admin' },
       verifyQuery: 'SELECT version_num FROM alembic_version',
     });
     assert.deepEqual(input.approval, { required: true, approvers: [], fourEyes: false, timeout: 86_400_000 });
@@ -180,7 +189,7 @@ describe('SystemRollbackInputSchema', () => {
     assert.equal(input.timeout, 300_000);
     assert.deepEqual(input.restore, {
       backupName: 'release_soctalk-system_soctalk-system-pre-upgrade',
-      database: { mode: 'exec', podSelector: 'app.kubernetes.io/component=postgres', database: 'soctalk', user: 'postgres' },
+      database: { mode: 'exec', podSelector: 'app.kubernetes.io/component=postgres', database: 'soctalk', user: 'soctalk_admin' },
       verifyQuery: 'SELECT version_num FROM alembic_version',
     });
   });
@@ -207,17 +216,26 @@ describe('workflow IDs', () => {
 });
 
 describe('backupNameOf', () => {
-  it('derives from the workflow ID (file-name safe) and the purpose', () => {
-    assert.equal(backupNameOf('release:soctalk-system/soctalk-system'), 'release_soctalk-system_soctalk-system-pre-upgrade');
-    assert.equal(backupNameOf('release:tenant-acme/soctalk-tenant', 'pre-rollback'), 'release_tenant-acme_soctalk-tenant-pre-rollback');
-    assert.equal(backupNameOf('a b//c..d'), 'a_b_c..d-pre-upgrade');
+  const RUN = '0199a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b';
+  it('derives from the workflow ID (file-name safe), the purpose and the run ID', () => {
+    assert.equal(backupNameOf('release:soctalk-system/soctalk-system', RUN), `release_soctalk-system_soctalk-system-pre-upgrade-run-${RUN}`);
+    assert.equal(backupNameOf('release:tenant-acme/soctalk-tenant', RUN, 'pre-rollback'), `release_tenant-acme_soctalk-tenant-pre-rollback-run-${RUN}`);
+    assert.equal(backupNameOf('a b//c..d', RUN), `a_b_c..d-pre-upgrade-run-${RUN}`);
   });
 
-  it('is stable: every attempt of a run finds the same backup', () => {
-    assert.equal(backupNameOf('release:ns/r'), backupNameOf('release:ns/r'));
+  it('is stable within a run (every attempt finds the same backup) and differs between runs', () => {
+    assert.equal(backupNameOf('release:ns/r', RUN), backupNameOf('release:ns/r', RUN));
+    assert.notEqual(backupNameOf('release:ns/r', RUN), backupNameOf('release:ns/r', '0199a1b2-0000-7e5f-8a9b-0c1d2e3f4a5b'));
+  });
+
+  it('runs of one release share a stem (for retention), other names have none', () => {
+    const stem = backupNameStem(backupNameOf('release:ns/r', RUN));
+    assert.equal(stem, 'release_ns_r-pre-upgrade-run-');
+    assert.equal(backupNameStem(backupNameOf('release:ns/r', 'other-run')), stem);
+    assert.equal(backupNameStem('release_ns_r-pre-upgrade'), undefined);
   });
 
   it('never contains a path separator', () => {
-    for (const id of ['../../etc/passwd', 'release:ns/r', 'x\\y', 'a\0b']) assert.doesNotMatch(backupNameOf(id), /[/\\\0]/);
+    for (const id of ['../../etc/passwd', 'release:ns/r', 'x\\y', 'a\0b']) assert.doesNotMatch(backupNameOf(id, '../x/y'), /[/\\\0]/);
   });
 });

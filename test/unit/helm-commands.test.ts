@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  capabilityFlags,
   helmGetManifestArgs,
   helmGetValuesArgs,
   helmHistoryArgs,
@@ -23,7 +24,7 @@ const KUBE = ['--kubeconfig', '/etc/kube/prod.yaml', '--kube-context', 'prod-eu'
 
 const render = (over: Partial<RenderSpec> = {}): RenderSpec => ({
   ...bare,
-  chart: 'oci://ghcr.io/gbrigandi/charts/soctalk-system',
+  chart: 'oci://ghcr.io/soctalk/charts/soctalk-system',
   version: '0.2.0',
   valuesFiles: [],
   setString: {},
@@ -75,7 +76,7 @@ describe('helm command lines', () => {
     assert.deepEqual(helmTemplateArgs(spec, 'templates/jobs/alembic-upgrade.yaml'), [
       'template',
       'soctalk-system',
-      'oci://ghcr.io/gbrigandi/charts/soctalk-system',
+      'oci://ghcr.io/soctalk/charts/soctalk-system',
       '--namespace',
       'soctalk',
       '--version',
@@ -92,6 +93,37 @@ describe('helm command lines', () => {
       'templates/jobs/alembic-upgrade.yaml',
       ...KUBE,
     ]);
+  });
+
+  it('template as the cluster renders: --kube-version and one --api-versions per served group/version(/Kind), before --show-only', () => {
+    const spec = render({ capabilities: { kubeVersion: 'v1.33.1', apiVersions: ['apps/v1', 'cilium.io/v2/CiliumNetworkPolicy', 'v1'] } });
+    assert.deepEqual(helmTemplateArgs(spec, 'templates/30-api.yaml'), [
+      'template',
+      'soctalk-system',
+      'oci://ghcr.io/soctalk/charts/soctalk-system',
+      '--namespace',
+      'soctalk',
+      '--version',
+      '0.2.0',
+      '--kube-version',
+      'v1.33.1',
+      '--api-versions',
+      'apps/v1',
+      '--api-versions',
+      'cilium.io/v2/CiliumNetworkPolicy',
+      '--api-versions',
+      'v1',
+      '--show-only',
+      'templates/30-api.yaml',
+    ]);
+    assert.deepEqual(capabilityFlags(undefined), []);
+    assert.deepEqual(capabilityFlags({ kubeVersion: 'v1.30.0', apiVersions: [] }), ['--kube-version', 'v1.30.0']);
+  });
+
+  it('upgrade never gets --kube-version/--api-versions: helm asks the cluster itself', () => {
+    const args = helmUpgradeArgs({ ...render({ capabilities: { kubeVersion: 'v1.33.1', apiVersions: ['v1'] } }), wait: true, timeoutMs: 600_000 });
+    assert.equal(args.includes('--kube-version'), false);
+    assert.equal(args.includes('--api-versions'), false);
   });
 
   it('template without a version, values or --show-only', () => {
@@ -125,7 +157,7 @@ describe('helm command lines', () => {
       [
         'upgrade',
         'soctalk-system',
-        'oci://ghcr.io/gbrigandi/charts/soctalk-system',
+        'oci://ghcr.io/soctalk/charts/soctalk-system',
         '--namespace',
         'soctalk',
         '--version',

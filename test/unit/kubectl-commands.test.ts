@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   kubectlAnnotateArgs,
+  kubectlApiResourceKindsArgs,
   kubectlApiResourcesArgs,
+  kubectlApiVersionsArgs,
+  kubectlVersionArgs,
   kubectlApplyStdinArgs,
   kubectlDeleteArgs,
   kubectlExecArgs,
@@ -68,6 +71,11 @@ describe('kubectl command lines', () => {
   it('api-resources by name', () => {
     assert.deepEqual(kubectlApiResourcesArgs({}), ['api-resources', '--output', 'name']);
     assert.deepEqual(kubectlApiResourcesArgs(prod.kube), ['api-resources', '--output', 'name', ...KUBE]);
+    assert.deepEqual(kubectlApiResourceKindsArgs(prod.kube), ['api-resources', ...KUBE]);
+    assert.deepEqual(kubectlApiVersionsArgs({}), ['api-versions']);
+    assert.deepEqual(kubectlApiVersionsArgs(prod.kube), ['api-versions', ...KUBE]);
+    assert.deepEqual(kubectlVersionArgs({}), ['version', '--output', 'json']);
+    assert.deepEqual(kubectlVersionArgs(prod.kube), ['version', '--output', 'json', ...KUBE]);
   });
 
   it('apply from stdin', () => {

@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { CommandRunner, toolPathsFromEnv, type CommandResult, type CommandSpec } from '../../src/activities/command.js';
 import { helmRollbackArgs, helmUpgradeArgs } from '../../src/activities/helm/commands.js';
 import { kubectlGetJsonArgs, kubectlPortForwardArgs } from '../../src/activities/kubectl/commands.js';
+import type { HelmActivities } from '../../src/activities/helm/activities.js';
 import { createOpenctiActivities, loadValues } from '../../src/activities/opencti/activities.js';
 import { parseDeployments, parseEndpointSlices, parseIngresses, parsePods, parseServices, secretValue } from '../../src/activities/opencti/kube-json.js';
 import { Redactor } from '../../src/activities/redaction.js';
@@ -50,9 +51,12 @@ async function failure(p: Promise<unknown>): Promise<ApplicationFailure> {
 }
 
 const clusteringExpect = [
-  { component: 'frontend' as const, name: 'opencti-frontend', replicas: 2 },
-  { component: 'ingestion' as const, name: 'opencti-ingestion', replicas: 1 },
+  { component: 'frontend' as const, replicas: 2 },
+  { component: 'ingestion' as const, replicas: 1 },
 ];
+
+/** The verification activities never call helm; the plan tests give their own. */
+const noHelm = {} as HelmActivities;
 
 describe('OpenCTI command lines', () => {
   it('builds the kubectl reads the verification runs', () => {
@@ -159,15 +163,16 @@ describe('kubectl JSON parsing', () => {
 describe('OpenCTI verification activities', () => {
   it('pods: all Running and Ready, terminating ones ignored', async () => {
     const { runner, specs } = fakeRunner({ pods: json('pods-clustering-ready') });
-    const report = await createOpenctiActivities({ runner }).openctiCheckPods({ ...ref, expect: clusteringExpect });
+    const report = await createOpenctiActivities({ helm: noHelm, runner }).openctiCheckPods({ ...ref, expect: clusteringExpect });
     assert.deepEqual(report, { total: 4, ready: 4, byComponent: { frontend: { ready: 2, total: 2 }, ingestion: { ready: 1, total: 1 }, worker: { ready: 1, total: 1 } } });
-    assert.deepEqual(specs[0]!.args, kubectlGetJsonArgs({ namespace: 'opencti', kube }, 'pods', { selector: 'app.kubernetes.io/name=opencti,app.kubernetes.io/instance=opencti' }));
+    // The instance label only: with nameOverride app.kubernetes.io/name is not "opencti".
+    assert.deepEqual(specs[0]!.args, kubectlGetJsonArgs({ namespace: 'opencti', kube }, 'pods', { selector: 'app.kubernetes.io/instance=opencti' }));
     assert.equal(specs[0]!.mutates, false);
   });
 
   it('pods not ready: a retryable VerificationFailed naming each pod and why', async () => {
     const { runner } = fakeRunner({ pods: json('pods-ingestion-not-ready') });
-    const err = await failure(createOpenctiActivities({ runner }).openctiCheckPods({ ...ref, expect: clusteringExpect }));
+    const err = await failure(createOpenctiActivities({ helm: noHelm, runner }).openctiCheckPods({ ...ref, expect: clusteringExpect }));
     assert.equal(err.type, FailureType.VerificationFailed);
     assert.equal(err.nonRetryable, false);
     assert.equal(
@@ -179,7 +184,7 @@ describe('OpenCTI verification activities', () => {
 
   it('services with ready endpoints, read through EndpointSlices of exactly those Services', async () => {
     const { runner, specs } = fakeRunner({ services: json('services-clustering'), endpointslices: json('endpointslices-ready') });
-    const report = await createOpenctiActivities({ runner }).openctiCheckServices({ ...ref, services: ['opencti-frontend', 'opencti-ingestion'] });
+    const report = await createOpenctiActivities({ helm: noHelm, runner }).openctiCheckServices({ ...ref, services: ['opencti-frontend', 'opencti-ingestion'] });
     assert.deepEqual(report.services, [
       { name: 'opencti-frontend', readyEndpoints: 2 },
       { name: 'opencti-ingestion', readyEndpoints: 1 },
@@ -189,53 +194,69 @@ describe('OpenCTI verification activities', () => {
 
   it('a Service that selects no pod fails the upgrade', async () => {
     const { runner } = fakeRunner({ services: json('services-clustering'), endpointslices: json('endpointslices-ingestion-empty') });
-    const err = await failure(createOpenctiActivities({ runner }).openctiCheckServices({ ...ref, services: ['opencti-frontend', 'opencti-ingestion'] }));
+    const err = await failure(createOpenctiActivities({ helm: noHelm, runner }).openctiCheckServices({ ...ref, services: ['opencti-frontend', 'opencti-ingestion'] }));
     assert.equal(err.message, 'Service opencti-ingestion has no ready endpoints: it selects no ready pod');
     assert.equal(err.nonRetryable, false);
     const notReady = fakeRunner({ services: json('services-clustering'), endpointslices: json('endpointslices-ingestion-not-ready') });
-    const err2 = await failure(createOpenctiActivities({ runner: notReady.runner }).openctiCheckServices({ ...ref, services: [] }));
+    const err2 = await failure(createOpenctiActivities({ helm: noHelm, runner: notReady.runner }).openctiCheckServices({ ...ref, services: ['opencti-ingestion'] }));
     assert.equal(err2.message, 'Service opencti-ingestion has no ready endpoints (1 not ready)');
   });
 
   it('a missing Service is not retried', async () => {
     const { runner } = fakeRunner({ services: json('services-clustering') });
-    const err = await failure(createOpenctiActivities({ runner }).openctiCheckServices({ ...ref, services: ['opencti-server'] }));
+    const err = await failure(createOpenctiActivities({ helm: noHelm, runner }).openctiCheckServices({ ...ref, services: ['opencti-server'] }));
     assert.equal(err.message, 'Service opencti-server not found in opencti (found: opencti-frontend, opencti-ingestion)');
     assert.equal(err.nonRetryable, true);
   });
 
-  it('ingress present and sending traffic to the frontend; wrong backend or missing fails', async () => {
+  it('ingress present and sending traffic to the rendered Service; wrong backend or missing fails', async () => {
     const { runner } = fakeRunner({ ingresses: json('ingresses-frontend') });
-    const acts = createOpenctiActivities({ runner });
-    assert.deepEqual(await acts.openctiCheckIngress({ ...ref, name: 'opencti-frontend', service: 'opencti-frontend' }), { name: 'opencti-frontend', hosts: ['cti.example.com'] });
-    assert.equal((await failure(acts.openctiCheckIngress({ ...ref, name: 'opencti', service: 'opencti-server' }))).message, 'Ingress opencti not found in opencti (found: opencti-frontend)');
+    const acts = createOpenctiActivities({ helm: noHelm, runner });
+    const frontend = { name: 'opencti-frontend', hosts: ['cti.example.com'], services: ['opencti-frontend'] };
+    assert.deepEqual(await acts.openctiCheckIngresses({ ...ref, ingresses: [frontend] }), { checked: [{ name: 'opencti-frontend', hosts: ['cti.example.com'] }] });
     assert.equal(
-      (await failure(acts.openctiCheckIngress({ ...ref, name: 'opencti-frontend', service: 'opencti-ingestion' }))).message,
+      (await failure(acts.openctiCheckIngresses({ ...ref, ingresses: [{ name: 'opencti', hosts: [], services: ['opencti-server'] }] }))).message,
+      'Ingress opencti not found in opencti (found: opencti-frontend)',
+    );
+    assert.equal(
+      (await failure(acts.openctiCheckIngresses({ ...ref, ingresses: [{ ...frontend, services: ['opencti-ingestion'] }] }))).message,
       'Ingress opencti-frontend sends traffic to opencti-frontend, not opencti-ingestion',
     );
   });
 
   it('deployments rolled out with the configured replicas', async () => {
     const { runner } = fakeRunner({ deployments: json('deployments-clustering') });
-    const acts = createOpenctiActivities({ runner });
-    const ok = await acts.openctiCheckDeployments({ ...ref, expect: [clusteringExpect[0]!] });
+    const acts = createOpenctiActivities({ helm: noHelm, runner });
+    const ok = await acts.openctiCheckDeployments({ ...ref, expect: [{ name: 'opencti-frontend', role: 'frontend', replicas: 2 }] });
     assert.deepEqual(ok.deployments, [{ name: 'opencti-frontend', ready: 2, desired: 2 }]);
-    const err = await failure(acts.openctiCheckDeployments({ ...ref, expect: [{ component: 'ingestion', name: 'opencti-ingestion', replicas: 3 }] }));
+    const err = await failure(acts.openctiCheckDeployments({ ...ref, expect: [{ name: 'opencti-ingestion', role: 'ingestion', replicas: 3 }] }));
     assert.equal(err.message, 'Deployment opencti-ingestion still rolling out (3/3 updated, 1 available, 0 old); Deployment opencti-ingestion has 1 ready replicas, expected 3');
     assert.equal(err.nonRetryable, false);
-    const missing = await failure(acts.openctiCheckDeployments({ ...ref, expect: [{ component: 'server', name: 'opencti-server', replicas: 1 }] }));
-    assert.equal(missing.message, 'Deployment opencti-server not found');
+    const missing = await failure(acts.openctiCheckDeployments({ ...ref, expect: [{ name: 'opencti-server', role: 'server', replicas: 1 }] }));
+    assert.equal(missing.message, 'Deployment opencti-server (server) not found');
     assert.equal(missing.nonRetryable, true);
   });
 
-  it('routing: workers to ingestion, connectors to the frontend, from their rendered env', async () => {
+  it('routing: each worker and connector reaches the Service the target renders for it, read from the live env', async () => {
     const { runner, specs } = fakeRunner({ deployments: json('deployments-clustering') });
-    const err = await failure(createOpenctiActivities({ runner }).openctiCheckRouting({ ...ref, workerTarget: 'ingestion', connectorTarget: 'frontend' }));
-    assert.equal(err.message, 'opencti-connector-mitre (mitre) points at http://opencti-server.opencti.svc:80, expected opencti-frontend');
+    const worker = { deployment: 'opencti-worker', role: 'worker' as const, url: 'http://opencti-ingestion:80', service: 'opencti-ingestion', component: 'ingestion' as const };
+    const mitre = { deployment: 'opencti-connector-mitre', role: 'connector' as const, url: 'http://opencti-frontend:80', service: 'opencti-frontend', component: 'frontend' as const };
+    const err = await failure(createOpenctiActivities({ helm: noHelm, runner }).openctiCheckRouting({ ...ref, routes: [worker, mitre] }));
+    assert.equal(err.message, 'opencti-connector-mitre (mitre) connects to http://opencti-server.opencti.svc:80, expected opencti-frontend (frontend)');
     assert.equal(err.nonRetryable, true);
-    assert.equal(specs[0]!.args[3], 'app.kubernetes.io/instance=opencti,opencti.component in (worker,connector)');
-    const workersOnly = await createOpenctiActivities({ runner }).openctiCheckRouting({ ...ref, workerTarget: 'ingestion' });
-    assert.deepEqual(workersOnly.checked, [{ deployment: 'opencti-worker', component: 'worker', url: 'http://opencti-ingestion:80' }]);
+    assert.equal(specs[0]!.args[3], 'app.kubernetes.io/instance=opencti');
+    const workersOnly = await createOpenctiActivities({ helm: noHelm, runner }).openctiCheckRouting({ ...ref, routes: [worker] });
+    assert.deepEqual(workersOnly.checked, [{ deployment: 'opencti-worker', role: 'worker', url: 'http://opencti-ingestion:80' }]);
+  });
+
+  it('the promised env is read from the live Deployments; a value the chart default put back fails', async () => {
+    const { runner } = fakeRunner({ deployments: json('deployments-clustering') });
+    const acts = createOpenctiActivities({ helm: noHelm, runner });
+    const platform = [{ component: 'frontend' as const, deployment: 'opencti-frontend' }];
+    const promise = [{ component: 'frontend' as const, name: 'RULE_ENGINE__ENABLED', value: 'true', path: 'clustering.frontend.env.RULE_ENGINE__ENABLED' }];
+    const err = await failure(acts.openctiCheckPromise({ ...ref, promise, platform }));
+    assert.match(err.message, /^the release does not run what was promised: opencti-frontend runs RULE_ENGINE__ENABLED=(false|\(not set\)), promised true/);
+    assert.equal(err.nonRetryable, true);
   });
 });
 
@@ -255,7 +276,7 @@ describe('OpenCTI health check', () => {
   it('reads the key from the Secret, calls the service URL with it, and registers it for redaction', async () => {
     const { runner, specs } = fakeRunner({ secret: json('secret-credentials') });
     const f = fakeFetch(200);
-    const report = await createOpenctiActivities({ runner, fetch: f.fn }).openctiCheckHealth({ ...ref, components: ['frontend', 'ingestion'], health: health() });
+    const report = await createOpenctiActivities({ helm: noHelm, runner, fetch: f.fn }).openctiCheckHealth({ ...ref, targets: [{ component: 'frontend', service: 'opencti-frontend', port: 80 }, { component: 'ingestion', service: 'opencti-ingestion', port: 80 }], health: health() });
     assert.deepEqual(specs[0]!.args, ['get', 'secret', 'opencti-credentials', '--output', 'json', '--namespace', 'opencti', '--context', 'kind-opencti']);
     assert.deepEqual(f.urls, [
       'http://opencti-frontend.opencti.svc:80/health?health_access_key=hk-4d8f-real-health-key',
@@ -270,7 +291,7 @@ describe('OpenCTI health check', () => {
 
   it('a 401 says the key is missing or still the default, and is not retried', async () => {
     const { runner } = fakeRunner({ secret: json('secret-credentials') });
-    const err = await failure(createOpenctiActivities({ runner, fetch: fakeFetch(401).fn }).openctiCheckHealth({ ...ref, components: ['server'], health: health() }));
+    const err = await failure(createOpenctiActivities({ helm: noHelm, runner, fetch: fakeFetch(401).fn }).openctiCheckHealth({ ...ref, targets: [{ component: 'server', service: 'opencti-server', port: 80 }], health: health() }));
     assert.equal(err.type, FailureType.VerificationFailed);
     assert.equal(err.nonRetryable, true);
     assert.match(err.message, /^server health http:\/\/opencti-server\.opencti\.svc:80\/health answered 401: health access key missing or still the default/);
@@ -282,9 +303,9 @@ describe('OpenCTI health check', () => {
     const env = { OPENCTI_HEALTH_KEY: 'env-provided-key' };
     const f = fakeFetch(503);
     const err = await failure(
-      createOpenctiActivities({ runner, fetch: f.fn, env }).openctiCheckHealth({
+      createOpenctiActivities({ helm: noHelm, runner, fetch: f.fn, env }).openctiCheckHealth({
         ...ref,
-        components: ['ingestion'],
+        targets: [{ component: 'ingestion', service: 'opencti-ingestion' }],
         health: health({ accessKey: { env: 'OPENCTI_HEALTH_KEY' }, via: 'url', baseUrls: { ingestion: 'https://ingestion.cti.example.com/' } }),
       }),
     );
@@ -295,60 +316,88 @@ describe('OpenCTI health check', () => {
 
   it('a key reference that resolves to nothing is a NotFound naming it', async () => {
     const { runner } = fakeRunner({ secret: json('secret-credentials') });
-    const acts = createOpenctiActivities({ runner, fetch: fakeFetch(200).fn, env: {} });
+    const acts = createOpenctiActivities({ helm: noHelm, runner, fetch: fakeFetch(200).fn, env: {} });
     const missingKey = await failure(
-      acts.openctiCheckHealth({ ...ref, components: ['server'], health: health({ accessKey: { secretRef: { name: 'opencti-credentials', key: 'HEALTH' } } }) }),
+      acts.openctiCheckHealth({ ...ref, targets: [{ component: 'server', service: 'opencti-server', port: 80 }], health: health({ accessKey: { secretRef: { name: 'opencti-credentials', key: 'HEALTH' } } }) }),
     );
     assert.equal(missingKey.message, 'health access key: Secret opencti-credentials in opencti has no key HEALTH');
-    const missingEnv = await failure(acts.openctiCheckHealth({ ...ref, components: ['server'], health: health({ accessKey: { env: 'NOPE' } }) }));
+    const missingEnv = await failure(acts.openctiCheckHealth({ ...ref, targets: [{ component: 'server', service: 'opencti-server', port: 80 }], health: health({ accessKey: { env: 'NOPE' } }) }));
     assert.equal(missingEnv.type, FailureType.NotFound);
   });
 });
 
-describe('openctiPlanValues', () => {
-  it("reads the operator's files, writes the complete generated values (0600), returns a redacted preview, the diff and the topology", async () => {
+describe('openctiPlanValues and openctiApplyValues', () => {
+  /** helm as the plan and apply see it: the live manifest, the render, and the upgrade's values file as written. */
+  function recordingHelm(opts: { live?: string; rendered?: string } = {}) {
+    const upgrades: Array<{ valuesText: string; mode: number }> = [];
+    const helm = {
+      helmGetManifest: () => Promise.resolve(opts.live ?? ''),
+      helmTemplate: () => Promise.resolve(opts.rendered ?? ''),
+      async helmUpgrade(req: { values: { inline?: Record<string, unknown>; files: string[] } }) {
+        // What helm would read: the generated values, inside this one activity.
+        await Promise.resolve();
+        upgrades.push({ valuesText: stringify(req.values.inline ?? {}), mode: 0o600 });
+        assert.deepEqual(req.values.files, [], 'no file from another activity');
+        return { revision: 3, status: 'deployed', chartVersion: '2.5.0', alreadyDone: false };
+      },
+    } as unknown as HelmActivities;
+    return { helm, upgrades };
+  }
+  const request = {
+    release: 'opencti',
+    namespace: 'opencti',
+    kube,
+    values: { files: [valuesFile('ingress-tls')], inline: { worker: { replicaCount: 1 } }, set: { 'image.tag': '6.5.1' } },
+    change: 'clustering' as const,
+    chart: { ref: 'opencti/opencti' },
+    version: '2.5.0',
+    migration: { targetVersion: '2.5.0' },
+  };
+
+  it("reads the operator's files, returns a digest, a redacted preview, the diff and the promise; no file is left behind", async () => {
     const { runner } = fakeRunner({});
-    const valuesDir = await mkdtemp(`${tmpdir()}/opencti-values-`);
-    const plan = await createOpenctiActivities({ runner, valuesDir }).openctiPlanValues({
-      release: 'opencti',
-      namespace: 'opencti',
-      values: { files: [valuesFile('ingress-tls')], inline: { worker: { replicaCount: 1 } }, set: { 'image.tag': '6.5.1' } },
-      change: 'clustering',
-      migration: { targetVersion: '2.0.0' },
-    });
-    assert.equal(plan.valuesFile, `${valuesDir}/opencti-opencti-opencti-clustering-${plan.sha256.slice(0, 16)}.yaml`);
-    assert.equal((await stat(plan.valuesFile)).mode & 0o777, 0o600);
-    const written = parse(await readFile(plan.valuesFile, 'utf8')) as Record<string, Record<string, unknown>>;
-    assert.equal(written.ingress, undefined, 'the root ingress is gone from the file, not nulled');
-    assert.equal(written.clustering!.enabled, true);
-    assert.deepEqual(written.image, { tag: '6.5.1' });
-    assert.equal(written.worker!.replicaCount, 1);
-    assert.equal((written.rabbitmq!.auth as Record<string, string>).password, 'rabbit-literal-password', 'the real values are in the file on the worker');
-    assert.doesNotMatch(JSON.stringify({ ...plan, valuesFile: undefined }), /rabbit-literal-password|literal-erlang-cookie/, 'and nowhere in what the workflow gets');
+    const { helm } = recordingHelm();
+    const plan = await createOpenctiActivities({ runner, helm }).openctiPlanValues(request);
+    assert.equal('valuesFile' in plan, false);
+    assert.doesNotMatch(JSON.stringify(plan), /rabbit-literal-password|literal-erlang-cookie/, 'secrets are nowhere in what the workflow gets');
     assert.match(plan.preview, /tag: "6\.5\.1"|tag: 6\.5\.1/);
     assert.match(plan.preview, /host: cti\.example\.com/);
-    assert.ok(plan.diff.includes('- ingress: {"enabled":true,"className":"nginx","annotations":{"nginx.ingress.kubernetes.io/proxy-read-timeout":"600","nginx.ingress.kubernetes.io/client-max-body-size":"50m"},"hosts":[{"host":"cti.example.com","paths":[{"path":"/","pathType":"ImplementationSpecific"}]}],"tls":[{"secretName":"opencti-tls","hosts":["cti.example.com"]}]}'));
-    assert.deepEqual(plan.topology.ingress, { name: 'opencti-frontend', service: 'opencti-frontend' });
-    assert.deepEqual(plan.warnings.map((w) => w.code), ['moved-root-ingress']);
-    const again = await createOpenctiActivities({ runner, valuesDir }).openctiPlanValues({
-      release: 'opencti',
-      namespace: 'opencti',
-      values: { files: [valuesFile('ingress-tls')], inline: { worker: { replicaCount: 1 } }, set: { 'image.tag': '6.5.1' } },
-      change: 'clustering',
-      migration: { targetVersion: '2.0.0' },
-    });
-    assert.equal(again.sha256, plan.sha256, 'deterministic: the same values plan to the same file');
+    assert.ok(plan.diff.some((l) => l.startsWith('- ingress: ')));
+    assert.deepEqual(plan.promise.map((p) => `${p.path}=${p.value}`).slice(0, 3), [
+      'clustering.frontend.env.NOTIFICATION_MANAGER__ENABLED=false',
+      'clustering.frontend.env.RULE_ENGINE__ENABLED=false',
+      'clustering.frontend.env.TASK_SCHEDULER__ENABLED=false',
+    ]);
+    // Nothing rendered (this fake helm): that itself blocks.
+    assert.ok(plan.warnings.some((w) => w.code === 'render-failed' && w.blocking));
+    const again = await createOpenctiActivities({ runner, helm }).openctiPlanValues(request);
+    assert.equal(again.sha256, plan.sha256, 'deterministic: the same inputs give the same digest');
   });
 
-  it('in-place: no generated file; values that already enable clustering are refused', async () => {
+  it('apply regenerates the values in the same activity, checks the digest, and refuses edited values', async () => {
     const { runner } = fakeRunner({});
-    const acts = createOpenctiActivities({ runner });
-    const plain = await acts.openctiPlanValues({ release: 'opencti', namespace: 'opencti', values: { files: [valuesFile('minimal')], set: {} }, change: 'none', migration: { targetVersion: '2.0.0' } });
-    assert.equal(plain.valuesFile, undefined);
+    const { helm, upgrades } = recordingHelm();
+    const acts = createOpenctiActivities({ runner, helm });
+    const plan = await acts.openctiPlanValues(request);
+    const applied = await acts.openctiApplyValues({ ...request, expectSha256: plan.sha256, timeoutMs: 60_000, fromRevision: 2 });
+    assert.equal(applied.sha256, plan.sha256);
+    const written = parse(upgrades[0]!.valuesText) as Record<string, Record<string, unknown>>;
+    assert.equal(written.ingress, undefined, 'the root ingress is gone from the values, not nulled');
+    assert.equal(written.clustering!.enabled, true);
+    assert.equal((written.rabbitmq!.auth as Record<string, string>).password, 'rabbit-literal-password', 'the real values reach helm');
+    const edited = await failure(acts.openctiApplyValues({ ...request, expectSha256: 'f'.repeat(64), timeoutMs: 60_000, fromRevision: 2 }));
+    assert.equal(edited.type, FailureType.InvalidValues);
+    assert.match(edited.message, /the generated values changed since they were approved/);
+  });
+
+  it('in-place: no diff; values that already enable clustering are refused', async () => {
+    const { runner } = fakeRunner({});
+    const acts = createOpenctiActivities({ runner, helm: recordingHelm().helm });
+    const plain = await acts.openctiPlanValues({ ...request, values: { files: [valuesFile('minimal')], set: {} }, change: 'none' });
     assert.deepEqual(plain.diff, []);
-    assert.deepEqual(plain.topology.platform, [{ component: 'server', name: 'opencti-server', replicas: 1 }]);
-    const clustered = await acts.openctiPlanValues({ release: 'opencti', namespace: 'opencti', values: { files: [valuesFile('clustering')], set: {} }, change: 'none' });
-    assert.deepEqual(clustered.warnings.map((w) => [w.code, w.blocking]), [['clustering-enabled', true]]);
+    assert.deepEqual(plain.promise, []);
+    const clustered = await acts.openctiPlanValues({ ...request, values: { files: [valuesFile('clustering')], set: {} }, change: 'none' });
+    assert.ok(clustered.warnings.some((w) => w.code === 'clustering-enabled' && w.blocking));
   });
 
   it('a values file missing on the worker is a NotFound', async () => {
@@ -373,9 +422,9 @@ describe('OpenCTI health check through kubectl port-forward', () => {
     try {
       const runner = new CommandRunner({ tools: { ...toolPathsFromEnv({}), kubectl: `${fixturesDir}bin/fake-port-forward.sh` }, heartbeatIntervalMs: 50, killGraceMs: 200 });
       const started = Date.now();
-      const report = await createOpenctiActivities({ runner, env: { KEY: 'pf-health-key' } }).openctiCheckHealth({
+      const report = await createOpenctiActivities({ helm: noHelm, runner, env: { KEY: 'pf-health-key' } }).openctiCheckHealth({
         ...ref,
-        components: ['frontend'],
+        targets: [{ component: 'frontend', service: 'opencti-frontend', port: 80 }],
         health: HealthCheckSchema.parse({ accessKey: { env: 'KEY' }, via: 'port-forward' }),
       });
       assert.deepEqual(report.checked, [{ component: 'frontend', status: 200, url: `http://127.0.0.1:${port}/health` }]);

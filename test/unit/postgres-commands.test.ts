@@ -127,6 +127,13 @@ describe('libpqEnv', () => {
     }
   });
 
+  it("the SocTalk chart's own admin URL (postgresql+asyncpg://, a SQLAlchemy driver suffix) maps to the same libpq variables", () => {
+    const { env, database } = libpqEnv('postgresql+asyncpg://soctalk_admin:pw@soctalk-system-postgres:5432/soctalk');
+    assert.deepEqual(env, { PGHOST: 'soctalk-system-postgres', PGPORT: '5432', PGDATABASE: 'soctalk', PGUSER: 'soctalk_admin', PGPASSWORD: 'pw' });
+    assert.equal(database, 'soctalk');
+    assert.throws(() => libpqEnv('mysql+pymysql://u:p@h/db'), /not a postgres URL/);
+  });
+
   it('postgresql:// too; default port 5432; sslmode passed as PGSSLMODE', () => {
     assert.deepEqual(libpqEnv('postgresql://u:p@db/soctalk?sslmode=verify-full').env, {
       PGHOST: 'db',

@@ -46,7 +46,7 @@ const request = (over: Partial<TenantUpgradeRequest> = {}): TenantUpgradeRequest
   release: 'tenant-acme',
   namespace: 'tenant-acme',
   kube: { context: 'prod' },
-  chart: { ref: 'oci://ghcr.io/gbrigandi/charts/soctalk-tenant' },
+  chart: { ref: 'oci://ghcr.io/soctalk/charts/soctalk-tenant' },
   version: '0.2.1',
   valuesSource: { kind: 'command', argv: ['soctalk-cli', 'render-values', '--tenant', '{slug}'], timeout: 120_000 },
   setString: { 'image.tag': '0.2.1' },
@@ -71,7 +71,7 @@ describe('tenantHelmUpgrade', () => {
     assert.deepEqual(upgrade.args, [
       'upgrade',
       'tenant-acme',
-      'oci://ghcr.io/gbrigandi/charts/soctalk-tenant',
+      'oci://ghcr.io/soctalk/charts/soctalk-tenant',
       '--namespace',
       'tenant-acme',
       '--version',
@@ -172,19 +172,29 @@ describe('tenant kubectl and API activities', () => {
     });
   });
 
-  it('reads the adapter heartbeat from the SocTalk API', async () => {
-    const urls: string[] = [];
-    const fetch = (async (url: string) => {
-      urls.push(url);
-      return Response.json({ adapter: { last_heartbeat_at: '2026-11-22T01:00:00Z', version: '0.2.1' } });
+  it('reads the adapter heartbeat from the MSSP API: tenant-health by slug, then the tenant runtime, with the worker\'s token', async () => {
+    const calls: { url: string; auth?: string }[] = [];
+    const fetch = (async (url: string, init?: RequestInit) => {
+      calls.push({ url, auth: (init?.headers as Record<string, string> | undefined)?.authorization });
+      if (url.endsWith('/api/mssp/dashboard/tenant-health')) {
+        return Response.json({
+          items: [
+            { tenant_id: '7d0c0000-0000-4000-8000-000000000001', slug: 'beta', last_heartbeat: null, heartbeat_age_seconds: null, unhealthy: true },
+            { tenant_id: '7d0c0000-0000-4000-8000-000000000002', slug: 'acme', last_heartbeat: '2026-11-22T01:00:00+00:00', heartbeat_age_seconds: 4, unhealthy: false },
+          ],
+        });
+      }
+      return Response.json({ id: '7d0c0000-0000-4000-8000-000000000002', slug: 'acme', runtime: { version: '0.2.1', health: 'ok', last_heartbeat: '2026-11-22T01:00:05+00:00' } });
     }) as unknown as typeof globalThis.fetch;
-    const hb = await createTenantActivities({ runner: stubRunner(() => '').runner, workDir: tmpdir(), fetch }).adapterHeartbeat({
-      apiUrl: 'http://soctalk-api:8000',
-      path: '/api/v1/tenants/{slug}/adapter/heartbeat',
-      tenant: 'acme',
-    });
-    assert.deepEqual(urls, ['http://soctalk-api:8000/api/v1/tenants/acme/adapter/heartbeat']);
-    assert.deepEqual(hb, { at: '2026-11-22T01:00:00.000Z', version: '0.2.1' });
+    const activities = createTenantActivities({ runner: stubRunner(() => '').runner, workDir: tmpdir(), fetch, env: { SOCTALK_MSSP_API_TOKEN: 'tok-123' } });
+    const hb = await activities.adapterHeartbeat({ apiUrl: 'http://soctalk-system-api.soctalk-system.svc:8000', tenant: 'acme' });
+    assert.deepEqual(calls, [
+      { url: 'http://soctalk-system-api.soctalk-system.svc:8000/api/mssp/dashboard/tenant-health', auth: 'Bearer tok-123' },
+      { url: 'http://soctalk-system-api.soctalk-system.svc:8000/api/mssp/tenants/7d0c0000-0000-4000-8000-000000000002', auth: 'Bearer tok-123' },
+    ]);
+    assert.deepEqual(hb, { at: '2026-11-22T01:00:05.000Z', version: '0.2.1' });
+    // A tenant the MSSP API does not list has no heartbeat yet.
+    assert.deepEqual(await activities.adapterHeartbeat({ apiUrl: 'http://x:8000', tenant: 'gamma' }), {});
   });
 
   it('checks that alerts flow with a command or an HTTP endpoint', async () => {

@@ -5,19 +5,26 @@ import { expectedAdapterVersion, imageTagOverrides, TenantUpgradeInputSchema } f
 import { findRunbook } from '../../src/runbook-catalog.js';
 
 describe('tenant upgrade input', () => {
-  it("defaults to the runbook's figures and its values command", () => {
+  it("defaults to the runbook's figures and the release's own values (helm get values -a)", () => {
     const input = TenantUpgradeInputSchema.parse({ tenant: 'acme', version: '0.2.1', compatibility: { url: 'https://soctalk.example/api/compat' } });
-    assert.equal(input.chart.ref, 'oci://ghcr.io/gbrigandi/charts/soctalk-tenant');
+    assert.equal(input.chart.ref, 'oci://ghcr.io/soctalk/charts/soctalk-tenant');
     assert.equal(input.helmTimeout, 15 * 60_000);
     assert.equal(input.heartbeat.settle, 60_000);
-    assert.deepEqual(input.valuesSource, { kind: 'command', argv: ['soctalk-cli', 'render-values', '--tenant', '{slug}'], timeout: 120_000 });
+    // Issue 10: `soctalk-cli render-values` does not exist; the SocTalk docs say `helm get values -a`.
+    assert.deepEqual(input.valuesSource, { kind: 'current' });
+    assert.deepEqual(input.heartbeat, { settle: 60_000, timeout: 600_000, pollInterval: 15_000 });
     assert.deepEqual(input.onFailure, { rollback: true, restoreVolumes: false });
     assert.deepEqual(input.system, { release: 'soctalk-system', namespace: 'soctalk-system' });
     assert.equal(input.approval.required, false);
   });
 
-  it('always overrides the image tag: image.tag = the target unless given', () => {
-    assert.deepEqual(imageTagOverrides({ version: '0.2.1' }), { 'image.tag': '0.2.1' });
+  it("always overrides the image tags: the chart's tag keys at the target unless given", () => {
+    // Issue 10: the real soctalk-tenant chart has one tag per workload.
+    assert.deepEqual(imageTagOverrides({ version: '0.2.1' }), { 'adapter.image.tag': '0.2.1', 'runsWorker.image.tag': '0.2.1' });
+    assert.deepEqual(imageTagOverrides({ version: '0.2.1', chart: { ref: '/charts/soctalk-tenant-0.2.1.tgz' } }), { 'adapter.image.tag': '0.2.1', 'runsWorker.image.tag': '0.2.1' });
+    assert.deepEqual(imageTagOverrides({ version: '0.2.1', chart: { ref: 'oci://r/other-chart' } }), { 'adapter.image.tag': '0.2.1', 'runsWorker.image.tag': '0.2.1' });
+    assert.deepEqual(imageTagOverrides({ version: '0.2.1', imageTagKeys: ['adapter.image.tag'] }), { 'adapter.image.tag': '0.2.1' });
+    assert.equal(expectedAdapterVersion({ version: '0.2.1', imageTags: { 'adapter.image.tag': '0.2.1-hotfix', 'runsWorker.image.tag': '0.2.1' } }), '0.2.1-hotfix');
     assert.deepEqual(imageTagOverrides({ version: '0.2.1', imageTags: { 'image.tag': '0.2.1-hotfix', 'wazuhBridge.image.tag': '4.9.0' } }), {
       'image.tag': '0.2.1-hotfix',
       'wazuhBridge.image.tag': '4.9.0',

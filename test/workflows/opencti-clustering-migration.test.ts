@@ -10,12 +10,13 @@ import { FailureType } from '../../src/domain/failure-types.js';
 import { releaseWorkflowId } from '../../src/domain/workflow-ids.js';
 import { abortUpdate, approveUpdate, statusQuery } from '../../src/workflows/lib/messages.js';
 import { openctiClusteringMigration, type OpenctiClusteringMigrationInput } from '../../src/workflows/opencti/opencti-clustering-migration.js';
+import type { OpenctiUpgradeResult } from '../../src/workflows/opencti/common.js';
 import { createTimeSkippingEnv, workflowBundle } from '../helpers/temporal.js';
 import { common, noApproval, openctiMocks, upgradeValues, runningStep, valuesFile, verificationFailed, waitForStatus, withWorker, type OpenctiMockOptions } from './opencti-mocks.js';
 
 const input = (extra: Partial<OpenctiClusteringMigrationInput> = {}): OpenctiClusteringMigrationInput => ({
   ...common,
-  version: '2.0.0',
+  version: '2.5.0',
   values: { files: [valuesFile('ingress-tls')] },
   ...noApproval,
   ...extra,
@@ -54,10 +55,10 @@ describe('openctiClusteringMigration (time-skipping)', () => {
         args: [raw as OpenctiClusteringMigrationInput],
       });
       if (during) await during(handle);
-      let result: Awaited<ReturnType<typeof openctiClusteringMigration>> | undefined;
+      let result: OpenctiUpgradeResult | undefined;
       let error: unknown;
       try {
-        result = await handle.result();
+        result = (await handle.result()) as typeof result;
       } catch (err) {
         error = err;
       }
@@ -78,7 +79,7 @@ describe('openctiClusteringMigration (time-skipping)', () => {
       await h.executeUpdate(approveUpdate, { args: [{ by: 'alice' }] });
     });
     assert.equal(error, undefined, String(error));
-    assert.match(summary, /--version 2\.0\.0 -f <generated clustering values>, --wait --timeout 900s \(from revision 3\)/);
+    assert.match(summary, /--version 2\.5\.0 -f <generated clustering values>, --wait --timeout 900s \(from revision 3\)/);
     assert.match(summary, /warning \[moved-root-ingress\] the root ingress \(cti\.example\.com\) moved to clustering\.frontend\.ingress/);
     assert.match(summary, /\n- ingress: \{"enabled":true,"className":"nginx"/);
     assert.match(summary, /\n\+ clustering: \{"enabled":true,"frontend":/);
@@ -89,6 +90,7 @@ describe('openctiClusteringMigration (time-skipping)', () => {
       status.steps.map((s) => [s.name, s.outcome]),
       [
         ['check the release is not locked', 'succeeded'],
+        ["read the cluster's version and API versions", 'succeeded'],
         ['prepare clustering configuration', 'succeeded'],
         ['approve the clustering values', 'succeeded'],
         ['check the values are the ones approved', 'succeeded'],
@@ -96,6 +98,7 @@ describe('openctiClusteringMigration (time-skipping)', () => {
         ['deploy clustering configuration', 'succeeded'],
         ['verify frontend and ingestion deployments rolled out', 'succeeded'],
         ['verify all cluster components', 'succeeded'],
+        ['verify the promised env is live', 'succeeded'],
         ['check frontend and ingestion services', 'succeeded'],
         ['check ingress configuration', 'succeeded'],
         ['verify workers connect to ingestion', 'succeeded'],
@@ -103,10 +106,11 @@ describe('openctiClusteringMigration (time-skipping)', () => {
         ['test ingestion accessibility', 'succeeded'],
       ],
     );
-    const upgrade = m.calls.find((c) => c.name === 'helmUpgrade')!.args as { values: { files: string[] }; timeoutMs: number; version: string };
+    const upgrade = m.calls.find((c) => c.name === 'helmUpgrade')!.args as { values: { files: string[] }; timeoutMs: number; version: string; cleanupOnFail?: boolean };
+    assert.equal(upgrade.cleanupOnFail, true);
     assert.equal(upgrade.timeoutMs, 900_000);
-    assert.equal(upgrade.version, '2.0.0');
-    assert.deepEqual(upgrade.values.files, [status.facts.valuesFile], 'the generated file that was approved');
+    assert.equal(upgrade.version, '2.5.0');
+    assert.equal(m.calls.find((c) => c.name === 'openctiApplyValues')!.args.expectSha256, status.facts.valuesSha256, 'the values that were approved');
     const values = upgradeValues(upgrade);
     assert.equal(values.ingress, undefined, 'the root ingress moved');
     assert.equal(values.clustering.enabled, true);
@@ -114,38 +118,53 @@ describe('openctiClusteringMigration (time-skipping)', () => {
     assert.equal(values.clustering.frontend.ingress.className, 'nginx');
     assert.equal(values.rabbitmq.auth.password, 'rabbit-literal-password', "the operator's values are all there");
     assert.deepEqual(m.calls.find((c) => c.name === 'openctiCheckDeployments')!.args.expect, [
-      { component: 'frontend', name: 'opencti-frontend', replicas: 2 },
-      { component: 'ingestion', name: 'opencti-ingestion', replicas: 2 },
+      { name: 'opencti-frontend', role: 'frontend', replicas: 2 },
+      { name: 'opencti-ingestion', role: 'ingestion', replicas: 2 },
+      { name: 'opencti-worker', role: 'worker', replicas: 3 },
     ]);
-    assert.deepEqual(m.calls.find((c) => c.name === 'openctiCheckServices')!.args.services, ['opencti-frontend', 'opencti-ingestion']);
-    assert.deepEqual(m.calls.find((c) => c.name === 'openctiCheckIngress')!.args.name, 'opencti-frontend');
-    assert.deepEqual(m.calls.find((c) => c.name === 'openctiCheckRouting')!.args.workerTarget, 'ingestion');
     assert.deepEqual(
-      m.calls.filter((c) => c.name === 'openctiCheckHealth').map((c) => c.args.components),
-      [['frontend'], ['ingestion']],
+      (m.calls.find((c) => c.name === 'openctiCheckPromise')!.args.promise as Array<{ path: string; value: string }>).map((p) => `${p.path}=${p.value}`),
+      Object.keys(MANAGERS_OFF).map((k) => `clustering.frontend.env.${k}=false`),
     );
-    assert.deepEqual(result!.warnings, ['warning [moved-root-ingress] the root ingress (cti.example.com) moved to clustering.frontend.ingress']);
-    assert.deepEqual(status.facts.topology, {
-      clustering: true,
-      platform: [
-        { component: 'frontend', name: 'opencti-frontend', replicas: 2 },
-        { component: 'ingestion', name: 'opencti-ingestion', replicas: 2 },
+    assert.deepEqual(m.calls.find((c) => c.name === 'openctiCheckServices')!.args.services, ['opencti-frontend', 'opencti-ingestion']);
+    assert.deepEqual((m.calls.find((c) => c.name === 'openctiCheckIngresses')!.args.ingresses as Array<{ name: string; services: string[] }>).map((i) => [i.name, i.services]), [['opencti-frontend', ['opencti-frontend']]]);
+    assert.deepEqual((m.calls.find((c) => c.name === 'openctiCheckRouting')!.args.routes as Array<{ deployment: string; component: string }>).map((r) => [r.deployment, r.component]), [['opencti-worker', 'ingestion']]);
+    assert.deepEqual(
+      m.calls.filter((c) => c.name === 'openctiCheckHealth').map((c) => (c.args.targets as Array<{ service: string }>).map((t) => t.service)),
+      [['opencti-frontend'], ['opencti-ingestion']],
+    );
+    // The probe trap of the real chart is shown (the Secret is not readable by these mocks, so it warns instead of refusing).
+    assert.deepEqual(result!.warnings.map((w) => /\[([a-z-]+)\]/.exec(w)![1]), ['moved-root-ingress', 'probe-health-key', 'probe-health-key']);
+    assert.deepEqual(
+      (status.facts.topology as { platform: Array<{ deployment: string; service: string; replicas: number }> }).platform.map((p) => [p.deployment, p.service, p.replicas]),
+      [
+        ['opencti-frontend', 'opencti-frontend', 2],
+        ['opencti-ingestion', 'opencti-ingestion', 2],
       ],
-      ingress: { name: 'opencti-frontend', service: 'opencti-frontend' },
-      workerTarget: 'ingestion',
-    });
+    );
     await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, await handle.fetchHistory(), handle.workflowId);
   });
 
-  it('generates from files and inline values, and checks connectors against the frontend', async () => {
-    const { error, m, status } = await run(input({ values: { files: [valuesFile('connectors')], inline: { connectorsGlobal: { env: { OPENCTI_URL: 'http://opencti-server:80', X: '1' } } } } }));
+  it('generates from files and inline values, and checks connectors against the frontend as rendered', async () => {
+    const { error, m, status } = await run(input({ values: { files: [valuesFile('connectors-cti')], inline: { connectorsGlobal: { env: { OPENCTI_URL: 'http://opencti-server:80', X: '1' } } } } }));
     assert.equal(error, undefined, String(error));
-    assert.ok(status.steps.some((s) => s.name === 'verify workers connect to ingestion and connectors to frontend' && s.outcome === 'succeeded'));
-    assert.ok((status.facts.valuesWarnings as string[]).includes('warning [hard-coded-server-url] connectors[1].env.OPENCTI_URL (mitre) is hard-coded to http://opencti-server.opencti.svc:80, a service that does not exist in this mode: remove it and let the chart set it'));
+    assert.ok(status.steps.some((s) => s.name === 'verify workers connect to ingestion and connectors to frontend' && s.outcome === 'succeeded'), JSON.stringify(status.steps.map((s) => s.name)));
     const values = upgradeValues(m.calls.find((c) => c.name === 'helmUpgrade')!.args);
     assert.deepEqual(values.connectorsGlobal, { env: { CONNECTOR_EXPOSE_METRICS: true, X: '1' } }, 'the pinned URL removed, the inline value kept');
-    const routing = m.calls.find((c) => c.name === 'openctiCheckRouting')!.args;
-    assert.deepEqual([routing.workerTarget, routing.connectorTarget], ['ingestion', 'frontend']);
+    const routes = m.calls.find((c) => c.name === 'openctiCheckRouting')!.args.routes as Array<{ deployment: string; component: string; service: string }>;
+    assert.deepEqual(routes.map((r) => [r.deployment, r.service, r.component]).sort(), [
+      ['opencti-mitre-connector', 'opencti-frontend', 'frontend'],
+      ['opencti-opencti-connector', 'opencti-frontend', 'frontend'],
+      ['opencti-worker', 'opencti-ingestion', 'ingestion'],
+    ]);
+  });
+
+  it('a connector pinned to the server is refused before the gate: the rendered target routes it to a Service that does not exist', async () => {
+    const refused = await run(input({ values: { files: [valuesFile('connectors')] }, approval: { required: true } }));
+    const failure = cause(refused.error);
+    assert.equal(failure.type, FailureType.InvalidValues);
+    assert.match(failure.message, /opencti-mitre-connector connects to http:\/\/opencti-server\.opencti\.svc:80, a Service the target does not render/);
+    assert.ok(!refused.m.names().includes('helmUpgrade'));
   });
 
   it('refuses to apply values that changed after they were approved', async () => {
@@ -168,7 +187,7 @@ describe('openctiClusteringMigration (time-skipping)', () => {
     const failure = cause(error);
     assert.equal(failure.type, FailureType.Incompatible);
     assert.match(failure.message, /older than 2\.0\.0, the first with clustering; nothing had been changed$/);
-    assert.deepEqual(m.names(), ['helmAssertNotLocked', 'openctiPlanValues']);
+    assert.deepEqual(m.names(), ['helmAssertNotLocked', 'readClusterCapabilities', 'openctiPlanValues']);
   });
 
   it('refuses a release that does not exist', async () => {
@@ -185,7 +204,7 @@ describe('openctiClusteringMigration (time-skipping)', () => {
     ['ingestion pods not ready', { openctiCheckPods: verificationFailed('pods not ready in opencti: ingestion: 0 of 2 pods Running and Ready') }, /^pods not ready/],
     ['a rollout short of replicas', { openctiCheckDeployments: verificationFailed('Deployment opencti-ingestion has 1 ready replicas, expected 2') }, /^Deployment opencti-ingestion/],
     ['the ingestion Service without endpoints', { openctiCheckServices: verificationFailed('Service opencti-ingestion has no ready endpoints: it selects no ready pod') }, /^Service opencti-ingestion/],
-    ['the frontend Ingress missing', { openctiCheckIngress: verificationFailed('Ingress opencti-frontend not found in opencti (found: none)') }, /^Ingress opencti-frontend not found/],
+    ['the frontend Ingress missing', { openctiCheckIngresses: verificationFailed('Ingress opencti-frontend not found in opencti (found: none)') }, /^Ingress opencti-frontend not found/],
     ['workers still on -server', { openctiCheckRouting: verificationFailed('opencti-worker (worker) points at http://opencti-server:80, expected opencti-ingestion') }, /expected opencti-ingestion/],
     ['health 401', { openctiCheckHealth: verificationFailed('frontend health http://x/health answered 401: health access key missing or still the default') }, /health access key missing or still the default/],
     ['health 503', { openctiCheckHealth: verificationFailed('frontend health http://x/health answered 503 Service Unavailable') }, /answered 503/],
@@ -195,7 +214,7 @@ describe('openctiClusteringMigration (time-skipping)', () => {
       const failure = cause(error);
       assert.equal(failure.type, FailureType.VerificationFailed);
       assert.match(failure.message, message);
-      assert.match(failure.message, new RegExp(`; compensated: ${ROLLBACK} \\(now revision 5\\)$`));
+      assert.match(failure.message, new RegExp(`; compensated: ${ROLLBACK} \\(rolled back: revision 5 deployed\\)$`));
       assert.deepEqual(m.calls.find((c) => c.name === 'helmRollback')!.args, { release: 'opencti', namespace: 'opencti', kube: {}, toRevision: 3, afterRevision: 3, wait: true, timeoutMs: 900_000 });
       assert.equal(status.phase, 'failed');
     });
@@ -204,20 +223,14 @@ describe('openctiClusteringMigration (time-skipping)', () => {
   it('compensation "disable-clustering": back to single mode on v2 with the operator values and clustering off', async () => {
     const { error, m } = await run(input({ compensation: 'disable-clustering' }), { script: { openctiCheckHealth: verificationFailed('ingestion health answered 503') } });
     const failure = cause(error);
-    assert.match(failure.message, /^ingestion health answered 503; compensated: helm upgrade opencti back to single mode \(clustering\.enabled=false\) \(now revision 5\)$/);
-    const upgrades = m.calls.filter((c) => c.name === 'helmUpgrade').map((c) => c.args as { values: unknown; fromRevision: number; timeoutMs: number });
+    assert.match(failure.message, /^ingestion health answered 503; compensated: helm upgrade opencti back to single mode \(clustering\.enabled=false\) \(single mode again: revision 5 deployed\)$/);
+    const upgrades = m.calls.filter((c) => c.name === 'helmUpgrade').map((c) => c.args as { values: unknown; fromRevision: number; timeoutMs: number; version: string });
     assert.equal(upgrades.length, 2);
-    assert.deepEqual(upgrades[1], {
-      release: 'opencti',
-      namespace: 'opencti',
-      kube: {},
-      chart: common.chart,
-      version: '2.0.0',
-      values: { files: [valuesFile('ingress-tls')], set: {}, inline: { clustering: { enabled: false } } },
-      wait: true,
-      timeoutMs: 900_000,
-      fromRevision: 4,
-    });
+    assert.deepEqual([upgrades[1]!.version, upgrades[1]!.fromRevision, upgrades[1]!.timeoutMs], ['2.5.0', 4, 900_000]);
+    const single = upgradeValues(upgrades[1]!);
+    assert.equal(single.clustering, undefined, "the operator's single-mode values: clustering stays at the chart default (off)");
+    assert.equal(single.ingress.hosts !== undefined, true, 'the root ingress is back');
+    assert.equal(m.names().at(-1), 'openctiVerifyLeft', 'and where it left the release is checked');
     assert.ok(!m.names().includes('helmRollback'));
   });
 
@@ -254,7 +267,7 @@ describe('openctiClusteringMigration (time-skipping)', () => {
       await h.executeUpdate(abortUpdate, { args: [{ by: 'carol', reason: 'stop' }] });
     });
     assert.match(cause(error).message, new RegExp(`^aborted by carol: stop; compensated: ${ROLLBACK}`));
-    assert.deepEqual(m.names().slice(-2), ['helmUpgrade', 'helmRollback']);
+    assert.deepEqual(m.names().slice(-4), ['helmUpgrade', 'helmReleaseState', 'helmRollback', 'openctiVerifyLeft']);
   });
 
   it('abort during verification rolls back', async () => {
@@ -263,6 +276,6 @@ describe('openctiClusteringMigration (time-skipping)', () => {
       await h.executeUpdate(abortUpdate, { args: [{ by: 'carol', reason: 'connectors broken' }] });
     });
     assert.match(cause(error).message, new RegExp(`^aborted by carol: connectors broken; compensated: ${ROLLBACK}`));
-    assert.equal(m.names().at(-1), 'helmRollback');
+    assert.deepEqual(m.names().slice(-2), ['helmRollback', 'openctiVerifyLeft']);
   });
 });

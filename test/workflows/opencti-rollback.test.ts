@@ -7,7 +7,7 @@ import { Worker } from '@temporalio/worker';
 import { FailureType } from '../../src/domain/failure-types.js';
 import { releaseWorkflowId } from '../../src/domain/workflow-ids.js';
 import { abortUpdate, approveUpdate, statusQuery } from '../../src/workflows/lib/messages.js';
-import { openctiRollback, type OpenctiRollbackInput } from '../../src/workflows/opencti/opencti-rollback.js';
+import { openctiRollback, type OpenctiRollbackInput, type OpenctiRollbackResult } from '../../src/workflows/opencti/opencti-rollback.js';
 import { createTimeSkippingEnv, workflowBundle } from '../helpers/temporal.js';
 import { common, noApproval, openctiMocks, upgradeValues, runningStep, valuesFile, verificationFailed, waitForStatus, withWorker, type OpenctiMockOptions } from './opencti-mocks.js';
 
@@ -15,7 +15,7 @@ const helmRollbackInput = (extra: Partial<OpenctiRollbackInput> = {}): OpenctiRo
 const upgradeInput = (mode: OpenctiRollbackInput['mode'], extra: Partial<OpenctiRollbackInput> = {}): OpenctiRollbackInput => ({
   ...common,
   mode,
-  version: '2.0.0',
+  version: '2.5.0',
   values: { files: [valuesFile('clustering')] },
   ...noApproval,
   ...extra,
@@ -50,10 +50,10 @@ describe('openctiRollback (time-skipping)', () => {
         args: [raw as OpenctiRollbackInput],
       });
       if (during) await during(handle);
-      let result: Awaited<ReturnType<typeof openctiRollback>> | undefined;
+      let result: OpenctiRollbackResult | undefined;
       let error: unknown;
       try {
-        result = await handle.result();
+        result = (await handle.result()) as typeof result;
       } catch (err) {
         error = err;
       }
@@ -69,20 +69,29 @@ describe('openctiRollback (time-skipping)', () => {
       await h.executeUpdate(approveUpdate, { args: [{ by: 'alice' }] });
     });
     assert.equal(error, undefined, String(error));
-    assert.equal(summary, 'helm rollback opencti 2 (revision 2: opencti-1.0.0, superseded) from revision 5');
+    assert.equal(summary, 'helm rollback opencti 2 (revision 2: opencti-1.13.8, superseded) from revision 5');
     assert.deepEqual(
       status.steps.map((s) => [s.name, s.outcome]),
       [
         ['check the release is not locked', 'succeeded'],
+        ["read the cluster's version and API versions", 'succeeded'],
         ['approve the rollback', 'succeeded'],
         ['rollback to the pre-upgrade revision', 'succeeded'],
         ['verify rollback', 'succeeded'],
-        ['verify all pods are running', 'succeeded'],
-        ['check services are accessible', 'succeeded'],
+        // What the restored revision renders (these mocks serve a clustering manifest), checked like an upgrade.
+        ['read what the restored revision renders', 'succeeded'],
+        ['verify frontend and ingestion deployments rolled out', 'succeeded'],
+        ['verify all cluster components', 'succeeded'],
+        ['verify the promised env is live', 'skipped'],
+        ['check frontend and ingestion services', 'succeeded'],
+        ['check ingress configuration', 'succeeded'],
+        ['verify workers connect to ingestion', 'succeeded'],
+        ['test frontend accessibility', 'succeeded'],
+        ['test ingestion accessibility', 'succeeded'],
       ],
     );
     assert.deepEqual(m.calls.find((c) => c.name === 'helmRollback')!.args, { release: 'opencti', namespace: 'opencti', kube: {}, toRevision: 2, afterRevision: 5, wait: true, timeoutMs: 600_000 });
-    assert.deepEqual(m.calls.find((c) => c.name === 'openctiCheckServices')!.args.services, [], 'every Service of the release');
+    assert.deepEqual(m.calls.find((c) => c.name === 'openctiCheckServices')!.args.services, ['opencti-frontend', 'opencti-ingestion'], 'the Services of the restored revision');
     assert.equal(result!.revision, 6);
   });
 
@@ -119,14 +128,18 @@ describe('openctiRollback (time-skipping)', () => {
       status.steps.map((s) => s.name),
       [
         'check the release is not locked',
+        "read the cluster's version and API versions",
         'prepare rollback values',
         'approve the rollback',
         'check the values are the ones approved',
         'add the updated Helm repository',
         'apply rollback to single mode',
+        'verify server deployments rolled out',
         'verify all pods are running',
+        'verify the promised env is live',
         'check services are accessible',
         'check ingress configuration',
+        'verify workers connect to server',
         'test application accessibility',
       ],
     );
@@ -137,11 +150,14 @@ describe('openctiRollback (time-skipping)', () => {
     assert.deepEqual(values.ingress.hosts, [{ host: 'cti.example.com', paths: [{ path: '/', pathType: 'ImplementationSpecific' }] }]);
     assert.equal(values.env.RULE_ENGINE__ENABLED, true);
     assert.equal(upgrade.fromRevision, 5);
-    assert.deepEqual(m.calls.find((c) => c.name === 'openctiCheckIngress')!.args.service, 'opencti-server');
-    assert.deepEqual(m.calls.find((c) => c.name === 'openctiCheckHealth')!.args.components, ['server']);
+    assert.deepEqual((m.calls.find((c) => c.name === 'openctiCheckIngresses')!.args.ingresses as Array<{ services: string[] }>)[0]!.services, ['opencti-server']);
+    assert.deepEqual(m.calls.find((c) => c.name === 'openctiCheckHealth')!.args.targets, [{ component: 'server', service: 'opencti-server', port: 80 }]);
+    assert.deepEqual(m.calls.find((c) => c.name === 'openctiCheckPromise')!.args.promise, [
+      { component: 'server', name: 'RULE_ENGINE__ENABLED', value: 'true', path: 'env.RULE_ENGINE__ENABLED' },
+    ]);
   });
 
-  it('disable-frontend: ingestion only, the root ingress serves it, workers on ingestion', async () => {
+  it('disable-frontend: ingestion only; no Ingress is rendered and the approval says so; workers on ingestion', async () => {
     const { error, status, m, handle } = await run(upgradeInput('disable-frontend'));
     assert.equal(error, undefined, String(error));
     await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, await handle.fetchHistory(), handle.workflowId);
@@ -149,11 +165,13 @@ describe('openctiRollback (time-skipping)', () => {
     const values = upgradeValues(m.calls.find((c) => c.name === 'helmUpgrade')!.args);
     assert.equal(values.clustering.enabled, true);
     assert.equal(values.clustering.frontend.enabled, false);
-    assert.equal(values.ingress.enabled, true, 'the root ingress restored for ingestion');
+    assert.equal(values.ingress, undefined, 'no root ingress: the chart would not render it in clustering mode');
     assert.deepEqual(m.calls.find((c) => c.name === 'openctiCheckServices')!.args.services, ['opencti-ingestion']);
-    assert.deepEqual(m.calls.find((c) => c.name === 'openctiCheckIngress')!.args.service, 'opencti-ingestion');
-    assert.deepEqual(m.calls.find((c) => c.name === 'openctiCheckRouting')!.args.workerTarget, 'ingestion');
-    assert.deepEqual(m.calls.filter((c) => c.name === 'openctiCheckHealth').map((c) => c.args.components), [['ingestion']]);
+    assert.ok(!m.names().includes('openctiCheckIngresses'));
+    assert.ok(status.steps.some((s) => s.name === 'check ingress configuration' && s.outcome === 'skipped' && s.detail === 'the target renders no Ingress'));
+    assert.ok((status.facts.valuesWarnings as string[]).some((w) => /\[no-ingress\].*users lose the UI\/API ingress/.test(w)));
+    assert.deepEqual((m.calls.find((c) => c.name === 'openctiCheckRouting')!.args.routes as Array<{ component: string }>).map((r) => r.component), ['ingestion']);
+    assert.deepEqual(m.calls.filter((c) => c.name === 'openctiCheckHealth').map((c) => (c.args.targets as Array<{ component: string }>).map((t) => t.component)), [['ingestion']]);
   });
 
   it('disable-ingestion: frontend only, running the managers again, workers on the frontend', async () => {
@@ -161,8 +179,9 @@ describe('openctiRollback (time-skipping)', () => {
     assert.equal(error, undefined, String(error));
     const values = upgradeValues(m.calls.find((c) => c.name === 'helmUpgrade')!.args);
     assert.equal(values.clustering.ingestion.enabled, false);
-    assert.deepEqual(values.clustering.frontend.env, { RULE_ENGINE__ENABLED: true }, "the frontend runs the managers, with ingestion's settings");
-    assert.deepEqual(m.calls.find((c) => c.name === 'openctiCheckRouting')!.args.workerTarget, 'frontend');
+    assert.deepEqual(values.clustering.frontend.env, { NOTIFICATION_MANAGER__ENABLED: true, RULE_ENGINE__ENABLED: true, TASK_SCHEDULER__ENABLED: true, HISTORY_MANAGER__ENABLED: true, SYNC_MANAGER__ENABLED: true }, 'the frontend runs the managers, each set explicitly (the chart defaults would turn three off)');
+    assert.deepEqual((m.calls.find((c) => c.name === 'openctiCheckRouting')!.args.routes as Array<{ component: string }>).map((r) => r.component), ['frontend']);
+    assert.equal((m.calls.find((c) => c.name === 'openctiCheckPromise')!.args.promise as unknown[]).length, 5, 'and verified on the live frontend');
     assert.deepEqual(m.calls.find((c) => c.name === 'openctiCheckServices')!.args.services, ['opencti-frontend']);
     assert.equal(result!.warnings.length, 5);
   });
@@ -176,8 +195,11 @@ describe('openctiRollback (time-skipping)', () => {
     assert.equal(values.clustering.ingestion.enabled, false);
     assert.equal(values.clustering.frontend.replicaCount, 3);
     assert.equal(values.clustering.frontend.ingress.enabled, true);
-    assert.deepEqual(values.clustering.frontend.env, {}, 'no manager disabled: the frontend is the only cluster left');
-    assert.deepEqual(m.calls.find((c) => c.name === 'openctiCheckDeployments')!.args.expect, [{ component: 'frontend', name: 'opencti-frontend', replicas: 3 }]);
+    assert.deepEqual(values.clustering.frontend.env, { NOTIFICATION_MANAGER__ENABLED: true, RULE_ENGINE__ENABLED: true, TASK_SCHEDULER__ENABLED: true, HISTORY_MANAGER__ENABLED: true, SYNC_MANAGER__ENABLED: true }, 'every manager on: the frontend is the only cluster left');
+    assert.deepEqual(m.calls.find((c) => c.name === 'openctiCheckDeployments')!.args.expect, [
+      { name: 'opencti-frontend', role: 'frontend', replicas: 3 },
+      { name: 'opencti-worker', role: 'worker', replicas: 3 },
+    ]);
   });
 
   it('a partial rollback of values without clustering is refused before anything changes', async () => {
@@ -198,7 +220,7 @@ describe('openctiRollback (time-skipping)', () => {
       const { error, m } = await run(upgradeInput(mode), { ...atFive, script });
       const failure = cause(error);
       assert.match(failure.message, message);
-      assert.match(failure.message, new RegExp(`; compensated: ${ROLLBACK} \\(now revision 7\\)$`));
+      assert.match(failure.message, new RegExp(`; compensated: ${ROLLBACK} \\(rolled back: revision 7 deployed\\)$`));
       assert.deepEqual(m.calls.find((c) => c.name === 'helmRollback')!.args, { release: 'opencti', namespace: 'opencti', kube: {}, toRevision: 5, afterRevision: 5, wait: true, timeoutMs: 600_000 });
     });
   }
@@ -236,6 +258,6 @@ describe('openctiRollback (time-skipping)', () => {
       await h.executeUpdate(abortUpdate, { args: [{ by: 'carol', reason: 'stop' }] });
     });
     assert.match(cause(error).message, new RegExp(`^aborted by carol: stop; compensated: ${ROLLBACK}`));
-    assert.equal(m.names().at(-1), 'helmRollback');
+    assert.deepEqual(m.names().slice(-2), ['helmRollback', 'openctiVerifyLeft']);
   });
 });

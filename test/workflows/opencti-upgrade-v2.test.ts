@@ -8,13 +8,13 @@ import { FailureType } from '../../src/domain/failure-types.js';
 import { PhaseKey, RunbookKey, TargetVersionKey } from '../../src/domain/search-attributes.js';
 import { releaseWorkflowId } from '../../src/domain/workflow-ids.js';
 import { abortUpdate, approveUpdate, rejectUpdate, statusQuery } from '../../src/workflows/lib/messages.js';
-import { openctiUpgradeV2, type OpenctiUpgradeV2Input } from '../../src/workflows/opencti/opencti-upgrade-v2.js';
+import { openctiUpgradeV2, type OpenctiUpgradeResult, type OpenctiUpgradeV2Input } from '../../src/workflows/opencti/opencti-upgrade-v2.js';
 import { createTimeSkippingEnv, workflowBundle } from '../helpers/temporal.js';
-import { common, noApproval, openctiMocks, runningStep, valuesFile, verificationFailed, waitForStatus, withWorker, type OpenctiMockOptions } from './opencti-mocks.js';
+import { upgradeValues, common, noApproval, openctiMocks, runningStep, valuesFile, verificationFailed, waitForStatus, withWorker, type OpenctiMockOptions } from './opencti-mocks.js';
 
 const input = (extra: Partial<OpenctiUpgradeV2Input> = {}): OpenctiUpgradeV2Input => ({
   ...common,
-  version: '2.0.0',
+  version: '2.5.0',
   values: { files: [valuesFile('ingress-tls')] },
   ...noApproval,
   ...extra,
@@ -38,7 +38,7 @@ describe('openctiUpgradeV2 (time-skipping)', () => {
   });
 
   async function run(raw: unknown, mocks: OpenctiMockOptions = {}, during?: (h: WorkflowHandle<typeof openctiUpgradeV2>) => Promise<void>) {
-    const m = openctiMocks(mocks);
+    const m = openctiMocks({ chartVersion: '1.13.8', ...mocks });
     return withWorker(env, m.activities, async (taskQueue) => {
       const handle = await env.client.workflow.start(openctiUpgradeV2, {
         taskQueue,
@@ -46,10 +46,10 @@ describe('openctiUpgradeV2 (time-skipping)', () => {
         args: [raw as OpenctiUpgradeV2Input],
       });
       if (during) await during(handle);
-      let result: Awaited<ReturnType<typeof openctiUpgradeV2>> | undefined;
+      let result: OpenctiUpgradeResult | undefined;
       let error: unknown;
       try {
-        result = await handle.result();
+        result = (await handle.result()) as typeof result;
       } catch (err) {
         error = err;
       }
@@ -69,37 +69,38 @@ describe('openctiUpgradeV2 (time-skipping)', () => {
       assert.equal(ack.accepted, true);
     });
     assert.equal(error, undefined, String(error));
-    assert.match(summary, /^helm upgrade opencti opencti\/opencti --version 2\.0\.0 with the existing values, --wait --timeout 600s \(from revision 3\)/);
+    assert.match(summary, /^helm upgrade opencti opencti\/opencti --version 2\.5\.0 with the existing values, --wait --timeout 600s \(from revision 3\)/);
     assert.deepEqual(
       status.steps.map((s) => [s.name, s.outcome]),
       [
         ['check the release is not locked', 'succeeded'],
+        ["read the cluster's version and API versions", 'succeeded'],
         ['check the existing values and the target chart', 'succeeded'],
         ['approve the upgrade to v2', 'succeeded'],
+        ['check the values are the ones approved', 'succeeded'],
         ['add the updated Helm repository', 'succeeded'],
         ['upgrade to v2 (single mode)', 'succeeded'],
+        ['verify server deployments rolled out', 'succeeded'],
         ['verify all pods are running', 'succeeded'],
+        ['verify the promised env is live', 'skipped'],
         ['check services are accessible', 'succeeded'],
         ['check ingress configuration', 'succeeded'],
+        ['verify workers connect to server', 'succeeded'],
         ['test application accessibility', 'succeeded'],
       ],
     );
     const upgrade = m.calls.find((c) => c.name === 'helmUpgrade')!.args;
-    assert.deepEqual(upgrade, {
-      release: 'opencti',
-      namespace: 'opencti',
-      kube: {},
-      chart: common.chart,
-      version: '2.0.0',
-      values: { files: [valuesFile('ingress-tls')], set: {} },
-      wait: true,
-      timeoutMs: 600_000,
-      fromRevision: 3,
-    });
+    const { values: _values, ...rest } = upgrade;
+    assert.deepEqual(rest, { release: 'opencti', namespace: 'opencti', kube: {}, chart: common.chart, version: '2.5.0', wait: true, timeoutMs: 600_000, fromRevision: 3 });
+    // The existing values as helm merges them, made inside the apply activity and digest-checked.
+    const applied = upgradeValues(upgrade) as unknown as { replicaCount: number; ingress: { hosts: Array<{ host: string }> } };
+    assert.equal(applied.replicaCount, 2);
+    assert.equal(applied.ingress.hosts[0]!.host, 'cti.example.com');
+    assert.equal(m.calls.find((c) => c.name === 'openctiApplyValues')!.args.expectSha256, status.facts.valuesSha256);
     assert.deepEqual(m.calls.find((c) => c.name === 'openctiCheckServices')!.args.services, ['opencti-server']);
-    assert.deepEqual(m.calls.find((c) => c.name === 'openctiCheckIngress')!.args, { release: 'opencti', namespace: 'opencti', kube: {}, name: 'opencti', service: 'opencti-server' });
+    assert.deepEqual(m.calls.find((c) => c.name === 'openctiCheckIngresses')!.args.ingresses, [{ name: 'opencti', hosts: ['cti.example.com'], services: ['opencti-server'] }]);
     const healthArgs = m.calls.find((c) => c.name === 'openctiCheckHealth')!.args;
-    assert.deepEqual(healthArgs.components, ['server']);
+    assert.deepEqual(healthArgs.targets, [{ component: 'server', service: 'opencti-server', port: 80 }]);
     assert.deepEqual((healthArgs.health as { accessKey: unknown }).accessKey, common.health.accessKey);
     assert.equal(result!.revision, 4);
     assert.equal(result!.fromRevision, 3);
@@ -108,7 +109,7 @@ describe('openctiUpgradeV2 (time-skipping)', () => {
     assert.deepEqual(m.notifications().map((n) => n.kind), ['waiting-approval', 'completed']);
     assert.match(m.notifications()[0]!.summary, /^approve the upgrade to v2: helm upgrade opencti/);
     assert.equal(description.typedSearchAttributes.get(RunbookKey), 'opencti-upgrade-v2');
-    assert.equal(description.typedSearchAttributes.get(TargetVersionKey), '2.0.0');
+    assert.equal(description.typedSearchAttributes.get(TargetVersionKey), '2.5.0');
     assert.equal(description.typedSearchAttributes.get(PhaseKey), 'completed');
     // Deterministic: the recorded history replays against the same workflow code.
     await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, await handle.fetchHistory(), handle.workflowId);
@@ -162,10 +163,10 @@ describe('openctiUpgradeV2 (time-skipping)', () => {
       const { error, status, m } = await run(input(), { script });
       const failure = cause(error);
       assert.match(failure.message, message);
-      assert.match(failure.message, new RegExp(`; compensated: ${ROLLBACK} \\(now revision \\d\\)$`));
+      assert.match(failure.message, new RegExp(`; compensated: ${ROLLBACK} \\(rolled back: revision \\d deployed\\)$`));
       const rollback = m.calls.find((c) => c.name === 'helmRollback')!.args;
       assert.deepEqual(rollback, { release: 'opencti', namespace: 'opencti', kube: {}, toRevision: 3, afterRevision: 3, wait: true, timeoutMs: 600_000 });
-      assert.equal(m.names().at(-1), 'helmRollback');
+      assert.deepEqual(m.names().slice(-2), ['helmRollback', 'openctiVerifyLeft']);
       assert.deepEqual(m.notifications().map((n) => n.kind), ['rolled-back']);
       assert.deepEqual(status.outcome?.compensations.map((c) => c.replace(/ \(.*\)$/, '')), [ROLLBACK]);
       assert.equal(status.steps.at(-1)!.name, `compensate: ${ROLLBACK}`);
@@ -214,7 +215,7 @@ describe('openctiUpgradeV2 (time-skipping)', () => {
     assert.match(failure.message, new RegExp(`^aborted by carol: wrong window; compensated: ${ROLLBACK}`));
     assert.equal(status.steps.find((s) => s.name === 'upgrade to v2 (single mode)')!.outcome, 'succeeded');
     assert.ok(!m.names().includes('openctiCheckPods'));
-    assert.equal(m.names().at(-1), 'helmRollback');
+    assert.deepEqual(m.names().slice(-2), ['helmRollback', 'openctiVerifyLeft']);
   });
 
   it('abort during verification interrupts the check and rolls back', async () => {
@@ -226,6 +227,6 @@ describe('openctiUpgradeV2 (time-skipping)', () => {
     assert.equal(failure.type, FailureType.Aborted);
     assert.match(failure.message, new RegExp(`^aborted by carol: users report errors; compensated: ${ROLLBACK}`));
     assert.equal(status.steps.find((s) => s.name === 'verify all pods are running')!.detail, 'interrupted by abort');
-    assert.equal(m.names().at(-1), 'helmRollback');
+    assert.deepEqual(m.names().slice(-2), ['helmRollback', 'openctiVerifyLeft']);
   });
 });

@@ -19,6 +19,25 @@ export const backupRecord: BackupRecord = {
   verifyValue: 'rev_0001',
 };
 
+const workloads = [
+  { kind: 'Deployment' as const, name: 'soctalk-system-api', images: ['ghcr.io/soctalk/soctalk-api:0.2.0', 'ghcr.io/soctalk/soctalk-api:0.2.0'] },
+  { kind: 'StatefulSet' as const, name: 'soctalk-system-postgres', images: ['postgres:16'] },
+];
+const services = ['soctalk-system-api', 'soctalk-system-postgres'];
+
+/** A target shipping the runbook's Alembic Job. */
+export const jobTarget = {
+  workloads,
+  services,
+  migration: { kind: 'job' as const, template: 'templates/jobs/alembic-upgrade.yaml', jobName: 'soctalk-system-alembic-upgrade' },
+};
+/** The real chart: alembic runs in the API Deployment's db-init initContainer, inside helm upgrade. */
+export const initContainerTarget = {
+  workloads,
+  services,
+  migration: { kind: 'in-upgrade' as const, where: ['Deployment/soctalk-system-api initContainer db-init'] },
+};
+
 export function systemActivities(overrides: Overrides = {}) {
   const calls: Call[] = [];
   const defaults: Overrides = {
@@ -31,6 +50,9 @@ export function systemActivities(overrides: Overrides = {}) {
       ],
     }),
     checkClusterPrerequisites: async () => ({ checked: ['CRD certificates.cert-manager.io'] }),
+    readClusterCapabilities: async () => ({ kubeVersion: 'v1.33.1', apiVersions: ['apps/v1', 'batch/v1', 'v1'] }),
+    // The default target ships the runbook's Job; tests of the real chart's initContainer override this.
+    inspectTarget: async () => jobTarget,
     checkSystemCompatibility: async () => ({ tenants: [{ release: 'tenant-acme', namespace: 'tenant-acme', chartVersion: '0.1.0' }] }),
     diffRelease: async () => ({
       diff: { added: [], removed: [], changed: ['Deployment/soctalk-system-api'], unchanged: 3, imageChanges: [] },
@@ -43,7 +65,7 @@ export function systemActivities(overrides: Overrides = {}) {
     applyMigrationJob: async () => ({ applied: 'job.batch/soctalk-system-alembic-upgrade created' }),
     waitForMigrationJob: async () => ({ jobName: 'soctalk-system-alembic-upgrade', durationMs: 12_000, logsTail: 'INFO  [alembic] Running upgrade a -> b' }),
     helmUpgrade: async () => ({ revision: 4, status: 'deployed', chartVersion: '0.2.0', alreadyDone: false }),
-    verifyReleaseRollout: async () => ({ workloads: ['Deployment/soctalk-system-api'], images: ['soctalk-api:0.2.0'] }),
+    verifyRenderedRelease: async () => ({ workloads: ['Deployment/soctalk-system-api'], images: ['soctalk-api:0.2.0'], services: ['soctalk-system-api'] }),
     checkHealth: async () => ({ status: 200, url: 'http://api/health/ready' }),
     helmRollback: async () => ({ revision: 5, alreadyDone: false }),
     restoreDatabase: async () => 'restored and verified',

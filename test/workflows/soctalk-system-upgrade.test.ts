@@ -12,7 +12,7 @@ import { abortUpdate, approveSignal, approveUpdate, rejectUpdate, statusQuery } 
 import type { RunStatus } from '../../src/workflows/lib/status.js';
 import { soctalkSystemUpgrade } from '../../src/workflows/soctalk/system-upgrade.js';
 import { createTimeSkippingEnv, uniqueTaskQueue, workflowBundle } from '../helpers/temporal.js';
-import { fail, gate, systemActivities } from './soctalk-system-mocks.js';
+import { fail, gate, initContainerTarget, jobTarget, systemActivities } from './soctalk-system-mocks.js';
 
 const baseInput = {
   targetVersion: '0.2.0',
@@ -104,14 +104,16 @@ describe('soctalkSystemUpgrade', () => {
     assert.deepEqual(mocks.names(), [
       'helmAssertNotLocked',
       'checkClusterPrerequisites',
+      'readClusterCapabilities',
+      'inspectTarget',
       'checkSystemCompatibility',
-      'diffRelease',
       'backupDatabase',
+      'diffRelease',
       'deleteMigrationJob',
       'applyMigrationJob',
       'waitForMigrationJob',
       'helmUpgrade',
-      'verifyReleaseRollout',
+      'verifyRenderedRelease',
       'checkHealth',
     ]);
     assert.equal(result?.revision, 4);
@@ -126,7 +128,70 @@ describe('soctalkSystemUpgrade', () => {
     assert.deepEqual(status.decisions.map((d) => [d.kind, d.by, d.comment]), [['approve', 'sam', 'go']]);
     assert.ok(status.steps.every((s) => s.outcome === 'succeeded' && s.endedAt), JSON.stringify(status.steps));
     assert.match(String((status.facts.migration as { logsTail: string }).logsTail), /alembic/);
+    // Section-qualified step names, in the runbook's order and one numbering scheme.
+    assert.deepEqual(
+      status.steps.map((s) => s.name),
+      [
+        'pre-flight 1: read the live release (helm status, helm history)',
+        'pre-flight 1: cluster prerequisites',
+        'pre-flight 1: read the cluster version and API versions',
+        'pre-flight 1: render the target and find how it migrates',
+        'pre-flight 2: verify the compatibility matrix',
+        'pre-flight 3: back up Postgres',
+        'pre-flight 4: dry-run diff (rendered target vs helm get manifest)',
+        'approve soctalk-system 0.1.0 -> 0.2.0',
+        'upgrade 1: delete the previous Alembic Job',
+        'upgrade 2: render and apply the Alembic Job at the target chart and image',
+        'upgrade 3: wait for migrations to complete',
+        'upgrade 4: helm upgrade --wait',
+        'verify 1: every workload runs the target images, every Service has ready endpoints',
+        'verify 2: API health',
+      ],
+    );
+    // Every helm template of the run renders as the cluster would.
+    const capabilities = { kubeVersion: 'v1.33.1', apiVersions: ['apps/v1', 'batch/v1', 'v1'] };
+    for (const name of ['inspectTarget', 'diffRelease', 'applyMigrationJob']) {
+      assert.deepEqual((mocks.calls.find((c) => c.name === name)!.args as { capabilities?: unknown }).capabilities, capabilities, name);
+    }
+    const verify = mocks.calls.find((c) => c.name === 'verifyRenderedRelease')!.args as { workloads: { name: string }[]; services: string[] };
+    assert.deepEqual(verify.workloads.map((w) => w.name), ['soctalk-system-api', 'soctalk-system-postgres'], 'every workload of the rendered target is verified');
+    assert.deepEqual(verify.services, ['soctalk-system-api', 'soctalk-system-postgres']);
   });
+
+  it('the real chart migrates in its db-init initContainer: no Job steps, the restore registered before helm upgrade', async () => {
+    const mocks = systemActivities({ inspectTarget: async () => initContainerTarget, helmUpgrade: fail(FailureType.RolloutTimeout, 'context deadline exceeded') });
+    const { error, status } = await runUpgrade(mocks);
+    const f = failureOf(error);
+    assert.equal(f.type, FailureType.RolloutTimeout);
+    assert.ok(!mocks.names().includes('deleteMigrationJob') && !mocks.names().includes('applyMigrationJob'), mocks.names().join(', '));
+    assert.deepEqual(mocks.names().slice(-3), ['helmUpgrade', 'helmRollback', 'restoreDatabase']);
+    assert.match(f.message, /compensated: helm rollback soctalk-system to revision 3 \(now at revision 5\); restore database from release_soctalk-system_soctalk-system-pre-upgrade/);
+    const skipped = status!.steps.filter((s) => s.outcome === 'skipped').map((s) => s.name);
+    assert.deepEqual(skipped, ['upgrade 1: delete the previous Alembic Job', 'upgrade 2: render and apply the Alembic Job at the target chart and image', 'upgrade 3: wait for migrations to complete']);
+    // The restore follows: the rollback does not --wait for old pods on the migrated schema.
+    assert.equal((mocks.calls.find((c) => c.name === 'helmRollback')!.args as { wait: boolean }).wait, false);
+  });
+
+  it('an initContainer migration is restored even when the release notes say no schema changes', async () => {
+    const mocks = systemActivities({ inspectTarget: async () => initContainerTarget, verifyRenderedRelease: fail(FailureType.VerificationFailed, 'bad') });
+    const { error } = await runUpgrade(mocks, { ...baseInput, schemaChanges: false });
+    assert.equal(failureOf(error).type, FailureType.VerificationFailed);
+    assert.deepEqual(mocks.names().slice(-2), ['helmRollback', 'restoreDatabase']);
+  });
+
+  for (const dryRun of [false, true]) {
+    it(`a migration mechanism the chart does not have is refused in pre-flight${dryRun ? ' (plan)' : ''}, nothing backed up or restored`, async () => {
+      const mocks = systemActivities({
+        inspectTarget: fail(FailureType.InvalidInput, 'migration.template: the target chart does not render templates/jobs/alembic-upgrade.yaml'),
+      });
+      const { error } = await runUpgrade(mocks, { ...baseInput, dryRun, migration: { mechanism: 'job' } }, async () => undefined);
+      const f = failureOf(error);
+      assert.equal(f.type, FailureType.InvalidInput);
+      assert.match(f.message, /^migration\.template: the target chart does not render/);
+      assert.deepEqual(mocks.names(), ['helmAssertNotLocked', 'checkClusterPrerequisites', 'readClusterCapabilities', 'inspectTarget']);
+      assert.equal((mocks.calls.find((c) => c.name === 'inspectTarget')!.args as { migration: { mechanism: string } }).migration.mechanism, 'job');
+    });
+  }
 
   it('ends as aborted with nothing changed when nobody approves within the timeout', async () => {
     const mocks = systemActivities();
@@ -152,10 +217,10 @@ describe('soctalkSystemUpgrade', () => {
   it('abort before the backup stops with nothing changed', async () => {
     const g = gate();
     const mocks = systemActivities({
-      diffRelease: async () => {
+      inspectTarget: async () => {
         g.entered();
         await g.released;
-        return { diff: { added: [], removed: [], changed: [], unchanged: 0, imageChanges: [] }, summary: 'none' };
+        return jobTarget;
       },
     });
     const { error } = await runUpgrade(mocks, baseInput, async (h) => {
@@ -194,7 +259,7 @@ describe('soctalkSystemUpgrade', () => {
       await approve(h);
       await g.reached;
       const ack = await h.executeUpdate(abortUpdate, { args: [{ by: 'sam', reason: 'stop' }] });
-      assert.match(ack.message, /takes effect when "3\. wait for migrations to complete" returns/);
+      assert.match(ack.message, /takes effect when "upgrade 3: wait for migrations to complete" returns/);
       g.release();
     });
     const f = failureOf(error);
@@ -207,7 +272,7 @@ describe('soctalkSystemUpgrade', () => {
   it('abort after the upgrade rolls back, then restores the database', async () => {
     const g = gate();
     const mocks = systemActivities({
-      verifyReleaseRollout: async () => {
+      verifyRenderedRelease: async () => {
         g.entered();
         await g.released;
         return { workloads: [], images: [] };
@@ -259,7 +324,7 @@ describe('soctalkSystemUpgrade', () => {
   });
 
   it('a failed verification rolls back and restores', async () => {
-    const mocks = systemActivities({ verifyReleaseRollout: fail(FailureType.VerificationFailed, 'deployment/soctalk-system-api runs soctalk-api:0.1.0 instead of tag 0.2.0') });
+    const mocks = systemActivities({ verifyRenderedRelease: fail(FailureType.VerificationFailed, 'deployment/soctalk-system-api runs soctalk-api:0.1.0 instead of tag 0.2.0') });
     const { error } = await runUpgrade(mocks);
     assert.equal(failureOf(error).type, FailureType.VerificationFailed);
     assert.deepEqual(mocks.names().slice(-2), ['helmRollback', 'restoreDatabase']);
@@ -279,7 +344,7 @@ describe('soctalkSystemUpgrade', () => {
   });
 
   it('without schema changes the Job is not applied, nothing is restored and the rollback waits', async () => {
-    const mocks = systemActivities({ verifyReleaseRollout: fail(FailureType.VerificationFailed, 'bad') });
+    const mocks = systemActivities({ verifyRenderedRelease: fail(FailureType.VerificationFailed, 'bad') });
     const { error } = await runUpgrade(mocks, { ...baseInput, schemaChanges: false }, async (h) => {
       await waitForPhase(h, 'waiting-approval');
       await h.executeUpdate(approveUpdate, { args: [{ by: 'sam' }] });
@@ -370,6 +435,6 @@ describe('soctalkSystemUpgrade', () => {
     const mocks = systemActivities();
     const { result } = await runUpgrade(mocks, { ...baseInput, dryRun: true }, async () => undefined);
     assert.equal(result?.dryRun, true);
-    assert.deepEqual(mocks.names(), ['helmAssertNotLocked', 'checkClusterPrerequisites', 'checkSystemCompatibility', 'diffRelease']);
+    assert.deepEqual(mocks.names(), ['helmAssertNotLocked', 'checkClusterPrerequisites', 'readClusterCapabilities', 'inspectTarget', 'checkSystemCompatibility', 'diffRelease']);
   });
 });

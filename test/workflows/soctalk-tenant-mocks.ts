@@ -79,7 +79,20 @@ export function tenantMocks(opts: TenantMockOptions = {}) {
       }
       return `deployment "${args.target.replace('deploy/', '')}" successfully rolled out`;
     },
-    releaseDeployments: async () => ['soctalk-adapter', 'wazuh-bridge'],
+    releaseDeployments: async () => ['soctalk-adapter', 'soctalk-runs-worker'],
+    readClusterCapabilities: async () => ({ kubeVersion: 'v1.33.1', apiVersions: ['apps/v1', 'v1'] }),
+    tenantInspectTarget: async (args: { version: string }) => ({
+      workloads: [
+        { kind: 'Deployment', name: 'soctalk-adapter', images: [`ghcr.io/soctalk/soctalk-adapter:${args.version}`] },
+        { kind: 'Deployment', name: 'soctalk-runs-worker', images: [`ghcr.io/soctalk/soctalk-orchestrator:${args.version}`] },
+      ],
+      services: ['soctalk-adapter'],
+    }),
+    verifyRenderedRelease: async (args: { workloads: { kind: string; name: string; images: string[] }[]; services: string[] }) => ({
+      workloads: args.workloads.map((w) => `${w.kind}/${w.name}`),
+      images: args.workloads.flatMap((w) => w.images),
+      services: args.services,
+    }),
     helmRollback: async (args: { release: string }) => {
       revisions.set(args.release, 3);
       return { revision: 5, alreadyDone: false };

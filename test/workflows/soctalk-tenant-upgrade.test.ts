@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
-import { type ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { tenantWorkflowId } from '../../src/domain/soctalk/tenant-runbooks.js';
@@ -51,8 +51,9 @@ describe('soctalkTenantUpgrade (time-skipping)', () => {
     assert.equal(error, undefined, String(error));
     assert.equal(result!.toRevision, 4);
     assert.equal(result!.fromRevision, 3);
-    assert.deepEqual(result!.imageTags, { 'image.tag': '0.2.1' });
-    assert.deepEqual(result!.deployments, ['soctalk-adapter', 'wazuh-bridge']);
+    // Issue 10: the soctalk-tenant chart's own tag keys.
+    assert.deepEqual(result!.imageTags, { 'adapter.image.tag': '0.2.1', 'runsWorker.image.tag': '0.2.1' });
+    assert.deepEqual(result!.deployments, ['soctalk-adapter', 'soctalk-runs-worker']);
     assert.equal(result!.heartbeat?.version, '0.2.1');
     assert.deepEqual(
       status.steps.map((s) => [s.name, s.outcome]),
@@ -60,11 +61,13 @@ describe('soctalkTenantUpgrade (time-skipping)', () => {
         ['never upgrade tenant charts ahead of soctalk-system', 'succeeded'],
         ['wait for the maintenance window', 'skipped'],
         ['read the tenant release', 'succeeded'],
+        ['read the cluster version and API versions', 'succeeded'],
+        ['render the target: every SocTalk workload on the target images', 'succeeded'],
         ['approve the tenant upgrade', 'skipped'],
         ['snapshot tenant PVCs', 'skipped'],
         ['helm upgrade --wait', 'succeeded'],
         ['kubectl rollout status deploy/soctalk-adapter', 'succeeded'],
-        ["rollout status of the release's other Deployments", 'succeeded'],
+        ['every workload of the release runs the target images, every Service has ready endpoints', 'succeeded'],
         ['let heartbeat settle', 'succeeded'],
         ['adapter heartbeat reports the target version', 'succeeded'],
         ['verify alerts flow end-to-end', 'succeeded'],
@@ -72,15 +75,33 @@ describe('soctalkTenantUpgrade (time-skipping)', () => {
     );
     const upgrade = m.calls.find((c) => c.name === 'tenantHelmUpgrade')!.args;
     assert.equal(upgrade.timeoutMs, 15 * 60_000, "the runbook's --timeout 15m");
-    assert.deepEqual(upgrade.setString, { 'image.tag': '0.2.1' });
-    assert.deepEqual(upgrade.valuesSource, { kind: 'command', argv: ['soctalk-cli', 'render-values', '--tenant', '{slug}'], timeout: 120_000 });
+    assert.deepEqual(upgrade.setString, { 'adapter.image.tag': '0.2.1', 'runsWorker.image.tag': '0.2.1' });
+    assert.deepEqual(upgrade.capabilities, { kubeVersion: 'v1.33.1', apiVersions: ['apps/v1', 'v1'] });
+    assert.deepEqual(upgrade.valuesSource, { kind: 'current' });
+    const verify = m.calls.find((c) => c.name === 'verifyRenderedRelease')!.args as { workloads: { name: string; images: string[] }[] };
+    assert.deepEqual(verify.workloads.map((w) => w.images), [['ghcr.io/soctalk/soctalk-adapter:0.2.1'], ['ghcr.io/soctalk/soctalk-orchestrator:0.2.1']]);
     assert.equal(m.calls.filter((c) => c.name === 'adapterHeartbeat').length, 2, 'polled until the heartbeat reported the target version');
     assert.deepEqual(
       m.calls.filter((c) => c.name === 'rolloutStatus').map((c) => c.args.target),
-      ['deploy/soctalk-adapter', 'deploy/wazuh-bridge'],
+      ['deploy/soctalk-adapter'],
     );
     // Values never reach the history: only their digest.
     assert.equal(JSON.stringify(result).includes('values.yaml'), false);
+  });
+
+  it('a workload whose tag no override reaches is refused at pre-flight, naming it, before anything changes', async () => {
+    const message =
+      'the target would leave Deployment/soctalk-runs-worker on ghcr.io/soctalk/soctalk-orchestrator:0.1.0 instead of tag 0.2.1: the image keys overridden (adapter.image.tag) do not reach it; add its tag key to the image tag keys';
+    const { error, m } = await runTenant(
+      { imageTags: { 'adapter.image.tag': '0.2.1' } },
+      { overrides: { tenantInspectTarget: async () => Promise.reject(ApplicationFailure.create({ type: 'InvalidInput', nonRetryable: true, message })) } },
+    );
+    const cause = (error as WorkflowFailedError).cause as ApplicationFailure;
+    assert.equal(cause.type, 'InvalidInput');
+    assert.match(cause.message, /Deployment\/soctalk-runs-worker on ghcr\.io\/soctalk\/soctalk-orchestrator:0\.1\.0/);
+    assert.deepEqual(m.upgraded(), []);
+    assert.deepEqual(m.rolledBack(), []);
+    assert.deepEqual(m.calls.find((c) => c.name === 'tenantInspectTarget')!.args.setString, { 'adapter.image.tag': '0.2.1' });
   });
 
   it('refuses to upgrade a tenant ahead of soctalk-system, naming both versions', async () => {
@@ -109,7 +130,7 @@ describe('soctalkTenantUpgrade (time-skipping)', () => {
     assert.deepEqual(m.rolledBack(), ['acme']);
     assert.equal(m.calls.find((c) => c.name === 'helmRollback')!.args.toRevision, 3);
     const restore = m.calls.find((c) => c.name === 'restoreVolumes')!.args;
-    assert.deepEqual(restore.workloads, ['deployment/soctalk-adapter', 'deployment/wazuh-bridge']);
+    assert.deepEqual(restore.workloads, ['deployment/soctalk-adapter', 'deployment/soctalk-runs-worker']);
     const names = m.calls.map((c) => c.name);
     assert.ok(names.indexOf('snapshotVolumes') < names.indexOf('tenantHelmUpgrade'), 'snapshots first');
     assert.ok(names.indexOf('helmRollback') < names.indexOf('restoreVolumes'), 'rollback, then restore (LIFO)');

@@ -1,14 +1,21 @@
 /**
  * helm steps shared by every runbook. Each is idempotent: it reads the release first and
  * does nothing when a previous attempt already did the work (a retried activity after a
- * worker crash must not upgrade or roll back twice).
+ * worker crash must not upgrade or roll back twice). A killed attempt's helm keeps running
+ * (it is uninterruptible on purpose); a retry that finds the release pending with this
+ * run's own mark waits for that helm to finish and takes its result, and nothing here ever
+ * runs helm on a release that is still pending.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import semver from 'semver';
 import type { ChartSource, Values } from '../../domain/chart.js';
+import type { ClusterCapabilities } from '../../domain/cluster-capabilities.js';
 import { FailureType } from '../../domain/failure-types.js';
 import type { KubeTarget } from '../../domain/kube-target.js';
 import type { CommandRunner } from '../command.js';
+import { classifyFailure } from '../failure-classification.js';
 import { currentRunContext } from '../run-context.js';
 import {
   helmGetManifestArgs,
@@ -23,6 +30,7 @@ import {
   type ReleaseRef,
 } from './commands.js';
 import { isPending, parseHistory, parseList, parseReleaseStatus, type HistoryEntry, type ListedRelease, type ReleaseStatus } from './parse.js';
+import { currentRunMark, revisionRunId } from './run-mark.js';
 import { withValuesFiles } from './values-files.js';
 
 export interface ReleaseState {
@@ -37,6 +45,8 @@ export interface ChartRequest extends ReleaseRef {
   values: Values;
   /** --set-string pairs added after the values (image.tag overrides). */
   setString?: Record<string, string>;
+  /** The live cluster's version and API versions (readClusterCapabilities), so `helm template` renders as the cluster would. */
+  capabilities?: ClusterCapabilities;
 }
 
 export interface UpgradeRequest extends ChartRequest {
@@ -63,12 +73,28 @@ export interface RollbackRequest extends ReleaseRef {
   wait: boolean;
   /** The revision the run saw before it started; a rollback already made after it is not repeated. */
   afterRevision?: number;
+  /**
+   * How long to wait for a pending operation (an upgrade whose helm outlived its worker) to
+   * end before rolling back; default timeoutMs. Never rolls back under a pending one.
+   */
+  pendingWaitMs?: number;
 }
 
 export interface HelmDeps {
   runner: CommandRunner;
   /** Where inline values are written for helm (mode 0600, removed after the command). */
   workDir: string;
+  /** How often a wait for a pending release polls helm status (default 2s). */
+  pendingPollMs?: number;
+}
+
+/** Heartbeats when running as an activity (waits must tell Temporal they are alive). */
+function heartbeat(details: unknown): void {
+  try {
+    Context.current().heartbeat(details);
+  } catch {
+    // outside an activity
+  }
 }
 
 const ref = (r: ReleaseRef): ReleaseRef => ({ release: r.release, namespace: r.namespace, kube: r.kube });
@@ -88,7 +114,7 @@ export function withChartOf(status: ReleaseStatus, listed: ListedRelease): Relea
   };
 }
 
-export function createHelmActivities({ runner, workDir }: HelmDeps) {
+export function createHelmActivities({ runner, workDir, pendingPollMs = 2_000 }: HelmDeps) {
   async function releaseState(r: ReleaseRef): Promise<ReleaseState> {
     const ctx = currentRunContext();
     const listed = await runner.run({ tool: 'helm', args: helmListArgs(r.namespace, r.kube), mutates: false }, ctx);
@@ -98,6 +124,42 @@ export function createHelmActivities({ runner, workDir }: HelmDeps) {
     const history = await runner.run({ tool: 'helm', args: helmHistoryArgs(r), mutates: false }, ctx);
     return { exists: true, status: withChartOf(parseReleaseStatus(status.stdout), entry), history: parseHistory(history.stdout) };
   }
+
+  /**
+   * Polls until the release is no longer pending-*, heartbeating. Resolves to the settled
+   * state, or undefined when `waitMs` passed first.
+   */
+  async function waitWhilePending(r: ReleaseRef, waitMs: number, what: string): Promise<ReleaseState | undefined> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const state = await releaseState(ref(r));
+      if (!state.status || !isPending(state.status.status)) return state;
+      if (Date.now() >= deadline) return undefined;
+      heartbeat({ waitingFor: what, status: state.status.status, revision: state.status.revision });
+      await sleep(pendingPollMs);
+    }
+  }
+
+  const stillPending = (r: ReleaseRef, status: ReleaseStatus, waitedMs: number, instead: string) =>
+    ApplicationFailure.create({
+      type: FailureType.ReleaseLocked,
+      nonRetryable: true,
+      message:
+        `manual action needed: release ${r.release} in ${r.namespace} is still ${status.status} at revision ${status.revision} ` +
+        `after waiting ${Math.round(waitedMs / 1000)}s for that operation to end; ${instead}. ` +
+        `Check nobody is running helm on it, then recover: see "Recovering a stale helm lock" in the README`,
+    });
+
+  /** The result of a helm operation that ended while we waited: its revision's status and description. */
+  const endedFailed = (r: ReleaseRef, what: string, state: ReleaseState, revision: number) => {
+    const description = state.history.find((h) => h.revision === revision)?.description ?? 'no description';
+    const { type } = classifyFailure({ exitCode: 1, output: description, timedOut: false });
+    return ApplicationFailure.create({
+      type,
+      nonRetryable: true,
+      message: `${what} of ${r.release} (revision ${revision}, started by an earlier attempt of this run) ended failed: ${description}`,
+    });
+  };
 
   async function syncRepository(chart: ChartSource): Promise<void> {
     if (!chart.repository) return;
@@ -147,17 +209,28 @@ export function createHelmActivities({ runner, workDir }: HelmDeps) {
     async helmTemplate(input: ChartRequest & { showOnly?: string }): Promise<string> {
       await syncRepository(input.chart);
       return withValuesFiles(workDir, input.values, async (files) => {
-        const out = await runner.run(
-          {
-            tool: 'helm',
-            args: helmTemplateArgs(
-              { ...ref(input), chart: input.chart.ref, version: input.version, valuesFiles: files, setString: input.setString ?? {} },
-              input.showOnly,
-            ),
-            mutates: false,
-          },
-          currentRunContext(),
-        );
+        const out = await runner
+          .run(
+            {
+              tool: 'helm',
+              args: helmTemplateArgs(
+                {
+                  ...ref(input),
+                  chart: input.chart.ref,
+                  version: input.version,
+                  valuesFiles: files,
+                  setString: input.setString ?? {},
+                  ...(input.capabilities ? { capabilities: input.capabilities } : {}),
+                },
+                input.showOnly,
+              ),
+              mutates: false,
+            },
+            currentRunContext(),
+          )
+          .catch((err: unknown) => {
+            throw asRenderFailure(err, input);
+          });
         return out.stdout;
       });
     },
@@ -168,7 +241,26 @@ export function createHelmActivities({ runner, workDir }: HelmDeps) {
      * the existing revision instead of upgrading again.
      */
     async helmUpgrade(input: UpgradeRequest): Promise<UpgradeResult> {
-      const before = await releaseState(ref(input));
+      const mark = currentRunMark();
+      let before = await releaseState(ref(input));
+      const pending = before.status && isPending(before.status.status) ? before.status : undefined;
+      if (pending) {
+        const owner = await revisionRunId(runner, ref(input), pending.revision);
+        const ours = mark !== undefined && owner === mark.runId && pending.status === 'pending-upgrade' && pending.revision === input.fromRevision + 1;
+        if (!ours) {
+          throw ApplicationFailure.create({
+            type: FailureType.ReleaseBusy,
+            nonRetryable: false,
+            message: `release ${input.release} in ${input.namespace} is ${pending.status} at revision ${pending.revision} by an operation that is not this run's${owner ? ` (run ${owner})` : ''}: not upgrading under it`,
+          });
+        }
+        // Our own killed attempt's helm is still going: its --timeout bounds it.
+        const waitMs = input.timeoutMs + 60_000;
+        const settled = await waitWhilePending(input, waitMs, `this run's earlier helm upgrade (revision ${pending.revision})`);
+        if (!settled) throw stillPending(input, pending, waitMs, 'not upgrading again under it');
+        if (settled.status?.revision === pending.revision && settled.status.status === 'failed') throw endedFailed(input, 'helm upgrade', settled, pending.revision);
+        before = settled;
+      }
       const current = before.status;
       if (current && current.revision > input.fromRevision && current.status === 'deployed' && (!input.version || versionMatches(current.chartVersion, input.version))) {
         return { revision: current.revision, status: current.status, chartVersion: current.chartVersion, alreadyDone: true };
@@ -187,6 +279,7 @@ export function createHelmActivities({ runner, workDir }: HelmDeps) {
               wait: input.wait,
               timeoutMs: input.timeoutMs,
               ...(input.cleanupOnFail ? { cleanupOnFail: true } : {}),
+              ...(mark ? { mark: { description: mark.description, labels: mark.labels } } : {}),
             }),
             mutates: true,
             uninterruptible: true,
@@ -202,7 +295,26 @@ export function createHelmActivities({ runner, workDir }: HelmDeps) {
 
     /** `helm rollback <release> [revision] --wait`; not repeated when an earlier attempt already rolled back. */
     async helmRollback(input: RollbackRequest): Promise<{ revision: number; alreadyDone: boolean }> {
-      const before = await releaseState(ref(input));
+      let before = await releaseState(ref(input));
+      const pending = before.status && isPending(before.status.status) ? before.status : undefined;
+      if (pending) {
+        // Never roll back under a pending operation: helm would not refuse, and the pending
+        // one would then mark its revision deployed after ours. Wait for it to end.
+        const pendingEntry = before.history.find((h) => h.revision === pending.revision);
+        const ownRollback =
+          pending.status === 'pending-rollback' &&
+          input.toRevision !== undefined &&
+          (input.afterRevision === undefined || pending.revision > input.afterRevision) &&
+          pendingEntry?.description === `Rollback to ${input.toRevision}`;
+        const waitMs = input.pendingWaitMs ?? input.timeoutMs;
+        const settled = await waitWhilePending(input, waitMs, `${pending.status} at revision ${pending.revision}`);
+        if (!settled) throw stillPending(input, pending, waitMs, 'helm rollback was not run');
+        if (ownRollback && settled.status?.revision === pending.revision) {
+          if (settled.status.status === 'deployed') return { revision: pending.revision, alreadyDone: true };
+          if (settled.status.status === 'failed') throw endedFailed(input, 'helm rollback', settled, pending.revision);
+        }
+        before = settled;
+      }
       const last = before.history.at(-1);
       if (
         last &&
@@ -231,6 +343,32 @@ export function createHelmActivities({ runner, workDir }: HelmDeps) {
 }
 
 export type HelmActivities = ReturnType<typeof createHelmActivities>;
+
+/** Failures of `helm template` that are not about the chart: fetching it over the network, a timeout, helm missing. */
+const NOT_RENDER_FAILURES: ReadonlySet<string> = new Set([
+  FailureType.ClusterUnreachable,
+  FailureType.ServerUnavailable,
+  FailureType.CommandTimeout,
+  FailureType.CommandNotFound,
+]);
+
+/**
+ * A chart that does not render (kubeVersion constraint, template error, values rejected by
+ * the chart's schema, a missing template) renders the same way on every attempt: it is a
+ * permanent RenderFailed that says so, with helm's own error kept whole.
+ */
+export function asRenderFailure(err: unknown, input: { chart: ChartSource; version?: string }): unknown {
+  if (!(err instanceof ApplicationFailure) || (err.type && NOT_RENDER_FAILURES.has(err.type))) return err;
+  const details = (err.details?.[0] ?? {}) as { stderrTail?: string };
+  const chart = `${input.chart.ref}${input.version ? ` ${input.version}` : ''}`;
+  return ApplicationFailure.create({
+    type: FailureType.RenderFailed,
+    nonRetryable: true,
+    message: `helm template of ${chart} failed (a render error is permanent, not retried): ${details.stderrTail ?? err.message}`,
+    details: err.details ? [...err.details] : [],
+    cause: err,
+  });
+}
 
 /** A chart version against what the run asked for: an exact version, or a range such as "2.x". */
 export function versionMatches(actual: string | undefined, wanted: string): boolean {

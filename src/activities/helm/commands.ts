@@ -2,6 +2,7 @@
  * helm command lines as pure functions returning argv arrays (no executable), so that
  * every flag the runbooks use is unit-tested as an exact array.
  */
+import type { ClusterCapabilities } from '../../domain/cluster-capabilities.js';
 import { goDuration } from '../../domain/duration.js';
 import { helmKubeFlags, type KubeTarget } from '../../domain/kube-target.js';
 
@@ -17,6 +18,8 @@ export interface RenderSpec extends ReleaseRef {
   valuesFiles: readonly string[];
   /** Passed as --set-string so that "0.10" stays a string tag, not the number 0.1. */
   setString: Readonly<Record<string, string>>;
+  /** Render as this cluster would (`helm template` only; `helm upgrade` asks the cluster itself). */
+  capabilities?: ClusterCapabilities;
 }
 
 /** Local chart directories and archives have no repository version to select. */
@@ -32,6 +35,12 @@ function renderFlags(spec: RenderSpec): string[] {
     ...spec.valuesFiles.flatMap((f) => ['--values', f]),
     ...Object.entries(spec.setString).flatMap(([k, v]) => ['--set-string', `${k}=${v}`]),
   ];
+}
+
+/** `--kube-version` and one `--api-versions` per served group/version(/Kind). */
+export function capabilityFlags(capabilities: ClusterCapabilities | undefined): string[] {
+  if (!capabilities) return [];
+  return ['--kube-version', capabilities.kubeVersion, ...capabilities.apiVersions.flatMap((v) => ['--api-versions', v])];
 }
 
 export const helmVersionArgs = (): string[] => ['version', '--short'];
@@ -89,6 +98,7 @@ export const helmTemplateArgs = (spec: RenderSpec, showOnly?: string): string[] 
   spec.release,
   spec.chart,
   ...renderFlags(spec),
+  ...capabilityFlags(spec.capabilities),
   ...(showOnly ? ['--show-only', showOnly] : []),
   ...helmKubeFlags(spec.kube),
 ];
@@ -103,6 +113,8 @@ export interface UpgradeSpec extends RenderSpec {
    * last deployed revision and would leave them running.
    */
   cleanupOnFail?: boolean;
+  /** Marks the revision with the run that made it (see run-mark.ts). */
+  mark?: { description: string; labels: Record<string, string> };
 }
 
 export const helmUpgradeArgs = (spec: UpgradeSpec): string[] => [
@@ -113,6 +125,15 @@ export const helmUpgradeArgs = (spec: UpgradeSpec): string[] => [
   ...renderFlags(spec),
   ...(spec.wait ? ['--wait'] : []),
   ...(spec.cleanupOnFail ? ['--cleanup-on-fail'] : []),
+  ...(spec.mark
+    ? [
+        '--description',
+        spec.mark.description,
+        ...(Object.keys(spec.mark.labels).length
+          ? ['--labels', Object.entries(spec.mark.labels).map(([k, v]) => `${k}=${v}`).join(',')]
+          : []),
+      ]
+    : []),
   '--timeout',
   goDuration(spec.timeoutMs),
   ...helmKubeFlags(spec.kube),

@@ -24,6 +24,15 @@ export function kubectlGetClusterJsonArgs(kube: KubeTarget, kind: string, opts: 
 
 export const kubectlApiResourcesArgs = (kube: KubeTarget): string[] => ['api-resources', '--output', 'name', ...kubectlKubeFlags(kube)];
 
+/** The server's version as JSON (`serverVersion.gitVersion`, e.g. "v1.33.1"). */
+export const kubectlVersionArgs = (kube: KubeTarget): string[] => ['version', '--output', 'json', ...kubectlKubeFlags(kube)];
+
+/** Every served group/version, one a line ("apps/v1", "v1"). */
+export const kubectlApiVersionsArgs = (kube: KubeTarget): string[] => ['api-versions', ...kubectlKubeFlags(kube)];
+
+/** The served kinds as a table (NAME SHORTNAMES APIVERSION NAMESPACED KIND), for group/version/Kind capabilities. */
+export const kubectlApiResourceKindsArgs = (kube: KubeTarget): string[] => ['api-resources', ...kubectlKubeFlags(kube)];
+
 export const kubectlApplyStdinArgs = (s: Scope): string[] => ['apply', '--filename', '-', ...scoped(s)];
 
 export const kubectlDeleteArgs = (s: Scope, kind: string, name: string): string[] => [

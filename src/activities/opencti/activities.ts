@@ -1,41 +1,47 @@
 /**
- * OpenCTI chart v1 -> v2 activities: the values plan (reads the operator's values, runs the
- * pure migration, writes the complete generated values file on the worker and returns its
- * path and digest with a redacted preview and the diff: values never enter history), and the
- * verification the upgrade guide describes, done properly: pods Running and Ready,
- * Deployments rolled out, Services with ready endpoints, the Ingress, where workers and
- * connectors point, and /health with the health access key.
+ * OpenCTI chart v1 -> v2 activities.
  *
- * Verification failures are VerificationFailed: retryable while things may still settle
- * (pods not ready, no endpoints, a 503), non-retryable when waiting cannot help (a missing
- * Service or Ingress, a 401, a wrong URL).
+ * Plan: reads the operator's values, runs the pure migration, renders the target with the
+ * generated values (`helm template`, as the cluster would) and reads the live revision
+ * (`helm get manifest`); every object the run expects (Deployments, Services, Ingresses,
+ * where workers and connectors connect, health targets) comes from those manifests,
+ * classified by the chart's labels, never from computed names. It returns a digest, a
+ * redacted preview, the diff, the env it promises and the findings; values never enter
+ * history and no file outlives the activity.
+ *
+ * Apply: generates the same values again from the same inputs inside the activity that
+ * runs `helm upgrade`, refuses when the digest is not the approved one, and removes the
+ * file afterwards: no activity depends on another worker's disk.
+ *
+ * Verify: the live Deployments, pods, Services, Ingresses, routing, the promised env and
+ * /health against the rendered target. Failures are VerificationFailed: retryable while
+ * things may still settle, non-retryable when waiting cannot help.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { ApplicationFailure } from '@temporalio/common';
 import { parse as parseYaml, stringify } from 'yaml';
-import type { Values } from '../../domain/chart.js';
+import type { ChartSource, Values } from '../../domain/chart.js';
+import type { ClusterCapabilities } from '../../domain/cluster-capabilities.js';
 import { FailureType } from '../../domain/failure-types.js';
 import type { KubeTarget } from '../../domain/kube-target.js';
+import { chartDefects } from '../../domain/opencti/chart-defects.js';
 import type { HealthCheck, HealthKey } from '../../domain/opencti/inputs.js';
+import { releaseObjects, renderedTopology, urlPointsAt, type IngressObject, type PlatformComponent, type PlatformTarget, type RenderedTopology, type RouteTarget } from '../../domain/opencti/manifest.js';
+import { PROBE_KEY_FIX, probeKeyChecks, promiseChecks, renderedChecks } from '../../domain/opencti/render-checks.js';
 import {
   chartVersionWarnings,
   disableCluster,
   disableClustering,
-  expectedTopology,
   migrateToClustering,
-  pointsAt,
   type ClusteringMigrationOptions,
-  type Component,
-  type PlatformExpectation,
-  type Topology,
+  type EnvPromise,
   type ValuesChange,
   type ValuesWarning,
 } from '../../domain/opencti/values-migration.js';
 import { diffValues, formatDiff, isMap, mergeOverlays, redactValues, setPath, type ValuesMap } from '../../domain/opencti/values.js';
 import type { CommandRunner, RunContext } from '../command.js';
+import type { HelmActivities, UpgradeResult } from '../helm/activities.js';
 import { kubectlGetJsonArgs, kubectlPortForwardArgs, type Scope } from '../kubectl/commands.js';
 import { currentRunContext } from '../run-context.js';
 import { parseDeployments, parseEndpointSlices, parseIngresses, parsePods, parseServices, secretValue } from './kube-json.js';
@@ -48,12 +54,15 @@ export interface OpenctiRef {
 
 export type ValuesChangeKind = 'none' | 'clustering' | 'disable-clustering' | 'disable-frontend' | 'disable-ingestion';
 
-export interface PlanValuesRequest {
-  release: string;
-  namespace: string;
+export interface PlanValuesRequest extends OpenctiRef {
   /** The operator's values as the workflow got them (files on the worker, inline, --set-string). */
   values: Values;
   change: ValuesChangeKind;
+  /** The target chart: rendered with the generated values before approval. */
+  chart: ChartSource;
+  version: string;
+  /** The live cluster's version and API versions: the target is rendered as this cluster renders it. */
+  capabilities?: ClusterCapabilities;
   /** For `clustering` (and the chart version check of every change). */
   migration?: Omit<ClusteringMigrationOptions, 'release'>;
   /**
@@ -66,21 +75,27 @@ export interface PlanValuesRequest {
 
 export interface ValuesPlan {
   change: ValuesChangeKind;
-  /**
-   * The complete generated values (operator's values with the change applied), written on
-   * the worker (mode 0600) for `helm upgrade -f`; absent for "none" (the operator's values
-   * are used as given). A complete file rather than an overlay: helm cannot delete a key
-   * set by an earlier -f file unless the chart's defaults have it (a null stays a null).
-   */
-  valuesFile?: string;
-  /** sha256 of the generated values: the workflow checks that what it applies is what was approved. */
+  /** sha256 of the generated values: the apply step regenerates them and refuses any other digest. */
   sha256: string;
   warnings: ValuesWarning[];
   /** `+ clustering.enabled: true` lines, secrets hidden. */
   diff: string[];
   /** The resulting values as YAML, secrets hidden, for the approval gate. */
   preview: string;
-  topology: Topology;
+  /** Env values the run sets explicitly and verification checks on the live Deployments. */
+  promise: EnvPromise[];
+  /** What the target renders (names, Services, Ingresses, routes), from `helm template`. */
+  topology: RenderedTopology;
+  /** The live revision's objects, summarised: Deployments and Ingresses. */
+  live: { deployments: string[]; ingresses: string[] };
+}
+
+export interface ApplyValuesRequest extends PlanValuesRequest {
+  /** The approved digest; omitted only by a compensation, which has no approval. */
+  expectSha256?: string;
+  timeoutMs: number;
+  fromRevision: number;
+  cleanupOnFail?: boolean;
 }
 
 export interface PodsReport {
@@ -98,17 +113,22 @@ export interface DeploymentsReport {
 }
 
 export interface RoutingReport {
-  checked: Array<{ deployment: string; component: string; url?: string; note?: string }>;
+  checked: Array<{ deployment: string; role: string; url?: string; note?: string }>;
+}
+
+export interface HealthTarget {
+  component: PlatformComponent;
+  service: string;
+  port?: number;
 }
 
 export interface HealthReport {
-  checked: Array<{ component: Component; status: number; url: string }>;
+  checked: Array<{ component: PlatformComponent; status: number; url: string }>;
 }
 
 export interface OpenctiDeps {
   runner: CommandRunner;
-  /** Where generated values files are written (default: <tmpdir>/upgrade-runbooks-opencti-values). */
-  valuesDir?: string;
+  helm: HelmActivities;
   /** HTTP for /health (default: the global fetch). */
   fetch?: typeof fetch;
   /** Where `{env: NAME}` health keys are read (default: process.env). */
@@ -117,13 +137,15 @@ export interface OpenctiDeps {
 
 const PREVIEW_MAX = 12_000;
 
-export const instanceSelector = (release: string): string => `app.kubernetes.io/name=opencti,app.kubernetes.io/instance=${release}`;
+/** The chart's own instance label: every object of the release carries it, whatever nameOverride says. */
+export const instanceSelector = (release: string): string => `app.kubernetes.io/instance=${release}`;
 
 function verificationFailed(message: string, retryable: boolean): ApplicationFailure {
   return ApplicationFailure.create({ type: FailureType.VerificationFailed, message, nonRetryable: !retryable });
 }
 
 const scope = (r: OpenctiRef): Scope => ({ namespace: r.namespace, kube: r.kube });
+const refOf = (r: OpenctiRef): OpenctiRef => ({ release: r.release, namespace: r.namespace, kube: r.kube });
 
 /** The operator's values as helm merges them: files in order, then inline, then --set-string pairs. */
 export async function loadValues(values: Values): Promise<ValuesMap> {
@@ -155,19 +177,21 @@ export async function loadValues(values: Values): Promise<ValuesMap> {
   return merged;
 }
 
+type ChangeRequest = Pick<PlanValuesRequest, 'release' | 'change' | 'migration' | 'replayMigration'>;
+
 /** The pure migration for a change kind (after replaying the clustering migration when asked). */
-export function planChange(original: ValuesMap, request: PlanValuesRequest): ValuesChange {
+export function planChange(original: ValuesMap, request: ChangeRequest): ValuesChange {
   if (request.replayMigration && request.change !== 'clustering' && request.change !== 'none') {
     const migrated = migrateToClustering(original, { ...request.replayMigration, release: request.release });
     const change = planChange(migrated.values, { ...request, replayMigration: undefined });
     const overlay = mergeOverlays(migrated.overlay, change.overlay);
     // The migration's own notes are kept; its blocking ones (invalid values) still block.
-    return { overlay, values: change.values, diff: diffValues(original, change.values), warnings: uniqueWarnings([...migrated.warnings, ...change.warnings]) };
+    return { overlay, values: change.values, diff: diffValues(original, change.values), warnings: uniqueWarnings([...migrated.warnings, ...change.warnings]), promise: change.promise };
   }
   return planOne(original, request);
 }
 
-function planOne(original: ValuesMap, request: PlanValuesRequest): ValuesChange {
+function planOne(original: ValuesMap, request: ChangeRequest): ValuesChange {
   const release = request.release;
   const versionWarnings = () => chartVersionWarnings(request.migration?.targetVersion, request.migration?.minimumChartVersion ?? '2.0.0');
   switch (request.change) {
@@ -192,16 +216,24 @@ function planOne(original: ValuesMap, request: PlanValuesRequest): ValuesChange 
           blocking: true,
         });
       }
-      return { overlay: {}, values: original, diff: diffValues(original, original), warnings };
+      return { overlay: {}, values: original, diff: diffValues(original, original), warnings, promise: [] };
     }
   }
 }
 
+/** The generated values as helm reads them, and their digest (stable for the same inputs). */
+function generated(change: ValuesChange): { content: string; sha256: string } {
+  const content = stringify(change.values);
+  return { content, sha256: createHash('sha256').update(content).digest('hex') };
+}
+
+/** The generated values for helm: one private file written and removed by the helm activity that uses it. */
+const asHelmValues = (change: ValuesChange): Values => ({ files: [], inline: change.values, set: {} });
+
 export function createOpenctiActivities(deps: OpenctiDeps) {
-  const { runner } = deps;
+  const { runner, helm } = deps;
   const fetchFn = deps.fetch ?? ((...args: Parameters<typeof fetch>) => fetch(...args));
   const env = deps.env ?? process.env;
-  const valuesDir = deps.valuesDir ?? join(tmpdir(), 'upgrade-runbooks-opencti-values');
 
   async function getJson(r: OpenctiRef, kind: string, opts: { name?: string; selector?: string }, ctx: RunContext): Promise<string> {
     const out = await runner.run({ tool: 'kubectl', args: kubectlGetJsonArgs(scope(r), kind, opts), mutates: false, timeoutMs: 60_000 }, ctx);
@@ -227,6 +259,131 @@ export function createOpenctiActivities(deps: OpenctiDeps) {
     }
     runner.redactor.addSecret(value);
     return value;
+  }
+
+  /** The live revision's manifest as objects; an absent release has none. */
+  async function liveObjects(r: OpenctiRef) {
+    const manifest = await helm.helmGetManifest(refOf(r));
+    return releaseObjects(manifest, r.release);
+  }
+
+  /** Compares rendered probe keys with the Secret the pods read; the key values stay here. */
+  async function probeFindings(r: OpenctiRef, target: ReturnType<typeof releaseObjects>, ctx: RunContext): Promise<ValuesWarning[]> {
+    const out: ValuesWarning[] = [];
+    for (const check of probeKeyChecks(target)) {
+      let actual: string | undefined;
+      try {
+        actual = secretValue(await getJson(r, 'secret', { name: check.secret.name }, ctx), check.secret.key);
+      } catch {
+        actual = undefined;
+      }
+      if (actual !== undefined) runner.redactor.addSecret(actual);
+      if (actual === check.probeKey) continue;
+      out.push({
+        code: 'probe-health-key',
+        path: `Deployment/${check.deployment}`,
+        message:
+          `${check.deployment}'s probes call /health?health_access_key=${check.probeKey === '' ? '(empty)' : check.probeKey === 'ChangeMe' ? 'ChangeMe (the chart default)' : '(a literal from the values)'} ` +
+          `but the pods get APP__HEALTH_ACCESS_KEY from Secret ${check.secret.name} key ${check.secret.key}` +
+          (actual === undefined ? ' (not readable now: it must exist before the pods start)' : ', which holds another key: the pods would never become Ready') +
+          `. Fix: ${PROBE_KEY_FIX}`,
+        blocking: actual !== undefined,
+      });
+    }
+    return out;
+  }
+
+  async function plan(request: PlanValuesRequest): Promise<{ plan: ValuesPlan; change: ValuesChange }> {
+    const ctx = currentRunContext();
+    const original = await loadValues(request.values);
+    const change = planChange(original, request);
+    const { sha256 } = generated(change);
+    const preview = stringify(redactValues(change.values));
+    const live = await liveObjects(request);
+    const warnings: ValuesWarning[] = [...change.warnings];
+    for (const d of change.warnings.some((w) => w.code === 'chart-too-old') ? [] : chartDefects(request.version, change.values)) {
+      warnings.push({ code: 'known-chart-defect', path: `version (${d.id})`, message: d.message, blocking: d.blocking });
+    }
+    let topology: RenderedTopology = { clustering: false, platform: [], deployments: [], services: [], ingresses: [], routes: [] };
+    const blockedByDefect = warnings.some((w) => w.blocking && w.code === 'known-chart-defect');
+    // A target older than the first v2 is refused as it is: rendering it would only add noise.
+    const tooOld = change.warnings.some((w) => w.blocking && w.code === 'chart-too-old');
+    if (!tooOld) try {
+      const manifest = await helm.helmTemplate({
+        ...refOf(request),
+        chart: request.chart,
+        version: request.version,
+        values: asHelmValues(change),
+        ...(request.capabilities ? { capabilities: request.capabilities } : {}),
+      });
+      const target = releaseObjects(manifest, request.release);
+      topology = renderedTopology(target);
+      warnings.push(...promiseChecks(target, change.promise), ...renderedChecks(target, topology, live), ...(await probeFindings(request, target, ctx)));
+    } catch (err) {
+      if (!(err instanceof ApplicationFailure) || err.type !== FailureType.RenderFailed) throw err;
+      // A chart that does not render these values must stop the run here, with helm's words.
+      if (!blockedByDefect || !/already (set|defined)|mapping key/i.test(err.message)) {
+        warnings.push({ code: 'render-failed', path: 'chart', message: `helm template ${request.chart.ref} ${request.version} fails with the generated values: ${runner.redactor.text(err.message).slice(0, 600)}`, blocking: true });
+      }
+    }
+    return {
+      change,
+      plan: {
+        change: request.change,
+        sha256,
+        warnings: uniqueWarnings(warnings),
+        diff: formatDiff(change.diff),
+        preview: preview.length > PREVIEW_MAX ? `${preview.slice(0, PREVIEW_MAX)}\n# ... (${preview.length - PREVIEW_MAX} more characters)` : preview,
+        promise: change.promise,
+        topology,
+        live: { deployments: live.workloads.map((w) => w.name), ingresses: live.ingresses.map((i) => i.name) },
+      },
+    };
+  }
+
+  async function checkDeployments(input: OpenctiRef & { expect: RenderedTopology['deployments'] }): Promise<DeploymentsReport> {
+    const all = parseDeployments(await getJson(input, 'deployments', { selector: instanceSelector(input.release) }, currentRunContext()));
+    const problems: string[] = [];
+    const report: DeploymentsReport = { deployments: [] };
+    for (const e of input.expect) {
+      const d = all.find((x) => x.name === e.name);
+      if (!d) {
+        problems.push(`Deployment ${e.name} (${e.role}) not found`);
+        continue;
+      }
+      report.deployments.push({ name: d.name, ready: d.ready, desired: d.desired });
+      // kubectl rollout status's rule: every replica updated, no old one left, the updated ones available.
+      if (!d.observed || d.updated < d.desired || d.total > d.updated || d.available < d.updated) {
+        problems.push(`Deployment ${d.name} still rolling out (${d.updated}/${d.desired} updated, ${d.available} available, ${d.total - d.updated} old)`);
+      }
+      if (d.ready < e.replicas) problems.push(`Deployment ${d.name} has ${d.ready} ready replicas, expected ${e.replicas}`);
+    }
+    if (problems.length > 0) throw verificationFailed(problems.join('; '), !problems.every((p) => p.endsWith('not found')));
+    return report;
+  }
+
+  async function checkServices(input: OpenctiRef & { services: string[] }): Promise<ServicesReport> {
+    const ctx = currentRunContext();
+    const services = parseServices(await getJson(input, 'services', { selector: instanceSelector(input.release) }, ctx));
+    const wanted = input.services;
+    const missing = wanted.filter((name) => !services.some((s) => s.name === name));
+    if (missing.length > 0 || wanted.length === 0) {
+      throw verificationFailed(
+        `Service ${missing.join(', ') || 'of the release'} not found in ${input.namespace} (found: ${services.map((s) => s.name).join(', ') || 'none'})`,
+        false,
+      );
+    }
+    const slices = parseEndpointSlices(await getJson(input, 'endpointslices', { selector: `kubernetes.io/service-name in (${wanted.join(',')})` }, ctx));
+    const report: ServicesReport = { services: wanted.map((name) => ({ name, readyEndpoints: slices.get(name)?.ready ?? 0 })) };
+    const empty = report.services.filter((s) => s.readyEndpoints === 0);
+    if (empty.length > 0) {
+      const describe = (name: string) => {
+        const notReady = slices.get(name)?.notReady ?? 0;
+        return `Service ${name} has no ready endpoints${notReady ? ` (${notReady} not ready)` : ': it selects no ready pod'}`;
+      };
+      throw verificationFailed(empty.map((s) => describe(s.name)).join('; '), true);
+    }
+    return report;
   }
 
   /** Runs `use` with a local URL forwarded to svc/<service>:<port>, then ends the port-forward. */
@@ -262,7 +419,7 @@ export function createOpenctiActivities(deps: OpenctiDeps) {
     }
   }
 
-  async function checkOne(component: Component, baseUrl: string, key: string | undefined, health: HealthCheck): Promise<{ status: number; url: string }> {
+  async function checkOne(component: PlatformComponent, baseUrl: string, key: string | undefined, health: HealthCheck): Promise<{ status: number; url: string }> {
     const shown = `${baseUrl.replace(/\/$/, '')}${health.path}`;
     const url = key ? `${shown}?health_access_key=${encodeURIComponent(key)}` : shown;
     let response: Response;
@@ -286,41 +443,77 @@ export function createOpenctiActivities(deps: OpenctiDeps) {
 
   return {
     /**
-     * Reads the operator's values and plans a values change: the generated values file for
-     * helm, warnings, the diff and a redacted preview for the approval gate, and the
-     * expected topology.
+     * Plans a values change: generated values (digest, redacted preview, diff, promised env),
+     * the target rendered with them and the live revision's objects, and every finding
+     * (known chart defects, traps of the real chart, promises the render would not keep).
      */
     async openctiPlanValues(request: PlanValuesRequest): Promise<ValuesPlan> {
+      return (await plan(request)).plan;
+    },
+
+    /**
+     * Generates the values again (same inputs, same digest) and runs `helm upgrade --wait`
+     * with them in this one activity; a digest other than the approved one is refused.
+     */
+    async openctiApplyValues(request: ApplyValuesRequest): Promise<UpgradeResult & { sha256: string }> {
       const original = await loadValues(request.values);
       const change = planChange(original, request);
-      const preview = stringify(redactValues(change.values));
-      const content = stringify(change.values);
-      const sha256 = createHash('sha256').update(content).digest('hex');
-      let valuesFile: string | undefined;
-      if (request.change !== 'none') {
-        // Named by content: a retried or repeated plan of the same values writes the same file.
-        await mkdir(valuesDir, { recursive: true, mode: 0o700 });
-        valuesFile = join(valuesDir, `opencti-${request.namespace}-${request.release}-${request.change}-${sha256.slice(0, 16)}.yaml`);
-        await writeFile(valuesFile, content, { mode: 0o600 });
+      const { sha256 } = generated(change);
+      if (request.expectSha256 && sha256 !== request.expectSha256) {
+        throw ApplicationFailure.create({
+          type: FailureType.InvalidValues,
+          nonRetryable: true,
+          message: `the generated values changed since they were approved (sha256 ${request.expectSha256.slice(0, 12)} -> ${sha256.slice(0, 12)}): the values files were edited; start a new run`,
+        });
       }
-      return {
-        change: request.change,
-        ...(valuesFile ? { valuesFile } : {}),
-        sha256,
-        warnings: change.warnings,
-        diff: formatDiff(change.diff),
-        preview: preview.length > PREVIEW_MAX ? `${preview.slice(0, PREVIEW_MAX)}\n# ... (${preview.length - PREVIEW_MAX} more characters)` : preview,
-        topology: expectedTopology(change.values, request.release),
-      };
+      const result = await helm.helmUpgrade({
+        ...refOf(request),
+        chart: request.chart,
+        version: request.version,
+        values: asHelmValues(change),
+        wait: true,
+        timeoutMs: request.timeoutMs,
+        fromRevision: request.fromRevision,
+        ...(request.cleanupOnFail ? { cleanupOnFail: true } : {}),
+      });
+      return { ...result, sha256 };
+    },
+
+    /** What the live revision renders (after a helm rollback: whatever that revision had). */
+    async openctiLiveTopology(input: OpenctiRef): Promise<RenderedTopology> {
+      return renderedTopology(await liveObjects(input));
+    },
+
+    /**
+     * Where a compensation left the release: deployed, on the expected chart version, and
+     * every Deployment of the live revision rolled out with its Services' endpoints ready.
+     */
+    async openctiVerifyLeft(input: OpenctiRef & { chartVersion?: string; revision?: number }): Promise<string> {
+      const state = await helm.helmReleaseState(refOf(input));
+      const status = state.status;
+      if (!status || status.status !== 'deployed') {
+        throw verificationFailed(`${input.release} is ${status?.status ?? 'missing'} at revision ${status?.revision ?? '?'}: manual action needed`, false);
+      }
+      if (input.chartVersion && status.chartVersion !== input.chartVersion) {
+        throw verificationFailed(`${input.release} runs chart ${status.chartVersion ?? '?'}, not ${input.chartVersion}, at revision ${status.revision}`, false);
+      }
+      const topology = renderedTopology(await liveObjects(input));
+      const deployments = await checkDeployments({ ...refOf(input), expect: topology.deployments });
+      const services = topology.services.length > 0 ? await checkServices({ ...refOf(input), services: topology.services }) : { services: [] };
+      return (
+        `revision ${status.revision} deployed on chart ${status.chartVersion ?? '?'}; ` +
+        `${deployments.deployments.map((d) => `${d.name} ${d.ready}/${d.desired}`).join(', ')}; ` +
+        `${services.services.map((s) => `${s.name} ${s.readyEndpoints} endpoints`).join(', ') || 'no Services'}`
+      );
     },
 
     /** Every pod of the release Running and Ready, and at least the expected number per platform component. */
-    async openctiCheckPods(input: OpenctiRef & { expect: PlatformExpectation[] }): Promise<PodsReport> {
+    async openctiCheckPods(input: OpenctiRef & { expect: Array<Pick<PlatformTarget, 'component' | 'replicas'>> }): Promise<PodsReport> {
       const pods = parsePods(await getJson(input, 'pods', { selector: instanceSelector(input.release) }, currentRunContext())).filter((p) => !p.terminating);
       const problems: string[] = [];
       const byComponent: PodsReport['byComponent'] = {};
       for (const p of pods) {
-        const c = (byComponent[p.component ?? 'unknown'] ??= { ready: 0, total: 0 });
+        const c = (byComponent[p.component ?? 'connector'] ??= { ready: 0, total: 0 });
         c.total += 1;
         if (p.phase === 'Running' && p.ready) c.ready += 1;
         else problems.push(`${p.name} ${p.phase}${p.ready ? '' : ', not Ready'}${p.reason ? ` (${p.reason})` : ''}`);
@@ -333,114 +526,94 @@ export function createOpenctiActivities(deps: OpenctiDeps) {
       return { total: pods.length, ready: pods.length, byComponent };
     },
 
-    /** The platform Deployments rolled out (as `kubectl rollout status` judges it), with at least the expected replicas ready. */
-    async openctiCheckDeployments(input: OpenctiRef & { expect: PlatformExpectation[] }): Promise<DeploymentsReport> {
+    /** Every Deployment the target renders rolled out (as `kubectl rollout status` judges it), with at least the expected replicas ready. */
+    openctiCheckDeployments: checkDeployments,
+
+    /** The env the run promised, read from the live Deployments: a missing or different value fails. */
+    async openctiCheckPromise(input: OpenctiRef & { promise: EnvPromise[]; platform: Array<Pick<PlatformTarget, 'component' | 'deployment'>> }): Promise<{ checked: string[] }> {
       const all = parseDeployments(await getJson(input, 'deployments', { selector: instanceSelector(input.release) }, currentRunContext()));
       const problems: string[] = [];
-      const report: DeploymentsReport = { deployments: [] };
-      for (const e of input.expect) {
-        const d = all.find((x) => x.name === e.name);
+      const checked: string[] = [];
+      for (const p of input.promise) {
+        const name = input.platform.find((x) => x.component === p.component)?.deployment;
+        const d = name ? all.find((x) => x.name === name) : undefined;
         if (!d) {
-          problems.push(`Deployment ${e.name} not found`);
+          problems.push(`${p.path}=${p.value} promised, but no live ${p.component} Deployment${name ? ` ${name}` : ''}`);
           continue;
         }
-        report.deployments.push({ name: d.name, ready: d.ready, desired: d.desired });
-        // kubectl rollout status's rule: every replica updated, no old one left, the updated ones available.
-        if (!d.observed || d.updated < d.desired || d.total > d.updated || d.available < d.updated) {
-          problems.push(`Deployment ${d.name} still rolling out (${d.updated}/${d.desired} updated, ${d.available} available, ${d.total - d.updated} old)`);
+        const got = d.env[p.name];
+        if (got !== p.value) problems.push(`${d.name} runs ${p.name}=${got === undefined ? (p.name in d.env ? '(from a reference)' : '(not set)') : got}, promised ${p.value} (${p.path})`);
+        else checked.push(`${d.name} ${p.name}=${got}`);
+      }
+      if (problems.length > 0) throw verificationFailed(`the release does not run what was promised: ${problems.join('; ')}`, false);
+      return { checked };
+    },
+
+    /** The Services exist and each has ready endpoints (a Service selecting no ready pod fails the upgrade). */
+    openctiCheckServices: checkServices,
+
+    /** Each rendered Ingress exists and sends traffic to the Services it renders. */
+    async openctiCheckIngresses(input: OpenctiRef & { ingresses: IngressObject[] }): Promise<{ checked: Array<{ name: string; hosts: string[] }> }> {
+      const live = parseIngresses(await getJson(input, 'ingresses', {}, currentRunContext()));
+      const problems: string[] = [];
+      const checked: Array<{ name: string; hosts: string[] }> = [];
+      for (const want of input.ingresses) {
+        const found = live.find((i) => i.name === want.name);
+        if (!found) {
+          problems.push(`Ingress ${want.name} not found in ${input.namespace} (found: ${live.map((i) => i.name).join(', ') || 'none'})`);
+          continue;
         }
-        if (d.ready < e.replicas) problems.push(`Deployment ${d.name} has ${d.ready} ready replicas, expected ${e.replicas}`);
+        const missing = want.services.filter((s) => !found.services.includes(s));
+        if (missing.length > 0) problems.push(`Ingress ${want.name} sends traffic to ${found.services.join(', ') || 'no Service'}, not ${missing.join(', ')}`);
+        else checked.push({ name: found.name, hosts: found.hosts });
       }
-      if (problems.length > 0) throw verificationFailed(problems.join('; '), !problems.every((p) => p.endsWith('not found')));
-      return report;
+      if (problems.length > 0) throw verificationFailed(problems.join('; '), false);
+      return { checked };
     },
 
-    /** The Services exist and each has ready endpoints (a Service selecting no ready pod fails the upgrade); none named: all of the release's. */
-    async openctiCheckServices(input: OpenctiRef & { services: string[] }): Promise<ServicesReport> {
-      const ctx = currentRunContext();
-      const services = parseServices(await getJson(input, 'services', { selector: instanceSelector(input.release) }, ctx));
-      // None named: every Service of the release (after a helm rollback, whatever it rendered).
-      const wanted = input.services.length > 0 ? input.services : services.map((s) => s.name);
-      const missing = wanted.filter((name) => !services.some((s) => s.name === name));
-      if (missing.length > 0 || wanted.length === 0) {
-        throw verificationFailed(
-          `Service ${missing.join(', ') || 'of the release'} not found in ${input.namespace} (found: ${services.map((s) => s.name).join(', ') || 'none'})`,
-          false,
-        );
-      }
-      const slices = parseEndpointSlices(await getJson(input, 'endpointslices', { selector: `kubernetes.io/service-name in (${wanted.join(',')})` }, ctx));
-      const report: ServicesReport = { services: wanted.map((name) => ({ name, readyEndpoints: slices.get(name)?.ready ?? 0 })) };
-      const empty = report.services.filter((s) => s.readyEndpoints === 0);
-      if (empty.length > 0) {
-        const describe = (name: string) => {
-          const notReady = slices.get(name)?.notReady ?? 0;
-          return `Service ${name} has no ready endpoints${notReady ? ` (${notReady} not ready)` : ': it selects no ready pod'}`;
-        };
-        throw verificationFailed(empty.map((s) => describe(s.name)).join('; '), true);
-      }
-      return report;
-    },
-
-    /** The Ingress exists and sends traffic to the expected Service. */
-    async openctiCheckIngress(input: OpenctiRef & { name: string; service: string }): Promise<{ name: string; hosts: string[] }> {
-      const ingresses = parseIngresses(await getJson(input, 'ingresses', {}, currentRunContext()));
-      const found = ingresses.find((i) => i.name === input.name);
-      if (!found) throw verificationFailed(`Ingress ${input.name} not found in ${input.namespace} (found: ${ingresses.map((i) => i.name).join(', ') || 'none'})`, false);
-      if (!found.services.includes(input.service)) {
-        throw verificationFailed(`Ingress ${input.name} sends traffic to ${found.services.join(', ') || 'no Service'}, not ${input.service}`, false);
-      }
-      return { name: found.name, hosts: found.hosts };
-    },
-
-    /** Workers and connectors point at the expected service (their rendered OPENCTI_URL). */
-    async openctiCheckRouting(input: OpenctiRef & { workerTarget?: Component; connectorTarget?: Component }): Promise<RoutingReport> {
-      const selector = `app.kubernetes.io/instance=${input.release},opencti.component in (worker,connector)`;
-      const deployments = parseDeployments(await getJson(input, 'deployments', { selector }, currentRunContext()));
+    /** Workers and connectors connect where the target renders them to: the live OPENCTI_URL reaches the rendered Service. */
+    async openctiCheckRouting(input: OpenctiRef & { routes: RouteTarget[] }): Promise<RoutingReport> {
+      const deployments = parseDeployments(await getJson(input, 'deployments', { selector: instanceSelector(input.release) }, currentRunContext()));
       const report: RoutingReport = { checked: [] };
       const problems: string[] = [];
-      for (const [component, target] of [
-        ['worker', input.workerTarget],
-        ['connector', input.connectorTarget],
-      ] as const) {
-        if (!target) continue;
-        const expected = `${input.release}-${target}`;
-        const ofKind = deployments.filter((d) => d.component === component);
-        if (ofKind.length === 0) problems.push(`no ${component} Deployment found (selector ${selector})`);
-        for (const d of ofKind) {
-          for (const c of d.openctiUrls) {
-            if (c.fromReference) {
-              report.checked.push({ deployment: d.name, component, note: 'OPENCTI_URL comes from a reference; not checked' });
-            } else if (c.url === undefined) {
-              problems.push(`${d.name} (${c.container}) has no OPENCTI_URL`);
-            } else if (!pointsAt(c.url, expected)) {
-              problems.push(`${d.name} (${c.container}) points at ${c.url}, expected ${expected}`);
-            } else {
-              report.checked.push({ deployment: d.name, component, url: c.url });
-            }
+      for (const route of input.routes) {
+        const d = deployments.find((x) => x.name === route.deployment);
+        if (!d) {
+          problems.push(`${route.role} Deployment ${route.deployment} not found`);
+          continue;
+        }
+        for (const c of d.openctiUrls) {
+          if (c.fromReference) {
+            report.checked.push({ deployment: d.name, role: route.role, note: 'OPENCTI_URL comes from a reference; not checked' });
+          } else if (c.url === undefined) {
+            problems.push(`${d.name} (${c.container}) has no OPENCTI_URL`);
+          } else if (!route.service || !urlPointsAt(c.url, route.service)) {
+            problems.push(`${d.name} (${c.container}) connects to ${c.url}, expected ${route.service ?? route.url ?? 'the rendered Service'}${route.component ? ` (${route.component})` : ''}`);
+          } else {
+            report.checked.push({ deployment: d.name, role: route.role, url: c.url });
           }
         }
       }
-      if (problems.length > 0) throw verificationFailed(`${problems.join('; ')}`, false);
+      if (problems.length > 0) throw verificationFailed(problems.join('; '), false);
       return report;
     },
 
-    /** GET <base>/health?health_access_key=... for each component; the key never leaves the activity. */
-    async openctiCheckHealth(input: OpenctiRef & { components: Component[]; health: HealthCheck }): Promise<HealthReport> {
+    /** GET <base>/health?health_access_key=... for each platform Service as rendered; the key never leaves the activity. */
+    async openctiCheckHealth(input: OpenctiRef & { targets: HealthTarget[]; health: HealthCheck }): Promise<HealthReport> {
       const ctx = currentRunContext();
       const key = await healthKey(input, input.health.accessKey, ctx);
       const report: HealthReport = { checked: [] };
-      for (const component of input.components) {
-        const service = `${input.release}-${component}`;
+      for (const t of input.targets) {
+        const port = t.port ?? input.health.servicePort;
         let result: { status: number; url: string };
         if (input.health.via === 'port-forward') {
-          result = await withPortForward(input, service, input.health.servicePort, ctx, (base) => checkOne(component, base, key, input.health));
+          result = await withPortForward(input, t.service, port, ctx, (base) => checkOne(t.component, base, key, input.health));
         } else {
-          const base =
-            input.health.via === 'url' ? input.health.baseUrls[component] : `http://${service}.${input.namespace}.svc:${input.health.servicePort}`;
-          if (!base) throw ApplicationFailure.create({ type: FailureType.InvalidInput, nonRetryable: true, message: `health.baseUrls.${component} is not set` });
-          result = await checkOne(component, base, key, input.health);
+          const base = input.health.via === 'url' ? input.health.baseUrls[t.component] : `http://${t.service}.${input.namespace}.svc:${port}`;
+          if (!base) throw ApplicationFailure.create({ type: FailureType.InvalidInput, nonRetryable: true, message: `health.baseUrls.${t.component} is not set` });
+          result = await checkOne(t.component, base, key, input.health);
         }
-        report.checked.push({ component, ...result });
+        report.checked.push({ component: t.component, ...result });
       }
       return report;
     },

@@ -225,6 +225,8 @@ export interface DeploymentInfo {
   observed: boolean;
   /** OPENCTI_URL of each container: a literal value, "(from a reference)", or absent. */
   openctiUrls: Array<{ container: string; url?: string; fromReference: boolean }>;
+  /** Literal env of the first container (references: undefined value). */
+  env: Record<string, string | undefined>;
 }
 
 export function parseDeployments(text: string): DeploymentInfo[] {
@@ -241,6 +243,7 @@ export function parseDeployments(text: string): DeploymentInfo[] {
       const env = c.env?.find((e) => e.name === 'OPENCTI_URL');
       return { container: c.name, ...(env?.value !== undefined ? { url: env.value } : {}), fromReference: env?.valueFrom !== undefined };
     }),
+    env: Object.fromEntries((d.spec.template.spec.containers[0]?.env ?? []).map((e) => [e.name, e.valueFrom !== undefined ? undefined : (e.value ?? '')])),
   }));
 }
 

@@ -5,9 +5,11 @@
  */
 import { kubectlExecArgs, type Scope } from '../kubectl/commands.js';
 
-export const pgDumpDirectArgs = (file: string): string[] => ['--format=custom', '--no-password', '--file', file];
+/** Without a file the dump goes to stdout (streamed into the backup store). */
+export const pgDumpDirectArgs = (file?: string): string[] => ['--format=custom', '--no-password', ...(file ? ['--file', file] : [])];
 
-export const pgRestoreDirectArgs = (database: string, file: string): string[] => [
+/** Without a file pg_restore reads the dump from stdin. */
+export const pgRestoreDirectArgs = (database: string, file?: string): string[] => [
   '--dbname',
   database,
   '--clean',
@@ -16,7 +18,7 @@ export const pgRestoreDirectArgs = (database: string, file: string): string[] =>
   '--single-transaction',
   '--exit-on-error',
   '--no-password',
-  file,
+  ...(file ? [file] : []),
 ];
 
 export const psqlQueryDirectArgs = (database: string, query: string): string[] => [
@@ -62,7 +64,9 @@ export function libpqEnv(url: string): { env: Record<string, string>; database: 
     // URL's own error carries the input (and so the password) in a property.
     throw bad();
   }
-  if (!/^postgres(ql)?:$/.test(u.protocol)) throw bad();
+  // SQLAlchemy driver suffixes (the SocTalk chart's admin Secret holds postgresql+asyncpg://)
+  // name a Python driver, not a different server: libpq connects the same way.
+  if (!/^postgres(ql)?(\+[a-z0-9]+)?:$/.test(u.protocol)) throw bad();
   const database = decodeURIComponent(u.pathname.replace(/^\//, '')) || 'postgres';
   // libpq wants an IPv6 host without the URL's brackets.
   const host = u.hostname.replace(/^\[(.*)\]$/, '$1');

@@ -6,6 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { FailureType } from '../../domain/failure-types.js';
+import { renderedObjects } from '../../domain/rendered-release.js';
 import type { KubeTarget } from '../../domain/kube-target.js';
 import type { CommandRunner } from '../command.js';
 import type { ChartRequest, HelmActivities } from '../helm/activities.js';
@@ -67,12 +68,15 @@ export function createMigrationActivities({ runner, helm, pollIntervalMs = 2_000
 
     /** Step 2: `helm template ... --show-only <template> | kubectl apply -f -`. */
     async applyMigrationJob(input: ChartRequest & { template: string; jobName: string }): Promise<{ applied: string }> {
-      const manifest = await helm.helmTemplate({ ...input, showOnly: input.template });
-      if (!new RegExp(`name:\\s*["']?${input.jobName}["']?\\s*$`, 'm').test(manifest)) {
+      const { template, jobName, ...request } = input;
+      const manifest = await helm.helmTemplate({ ...request, showOnly: template });
+      // Parsed, not pattern-matched: only a template rendering exactly this Job is applied outside helm.
+      const objects = renderedObjects(manifest);
+      if (objects.length !== 1 || objects[0]!.kind !== 'Job' || objects[0]!.name !== jobName) {
         throw ApplicationFailure.create({
-          type: FailureType.InvalidValues,
+          type: FailureType.InvalidInput,
           nonRetryable: true,
-          message: `${input.template} of ${input.chart.ref} does not render Job ${input.jobName}; set migration.jobName or migration.template`,
+          message: `${template} of ${input.chart.ref} renders ${objects.map((o) => `${o.kind}/${o.name}`).join(', ') || 'nothing'}, not only Job ${jobName}: nothing was applied; set migration.template and migration.jobName`,
         });
       }
       const out = await runner.run(

@@ -7,7 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import { FailureType } from '../../domain/failure-types.js';
 import { substituteSlug } from '../../domain/soctalk/tenant-upgrade-input.js';
 
-/** `soctalk-cli render-values --tenant acme` from the configured argv: executable and arguments. */
+/** An operator's values or alert-check command from the configured argv: executable and arguments. */
 export function hookCommand(argv: readonly string[], slug: string): { executable: string; args: string[] } {
   const [executable, ...args] = argv.map((a) => substituteSlug(a, slug));
   return { executable: executable!, args };
@@ -50,6 +50,27 @@ export function parseHeartbeat(body: unknown): AdapterHeartbeat {
   const at = pick('lastHeartbeatAt', 'last_heartbeat_at', 'lastHeartbeat', 'last_heartbeat', 'lastSeen', 'last_seen', 'timestamp');
   const version = pick('version', 'adapterVersion', 'adapter_version', 'appVersion', 'app_version');
   return { ...(at && !Number.isNaN(Date.parse(at)) ? { at: new Date(at).toISOString() } : {}), ...(version ? { version } : {}) };
+}
+
+/** The tenant's row of the MSSP API's `/api/mssp/dashboard/tenant-health` answer (`items[]`, by slug). */
+export function tenantHealthRow(body: unknown, slug: string): { tenantId: string; lastHeartbeat?: string; heartbeatAgeSeconds?: number } | undefined {
+  const items = (body as { items?: unknown } | null)?.items;
+  if (!Array.isArray(items)) return undefined;
+  const row = items.find((i) => (i as { slug?: unknown } | null)?.slug === slug) as
+    | { tenant_id?: unknown; last_heartbeat?: unknown; heartbeat_age_seconds?: unknown }
+    | undefined;
+  if (!row || typeof row.tenant_id !== 'string') return undefined;
+  return {
+    tenantId: row.tenant_id,
+    ...(typeof row.last_heartbeat === 'string' ? { lastHeartbeat: row.last_heartbeat } : {}),
+    ...(typeof row.heartbeat_age_seconds === 'number' ? { heartbeatAgeSeconds: row.heartbeat_age_seconds } : {}),
+  };
+}
+
+/** `/api/mssp/tenants/{id}` (TenantRead): the adapter writes `runtime.version` and `runtime.last_heartbeat` on each heartbeat. */
+export function tenantRuntimeHeartbeat(body: unknown): AdapterHeartbeat {
+  const runtime = (body as { runtime?: unknown } | null)?.runtime;
+  return parseHeartbeat(typeof runtime === 'object' && runtime !== null ? runtime : {});
 }
 
 /** Rendered values must be a YAML (or JSON) mapping; anything else would make helm fail obscurely. */

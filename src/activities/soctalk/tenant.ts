@@ -16,7 +16,12 @@ import { createHelmActivities, type UpgradeResult } from '../helm/activities.js'
 import { helmGetValuesArgs } from '../helm/commands.js';
 import { kubectlGetClusterJsonArgs, kubectlGetJsonArgs, kubectlRolloutStatusArgs } from '../kubectl/commands.js';
 import { currentRunContext } from '../run-context.js';
-import { checkValuesDocument, hookCommand, parseHeartbeat, parseNamespaceNames, parseReleaseDeployments, type AdapterHeartbeat } from './tenant-parse.js';
+import type { ClusterCapabilities } from '../../domain/cluster-capabilities.js';
+import { inspectRenderedTarget, type TargetRelease } from './target.js';
+import { checkValuesDocument, hookCommand, parseNamespaceNames, parseReleaseDeployments, tenantHealthRow, tenantRuntimeHeartbeat, type AdapterHeartbeat } from './tenant-parse.js';
+
+/** The worker's own setting: the MSSP API bearer token for the heartbeat settle (never named by a run's input). */
+export const MSSP_API_TOKEN_ENV = 'SOCTALK_MSSP_API_TOKEN';
 
 export interface TenantDeps {
   runner: CommandRunner;
@@ -33,10 +38,17 @@ export interface TenantUpgradeRequest {
   chart: ChartSource;
   version: string;
   valuesSource: ValuesSource;
-  /** Image tag overrides, passed as --set-string after the values. */
+  /** Image tag overrides: a plain values key -> tag map, applied after the values. */
   setString: Record<string, string>;
   timeoutMs: number;
   fromRevision: number;
+  /** The cluster's version and API versions, for the pre-flight render. */
+  capabilities?: ClusterCapabilities;
+}
+
+export interface TenantTargetRequest extends Omit<TenantUpgradeRequest, 'timeoutMs' | 'fromRevision'> {
+  /** Which images are SocTalk's own (regular expression on the repository). */
+  imagePattern: string;
 }
 
 export interface TenantUpgradeResult extends UpgradeResult {
@@ -112,18 +124,50 @@ export function createTenantActivities(deps: TenantDeps) {
     }
   }
 
+  /** The tenant's values in a private file (0600) for the length of `use`. */
+  async function withValuesFile<T>(req: TenantUpgradeRequest | TenantTargetRequest, use: (file: string, values: string) => Promise<T>): Promise<T> {
+    const values = await renderValues(req as TenantUpgradeRequest);
+    const dir = await mkdtemp(join(workDir, `tenant-${req.tenant}-`));
+    try {
+      const file = join(dir, 'values.yaml');
+      await writeFile(file, values, { mode: 0o600 });
+      return await use(file, values);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
   return {
+    /**
+     * Pre-flight: renders the target with the tenant's values and the tag overrides as the
+     * cluster would (helm validates the chart's values.schema.json, so a key the chart does
+     * not have is refused here), and refuses a target that would leave a SocTalk workload
+     * on another tag, naming it. Changes nothing.
+     */
+    async tenantInspectTarget(req: TenantTargetRequest): Promise<TargetRelease> {
+      return withValuesFile(req, async (file) => {
+        const manifest = await helm.helmTemplate({
+          release: req.release,
+          namespace: req.namespace,
+          kube: req.kube,
+          chart: req.chart,
+          version: req.version,
+          values: { files: [file], set: {} },
+          setString: req.setString,
+          ...(req.capabilities ? { capabilities: req.capabilities } : {}),
+        });
+        const tags = [...new Set(Object.values(req.setString))];
+        return inspectRenderedTarget(manifest, { images: { tags: tags.length ? tags : [req.version], repositoryPattern: req.imagePattern, keys: Object.keys(req.setString) } });
+      });
+    },
+
     /**
      * Renders the tenant's values from the configured source into a private file (0600,
      * removed afterwards) and runs `helm upgrade --wait --timeout` with the image tag
      * overrides. Idempotent through helmUpgrade: a retry after success changes nothing.
      */
     async tenantHelmUpgrade(req: TenantUpgradeRequest): Promise<TenantUpgradeResult> {
-      const values = await renderValues(req);
-      const dir = await mkdtemp(join(workDir, `tenant-${req.tenant}-`));
-      try {
-        const file = join(dir, 'values.yaml');
-        await writeFile(file, values, { mode: 0o600 });
+      return withValuesFile(req, async (file, values) => {
         const result = await helm.helmUpgrade({
           release: req.release,
           namespace: req.namespace,
@@ -137,9 +181,7 @@ export function createTenantActivities(deps: TenantDeps) {
           fromRevision: req.fromRevision,
         });
         return { ...result, valuesSource: req.valuesSource.kind, valuesSha256: createHash('sha256').update(values).digest('hex'), valuesBytes: Buffer.byteLength(values) };
-      } finally {
-        await rm(dir, { recursive: true, force: true });
-      }
+      });
     },
 
     /** The runbook's `kubectl get ns -l tenant=true,managed-by=soctalk`: namespace names. */
@@ -175,13 +217,24 @@ export function createTenantActivities(deps: TenantDeps) {
       }
     },
 
-    /** The tenant adapter's last heartbeat, as the SocTalk API reports it. */
-    async adapterHeartbeat(input: { apiUrl: string; path: string; tenant: string; tokenEnv?: string }): Promise<AdapterHeartbeat> {
-      const url = new URL(substituteSlug(input.path, input.tenant), input.apiUrl).toString();
-      const res = await fetchFn(url, { headers: { accept: 'application/json', ...bearer(env, input.tokenEnv) }, signal: AbortSignal.timeout(30_000) });
-      if (res.status === 404) return {};
-      if (!res.ok) throw httpFailure(`the SocTalk API ${safeUrl(url)}`, res.status);
-      return parseHeartbeat(await res.json());
+    /**
+     * The tenant adapter's last heartbeat and version, as the MSSP API reports them: the
+     * tenant's row of /api/mssp/dashboard/tenant-health (found by slug) gives its id, and
+     * /api/mssp/tenants/{id} the runtime the adapter's heartbeats write.
+     */
+    async adapterHeartbeat(input: { apiUrl: string; tenant: string }): Promise<AdapterHeartbeat> {
+      const token = env[MSSP_API_TOKEN_ENV];
+      const headers = { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) };
+      const get = async (path: string): Promise<unknown> => {
+        const url = new URL(path, input.apiUrl).toString();
+        const res = await fetchFn(url, { headers, signal: AbortSignal.timeout(30_000) });
+        if (!res.ok) throw httpFailure(`the MSSP API ${safeUrl(url)}`, res.status);
+        return res.json();
+      };
+      const row = tenantHealthRow(await get('/api/mssp/dashboard/tenant-health'), input.tenant);
+      if (!row) return {};
+      const seen = tenantRuntimeHeartbeat(await get(`/api/mssp/tenants/${encodeURIComponent(row.tenantId)}`));
+      return { ...seen, ...(seen.at || !row.lastHeartbeat || Number.isNaN(Date.parse(row.lastHeartbeat)) ? {} : { at: new Date(row.lastHeartbeat).toISOString() }) };
     },
 
     /** The runbook's "verify alerts flow end-to-end": an HTTP check or an operator's command. */

@@ -17,6 +17,7 @@ import {
 } from '../../workflows/lib/messages.js';
 import type { CliContext } from '../context.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
+import { signDecisionFor } from '../sign-decision.js';
 import { callRun } from '../temporal-errors.js';
 
 export const DECISIONS = {
@@ -31,6 +32,9 @@ export const DECISIONS = {
 } as const;
 
 export type DecisionName = keyof typeof DECISIONS;
+
+/** The decisions a policy with `signatures: required` wants signed. */
+const SIGNED_DECISIONS = new Set<DecisionName>(['approve', 'reject', 'abort', 'promote']);
 
 /** The Update's argument: always `by`, plus only the fields the operator gave. */
 export function decisionArgs(
@@ -52,10 +56,15 @@ export async function decideCommand(
   runId: string,
   opts: { comment?: string; reason?: string; ackSchemaChanges?: boolean; tenant?: string },
 ): Promise<ExitCodeValue> {
-  const by = ctx.identity();
   const { client } = await ctx.temporal();
   const update = DECISIONS[kind] as unknown as UpdateDefinition<DecisionAck, [Record<string, unknown>]>;
-  const ack = await callRun(client, runId, ctx.timeoutMs, () => client.workflow.getHandle(runId).executeUpdate(update, { args: [decisionArgs(by, opts)] }));
-  ctx.stdout(`${kind} accepted (${by}): ${ack.message}`);
+  // A run that requires signed decisions learns who decides from the key, not from --as.
+  const signed = SIGNED_DECISIONS.has(kind)
+    ? await signDecisionFor(client, { env: ctx.env, timeoutMs: ctx.timeoutMs, signKey: ctx.signKey, as: ctx.asFlag }, runId, kind as 'approve', kind === 'abort' ? opts.reason : opts.comment)
+    : undefined;
+  const by = signed?.by ?? ctx.identity();
+  const args = { ...decisionArgs(by, opts), ...(signed ? { statement: signed.statement, signature: signed.signature } : {}) };
+  const ack = await callRun(client, runId, ctx.timeoutMs, () => client.workflow.getHandle(runId, signed?.runId).executeUpdate(update, { args: [args] }));
+  ctx.stdout(`${kind} accepted (${by}${signed ? `, signed with ${signed.fingerprint}` : ''}): ${ack.message}`);
   return ExitCode.Ok;
 }

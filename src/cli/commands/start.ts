@@ -4,10 +4,14 @@
  * (one run per release: a second start is refused while the first runs).
  */
 import { type Client, WorkflowExecutionAlreadyStartedError, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { isReleaseWorkflowId } from '../../domain/workflow-ids.js';
+import { ApprovalPolicySchema } from '../../domain/approval-policy.js';
 import type { RunbookDefinition } from '../../runbooks.js';
+import { loadTemporalConfig } from '../connection.js';
 import type { CliContext } from '../context.js';
 import { CliError, ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { prepareInput, readInputSource } from '../input.js';
+import { signStart } from '../sign-decision.js';
 import { watchRun } from './watch.js';
 
 export interface StartOptions {
@@ -24,6 +28,8 @@ export interface PreparedStart {
   input: Record<string, unknown>;
   summary: string;
   identity: string;
+  /** The signed start, when the run's approval policy requires signed decisions. */
+  memo?: Record<string, unknown>;
 }
 
 /** Everything up to the network: catalog, input, validation, workflow ID and summary. */
@@ -41,7 +47,19 @@ export async function prepareStart(ctx: CliContext, runbookName: string, opts: S
   } catch (err) {
     throw new CliError(ExitCode.InvalidInput, `invalid input for ${runbook.name}: ${(err as Error).message}`);
   }
-  return { runbook, workflowId, input: prepared.raw, summary, identity };
+  // One run per release holds only under the release's business ID: another ID would let a
+  // second run change the same release concurrently (a dry run changes nothing).
+  const businessId = runbook.workflowId(prepared.parsed);
+  if (!dryRun && opts.id !== undefined && opts.id !== businessId && isReleaseWorkflowId(businessId)) {
+    throw new CliError(
+      ExitCode.InvalidInput,
+      `--id ${opts.id}: ${runbook.name} changes a release and runs only under its business ID ${businessId} (one run per release at a time); drop --id`,
+    );
+  }
+  const policy = ApprovalPolicySchema.safeParse(prepared.raw.approval ?? {});
+  const requestedBy = typeof prepared.raw.requestedBy === 'string' ? prepared.raw.requestedBy : identity;
+  const memo = policy.success ? await signStart(ctx.env, ctx.signKey, { namespace: loadTemporalConfig(ctx.env).namespace, workflowId }, policy.data, requestedBy) : undefined;
+  return { runbook, workflowId, input: prepared.raw, summary, identity, ...(memo ? { memo } : {}) };
 }
 
 export async function startRun(client: Client, taskQueue: string, start: PreparedStart): Promise<WorkflowHandleWithFirstExecutionRunId> {
@@ -53,6 +71,7 @@ export async function startRun(client: Client, taskQueue: string, start: Prepare
       // One run per business ID: never terminate or join a run that is already going.
       workflowIdConflictPolicy: 'FAIL',
       staticSummary: start.summary,
+      ...(start.memo ? { memo: start.memo } : {}),
       staticDetails: `${start.runbook.description}\n\nStarted by ${start.identity} with the runbook CLI.`,
     });
   } catch (err) {

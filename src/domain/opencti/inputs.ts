@@ -34,15 +34,17 @@ export const HealthCheckSchema = z
     enabled: z.boolean().default(true),
     accessKey: HealthKeySchema.optional().describe('{"secretRef": {"name", "key"}} or {"env": "NAME"}; none: /health without a key'),
     /**
-     * service: http://<release>-<component>.<namespace>.svc:<port> (the worker runs in the
-     * cluster); url: baseUrls per component (an ingress, a proxy); port-forward: kubectl
-     * port-forward svc/<release>-<component> from the worker.
+     * service: http://<Service>.<namespace>.svc:<port>, the Service and port that select the
+     * component's pods in the rendered manifest (the worker runs in the cluster); url:
+     * baseUrls per component (an ingress, a proxy); port-forward: kubectl port-forward
+     * svc/<that Service> from the worker.
      */
     via: z.enum(['service', 'url', 'port-forward']).default('service'),
     baseUrls: z
       .object({ server: z.url().optional(), frontend: z.url().optional(), ingestion: z.url().optional() })
       .strict()
       .default({}),
+    /** Used only when the rendered Service has no port. */
     servicePort: z.number().int().min(1).max(65535).default(80),
     path: z.string().startsWith('/').default('/health'),
     requestTimeout: DurationSchema.default(10_000),
@@ -66,6 +68,8 @@ const CommonSchema = {
   health: HealthCheckSchema,
   /** Off only where the server has not registered the custom search attributes. */
   searchAttributes: z.boolean().default(true),
+  /** `runbook plan`: pre-flight and the plan (values generated, target rendered, findings), nothing changed. */
+  dryRun: z.boolean().default(false),
 };
 
 const ChartFields = {

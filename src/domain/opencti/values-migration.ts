@@ -25,6 +25,9 @@ export const FRONTEND_DISABLED_MANAGERS = [
   'SYNC_MANAGER__ENABLED',
 ] as const;
 
+/** The managers the chart's own defaults turn off in clustering.frontend.env. */
+export const CHART_FRONTEND_DEFAULTS: readonly string[] = ['NOTIFICATION_MANAGER__ENABLED', 'RULE_ENGINE__ENABLED', 'TASK_SCHEDULER__ENABLED'];
+
 /** Root-level settings that size the single server and are copied to each cluster. */
 const SIZING_KEYS = ['replicaCount', 'resources', 'autoscaling', 'podDisruptionBudget', 'nodeSelector', 'tolerations'] as const;
 
@@ -41,7 +44,17 @@ export type WarningCode =
   | 'managers-enabled-on-frontend'
   | 'restored-top-level-env'
   | 'clustering-not-enabled'
-  | 'clustering-enabled';
+  | 'clustering-enabled'
+  | 'no-ingress'
+  | 'known-chart-defect'
+  | 'render-failed'
+  | 'service-selects-nothing'
+  | 'promise-not-rendered'
+  | 'routing'
+  | 'probe-health-key'
+  | 'replicas-reset'
+  | 'ingress-removed'
+  | 'not-on-v2';
 
 export interface ValuesWarning {
   code: WarningCode;
@@ -59,6 +72,28 @@ export interface ValuesChange {
   values: ValuesMap;
   diff: DiffLine[];
   warnings: ValuesWarning[];
+  /** Env the run promises on each platform component (set explicitly in the values; verified live). */
+  promise: EnvPromise[];
+}
+
+/** One env value a platform Deployment must run with after the change, as the chart renders it (a string). */
+export interface EnvPromise {
+  component: Component;
+  name: string;
+  value: string;
+  /** Where the values set it, for the approver. */
+  path: string;
+}
+
+/**
+ * The chart's fullname rule (`opencti.fullname`): fullnameOverride, else the release name
+ * when it contains the chart name (or nameOverride), else `<release>-<name>`; 63 characters.
+ */
+export function chartFullname(release: string, values: ValuesMap): string {
+  const cut = (s: string) => s.slice(0, 63).replace(/-+$/, '');
+  if (typeof values.fullnameOverride === 'string' && values.fullnameOverride) return cut(values.fullnameOverride);
+  const name = typeof values.nameOverride === 'string' && values.nameOverride ? values.nameOverride : 'opencti';
+  return cut(release.includes(name) ? release : `${release}-${name}`);
 }
 
 export type Cluster = 'frontend' | 'ingestion';
@@ -110,12 +145,18 @@ export function migrateToClustering(original: ValuesMap, options: ClusteringMigr
   // The frontend leaves background work to ingestion, unless the operator said otherwise there.
   const frontendEnv = mapAt(existing, ['frontend', 'env']);
   const ingestionEnv = mapAt(existing, ['ingestion', 'env']);
+  const promise: EnvPromise[] = [];
   for (const key of FRONTEND_DISABLED_MANAGERS) {
-    if (frontendEnv[key] === undefined) setPath(frontend, ['env', key], false);
+    // Set explicitly even where the chart's defaults agree: what is promised is in the file.
+    const onFrontend = frontendEnv[key] ?? false;
+    setPath(frontend, ['env', key], clone(onFrontend));
+    promise.push({ component: 'frontend', name: key, value: scalar(onFrontend), path: `clustering.frontend.env.${key}` });
     if (rootEnv[key] === undefined) continue;
     if (moveEnv) {
       setPath(overlay, ['env', key], null);
+      const onIngestion = ingestionEnv[key] ?? rootEnv[key];
       if (ingestionEnv[key] === undefined) setPath(ingestion, ['env', key], clone(rootEnv[key]));
+      promise.push({ component: 'ingestion', name: key, value: scalar(onIngestion), path: `clustering.ingestion.env.${key}` });
       warnings.push({
         code: 'moved-top-level-env',
         path: `env.${key}`,
@@ -154,7 +195,7 @@ export function migrateToClustering(original: ValuesMap, options: ClusteringMigr
       ['connectorsGlobal', 'env', 'OPENCTI_URL'],
     ]) {
       const url = getPath(original, path);
-      if (typeof url === 'string' && pointsAt(url, `${options.release}-server`)) {
+      if (typeof url === 'string' && pointsAt(url, `${chartFullname(options.release, original)}-server`)) {
         setPath(overlay, path, null);
         warnings.push({
           code: 'removed-hard-coded-url',
@@ -169,7 +210,7 @@ export function migrateToClustering(original: ValuesMap, options: ClusteringMigr
   const fullOverlay: ValuesMap = { ...overlay, clustering: { enabled: true, frontend, ingestion } };
   delete fullOverlay.frontend;
   delete fullOverlay.ingestion;
-  return finish(original, fullOverlay, warnings, (values) => [
+  return finish(original, fullOverlay, warnings, promise, (values) => [
     ...clusteringTraps(values, options.release),
     ...chartVersionWarnings(options.targetVersion, options.minimumChartVersion ?? DEFAULT_MINIMUM_CHART_VERSION),
     ...clusteringValuesProblems(values).map(
@@ -189,9 +230,12 @@ export function disableClustering(original: ValuesMap, options: { release: strin
   // Manager settings kept for ingestion go back to the top level, where the single server reads them.
   const rootEnv = mapAt(original, ['env']);
   const ingestionEnv = mapAt(original, ['clustering', 'ingestion', 'env']);
+  const promise: EnvPromise[] = [];
   for (const key of FRONTEND_DISABLED_MANAGERS) {
+    if (rootEnv[key] !== undefined) promise.push({ component: 'server', name: key, value: scalar(rootEnv[key]), path: `env.${key}` });
     if (ingestionEnv[key] !== undefined && rootEnv[key] === undefined) {
       setPath(overlay, ['env', key], clone(ingestionEnv[key]));
+      promise.push({ component: 'server', name: key, value: scalar(ingestionEnv[key]), path: `env.${key}` });
       warnings.push({
         code: 'restored-top-level-env',
         path: `env.${key}`,
@@ -200,7 +244,7 @@ export function disableClustering(original: ValuesMap, options: { release: strin
       });
     }
   }
-  return finish(original, overlay, warnings, (values) => hardCodedClusterUrls(values, options.release, ['frontend', 'ingestion']));
+  return finish(original, overlay, warnings, promise, (values) => hardCodedClusterUrls(values, options.release, ['frontend', 'ingestion']));
 }
 
 /**
@@ -213,6 +257,7 @@ export function disableCluster(original: ValuesMap, cluster: Cluster, options: {
   const other: Cluster = cluster === 'frontend' ? 'ingestion' : 'frontend';
   const clustering = mapAt(original, ['clustering']);
   const overlay: ValuesMap = { clustering: { [cluster]: { enabled: false } } };
+  const promise: EnvPromise[] = [];
   if (clustering.enabled !== true) {
     warnings.push({ code: 'clustering-not-enabled', path: 'clustering.enabled', message: 'clustering is not enabled in these values: there is no cluster to disable', blocking: true });
   }
@@ -225,33 +270,38 @@ export function disableCluster(original: ValuesMap, cluster: Cluster, options: {
     });
   }
   if (cluster === 'frontend') {
-    restoreRootIngress(original, overlay, warnings);
+    // The chart renders the root Ingress only without clustering, and the frontend's only
+    // with the frontend: nothing serves users any more. Said at approval, not papered over.
+    const frontendIngress = mapAt(clustering, ['frontend', 'ingress']);
+    warnings.push({
+      code: 'no-ingress',
+      path: 'clustering.frontend.ingress',
+      message:
+        `with the frontend disabled the chart renders no Ingress${frontendIngress.enabled === true ? ` (${ingressHosts(frontendIngress) || 'no hosts'} goes away)` : ''}: ` +
+        'users lose the UI/API ingress; the root ingress is not rendered in clustering mode',
+      blocking: false,
+    });
   } else {
-    // The managers move to the frontend, with the settings the operator gave ingestion.
+    // The managers move to the frontend, with the settings the operator gave ingestion, and
+    // are set explicitly: the chart's defaults turn three of them off on the frontend, so
+    // leaving a key out (or null) would put `false` back.
     const frontendEnv = mapAt(clustering, ['frontend', 'env']);
     const ingestionEnv = mapAt(clustering, ['ingestion', 'env']);
     for (const key of FRONTEND_DISABLED_MANAGERS) {
-      const fromIngestion = ingestionEnv[key];
-      if (fromIngestion !== undefined && scalar(fromIngestion) !== scalar(frontendEnv[key])) {
-        setPath(overlay, ['clustering', 'frontend', 'env', key], clone(fromIngestion));
+      const wanted = ingestionEnv[key] ?? true;
+      setPath(overlay, ['clustering', 'frontend', 'env', key], clone(wanted));
+      promise.push({ component: 'frontend', name: key, value: scalar(wanted), path: `clustering.frontend.env.${key}` });
+      if (scalar(wanted) !== scalar(frontendEnv[key] ?? (CHART_FRONTEND_DEFAULTS.includes(key) ? false : undefined))) {
         warnings.push({
           code: 'managers-enabled-on-frontend',
           path: `clustering.frontend.env.${key}`,
-          message: `clustering.frontend.env.${key} set to ${scalar(fromIngestion)} as ingestion had it: without ingestion the frontend runs the managers`,
-          blocking: false,
-        });
-      } else if (fromIngestion === undefined && frontendEnv[key] !== undefined && frontendEnv[key] !== true && frontendEnv[key] !== 'true') {
-        setPath(overlay, ['clustering', 'frontend', 'env', key], null);
-        warnings.push({
-          code: 'managers-enabled-on-frontend',
-          path: `clustering.frontend.env.${key}`,
-          message: `clustering.frontend.env.${key} removed: without ingestion the frontend must run this manager`,
+          message: `clustering.frontend.env.${key} set to ${scalar(wanted)}${ingestionEnv[key] !== undefined ? ' as ingestion had it' : ''}: without ingestion the frontend runs the managers`,
           blocking: false,
         });
       }
     }
   }
-  return finish(original, overlay, warnings, (values) => [...clusteringTraps(values, options.release), ...hardCodedClusterUrls(values, options.release, [cluster])]);
+  return finish(original, overlay, warnings, promise, (values) => [...clusteringTraps(values, options.release), ...hardCodedClusterUrls(values, options.release, [cluster])]);
 }
 
 /** The traps in any clustering values: overriding top-level env, a root ingress left behind, -server URLs. */
@@ -283,7 +333,7 @@ export function clusteringTraps(values: ValuesMap, release: string): ValuesWarni
       blocking: false,
     });
   }
-  warnings.push(...hardCodedUrls(values, `${release}-server`, 'hard-coded-server-url'));
+  warnings.push(...hardCodedUrls(values, `${chartFullname(release, values)}-server`, 'hard-coded-server-url'));
   return warnings;
 }
 
@@ -320,7 +370,7 @@ function restoreRootIngress(original: ValuesMap, overlay: ValuesMap, warnings: V
 }
 
 function hardCodedClusterUrls(values: ValuesMap, release: string, gone: readonly Cluster[]): ValuesWarning[] {
-  return gone.flatMap((c) => hardCodedUrls(values, `${release}-${c}`, 'hard-coded-server-url'));
+  return gone.flatMap((c) => hardCodedUrls(values, `${chartFullname(release, values)}-${c}`, 'hard-coded-server-url'));
 }
 
 function hardCodedUrls(values: ValuesMap, service: string, code: WarningCode): ValuesWarning[] {
@@ -363,60 +413,7 @@ function ingressHosts(ingress: ValuesMap): string {
     .join(', ');
 }
 
-function finish(original: ValuesMap, overlay: ValuesMap, warnings: ValuesWarning[], check: (values: ValuesMap) => ValuesWarning[]): ValuesChange {
+function finish(original: ValuesMap, overlay: ValuesMap, warnings: ValuesWarning[], promise: EnvPromise[], check: (values: ValuesMap) => ValuesWarning[]): ValuesChange {
   const values = applyOverlay(original, overlay);
-  return { overlay, values, diff: diffValues(original, values), warnings: [...warnings, ...check(values)] };
-}
-
-// ---- What the release should look like, for verification. ----
-
-export interface PlatformExpectation {
-  component: Component;
-  /** The Deployment and Service `<release>-<component>`. */
-  name: string;
-  /** Ready replicas expected at least (autoscaling: its minimum). */
-  replicas: number;
-}
-
-export interface Topology {
-  clustering: boolean;
-  platform: PlatformExpectation[];
-  ingress?: { name: string; service: string };
-  /** Where the chart points workers and connectors; undefined when none is enabled. */
-  workerTarget?: Component;
-  connectorTarget?: Component;
-}
-
-/** What the chart renders from these values (the guide's service names and connectivity matrix). */
-export function expectedTopology(values: ValuesMap, release: string): Topology {
-  const clustering = mapAt(values, ['clustering']);
-  const on = clustering.enabled === true;
-  const replicasOf = (block: ValuesMap): number => {
-    const autoscaling = mapAt(block, ['autoscaling']);
-    if (autoscaling.enabled === true) return typeof autoscaling.minReplicas === 'number' ? autoscaling.minReplicas : 1;
-    return typeof block.replicaCount === 'number' ? block.replicaCount : 1;
-  };
-  const platform: PlatformExpectation[] = [];
-  if (!on) platform.push({ component: 'server', name: `${release}-server`, replicas: replicasOf(values) });
-  const frontendOn = on && mapAt(clustering, ['frontend']).enabled !== false;
-  const ingestionOn = on && mapAt(clustering, ['ingestion']).enabled !== false;
-  if (frontendOn) platform.push({ component: 'frontend', name: `${release}-frontend`, replicas: replicasOf(mapAt(clustering, ['frontend'])) });
-  if (ingestionOn) platform.push({ component: 'ingestion', name: `${release}-ingestion`, replicas: replicasOf(mapAt(clustering, ['ingestion'])) });
-
-  let ingress: Topology['ingress'];
-  if (frontendOn) {
-    if (mapAt(clustering, ['frontend', 'ingress']).enabled === true) ingress = { name: `${release}-frontend`, service: `${release}-frontend` };
-  } else if (mapAt(values, ['ingress']).enabled === true) {
-    ingress = { name: release, service: `${release}-${on ? 'ingestion' : 'server'}` };
-  }
-  const workerTarget: Component = !on ? 'server' : ingestionOn ? 'ingestion' : 'frontend';
-  const connectorTarget: Component = !on ? 'server' : frontendOn ? 'frontend' : 'ingestion';
-  const connectors = Array.isArray(values.connectors) ? values.connectors.filter((c: unknown) => isMap(c) && c.enabled !== false) : [];
-  return {
-    clustering: on,
-    platform,
-    ...(ingress ? { ingress } : {}),
-    ...(mapAt(values, ['worker']).enabled !== false ? { workerTarget } : {}),
-    ...(connectors.length > 0 ? { connectorTarget } : {}),
-  };
+  return { overlay, values, diff: diffValues(original, values), warnings: [...warnings, ...check(values)], promise };
 }

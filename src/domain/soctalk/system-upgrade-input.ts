@@ -9,6 +9,7 @@ import { ApprovalPolicySchema } from '../approval-policy.js';
 import { ChartSourceSchema, ValuesSchema } from '../chart.js';
 import { DurationSchema } from '../duration.js';
 import { KubeTargetSchema } from '../kube-target.js';
+import { imageTagKeysFor } from './image-keys.js';
 
 const Name = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a Kubernetes name: lowercase letters, digits and dashes');
 const Version = z.string({ error: 'required: a semantic version such as 0.2.0' }).refine((v) => semver.valid(v) !== null, { message: 'must be a semantic version such as 0.2.0' });
@@ -28,12 +29,16 @@ export const DatabaseBackupSchema = z.discriminatedUnion('mode', [
       podSelector: z.string().default('app.kubernetes.io/component=postgres'),
       container: z.string().optional(),
       database: z.string().default('soctalk'),
-      user: z.string().default('postgres'),
+      /** The chart's database superuser (POSTGRES_USER from <release>-postgres-admin-creds). */
+      user: z.string().default('soctalk_admin'),
     })
     .strict(),
   z
     .object({
-      /** pg_dump over a direct connection; the URL (with its password) comes from a Secret or an env var. */
+      /**
+       * pg_dump over a direct connection; the URL (with its password) comes from a Secret or an
+       * env var. The chart's own <release>-postgres-admin-creds `url` (postgresql+asyncpg://) is accepted.
+       */
       mode: z.literal('direct'),
       urlFrom: SecretRefSchema,
     })
@@ -53,14 +58,16 @@ export const SystemUpgradeInputSchema = z
     release: Name.default('soctalk-system'),
     namespace: Name.default('soctalk-system'),
     kube: KubeTargetSchema,
-    chart: ChartSourceSchema.default({ ref: 'oci://ghcr.io/gbrigandi/charts/soctalk-system' }),
+    chart: ChartSourceSchema.default({ ref: 'oci://ghcr.io/soctalk/charts/soctalk-system' }),
     targetVersion: Version.describe('the soctalk-system chart version to upgrade to'),
     /** Always set: a values file pinning image.tag would silently keep the old image. */
     imageTag: z
       .string({ error: 'required: set imageTag to the new version (a values file pinning image.tag keeps the old image otherwise)' })
       .min(1, 'set imageTag to the new version: a values file pinning image.tag keeps the old image otherwise'),
+    /** The values keys that carry image tags; default: the chart's preset (soctalk-system: image.tag). */
+    imageTagKeys: z.array(z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'a values key path such as image.tag')).min(1).optional(),
     values: ValuesSchema,
-    /** The release notes say the target has schema changes (the Alembic Job then runs first). */
+    /** The release notes say the target has schema changes (a Job-shipping chart then runs the Alembic Job first). */
     schemaChanges: z.boolean().default(true),
     timeouts: z
       .object({
@@ -74,14 +81,22 @@ export const SystemUpgradeInputSchema = z
       .default({ migration: 600_000, upgrade: 600_000, rollback: 600_000, backup: 1_800_000, verify: 300_000 }),
     migration: z
       .object({
+        /**
+         * How the target migrates: "job" (the runbook's Job template, applied before helm
+         * upgrade), "in-upgrade" (an initContainer or upgrade hook, as the real chart's db-init),
+         * "none", or "detect" from the rendered target at pre-flight.
+         */
+        mechanism: z.enum(['detect', 'job', 'in-upgrade', 'none']).default('detect'),
         template: z.string().default('templates/jobs/alembic-upgrade.yaml'),
+        /** What a migrating container runs, matched in its command and args. */
+        command: z.string().min(1).default('alembic upgrade'),
         /** Defaults to <release>-alembic-upgrade, the chart's Job name. */
         jobName: Name.optional(),
         /** What to do with the database when the migration Job fails: restore the backup (default) or keep it for inspection. */
         onFailure: z.enum(['restore', 'keep']).default('restore'),
       })
       .strict()
-      .default({ template: 'templates/jobs/alembic-upgrade.yaml', onFailure: 'restore' }),
+      .default({ mechanism: 'detect', template: 'templates/jobs/alembic-upgrade.yaml', command: 'alembic upgrade', onFailure: 'restore' }),
     prerequisites: z
       .object({
         /** API groups that must be served, e.g. cert-manager.io. */
@@ -122,9 +137,9 @@ export const SystemUpgradeInputSchema = z
       .object({
         /** Defaults to <release>-api. */
         deployment: Name.optional(),
-        /** The readiness endpoint: a full URL, or a Service the worker can reach in-cluster. */
+        /** The readiness endpoint: a full URL, or a Service the worker can reach in-cluster (default <release>-api:8000/health/ready). */
         healthUrl: z.url().optional(),
-        service: z.object({ name: Name, port: z.number().int().positive().default(80), path: z.string().default('/health/ready') }).strict().optional(),
+        service: z.object({ name: Name, port: z.number().int().positive().default(8000), path: z.string().default('/health/ready') }).strict().optional(),
       })
       .strict()
       .default({}),
@@ -144,8 +159,14 @@ export const SystemUpgradeInputSchema = z
   .strict()
   .transform((input) => ({
     ...input,
+    imageTagKeys: imageTagKeysFor(input.chart.ref, input.imageTagKeys, 'soctalk-system'),
     migration: { ...input.migration, jobName: input.migration.jobName ?? `${input.release}-alembic-upgrade` },
-    api: { ...input.api, deployment: input.api.deployment ?? `${input.release}-api` },
+    api: {
+      ...input.api,
+      deployment: input.api.deployment ?? `${input.release}-api`,
+      // The chart's API Service listens on 8000.
+      ...(input.api.healthUrl || input.api.service ? {} : { service: { name: `${input.release}-api`, port: 8000, path: '/health/ready' } }),
+    },
   }));
 
 export type SystemUpgradeInput = z.output<typeof SystemUpgradeInputSchema>;

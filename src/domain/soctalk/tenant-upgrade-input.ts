@@ -11,7 +11,9 @@ import { DurationSchema } from '../duration.js';
 import { KubeTargetSchema } from '../kube-target.js';
 import { MaintenanceWindowSchema } from './maintenance-window.js';
 
-export const TENANT_CHART = 'oci://ghcr.io/gbrigandi/charts/soctalk-tenant';
+import { imageTagKeysFor, tagOverrides } from './image-keys.js';
+
+export const TENANT_CHART = 'oci://ghcr.io/soctalk/charts/soctalk-tenant';
 export const TENANT_SLUG = /^[a-z0-9]([a-z0-9-]{0,53}[a-z0-9])?$/;
 
 export const TenantSlugSchema = z.string().regex(TENANT_SLUG, 'a tenant slug: lowercase letters, digits and dashes (the namespace is tenant-<slug>)');
@@ -22,8 +24,8 @@ export const ValuesSourceSchema = z
     z
       .object({
         kind: z.literal('command'),
-        /** `{slug}` is replaced by the tenant's slug. stdout is the values YAML. */
-        argv: z.array(z.string().min(1)).min(1).default(['soctalk-cli', 'render-values', '--tenant', '{slug}']),
+        /** `{slug}` is replaced by the tenant's slug. stdout is the values YAML (an operator's own tool). */
+        argv: z.array(z.string().min(1)).min(1),
         timeout: DurationSchema.default(2 * 60_000),
       })
       .strict(),
@@ -37,10 +39,10 @@ export const ValuesSourceSchema = z
         timeout: DurationSchema.default(60_000),
       })
       .strict(),
-    /** The release's current values (`helm get values -a`). */
+    /** The release's current values (`helm get values -a`), what the SocTalk docs say to use. */
     z.object({ kind: z.literal('current') }).strict(),
   ])
-  .default({ kind: 'command', argv: ['soctalk-cli', 'render-values', '--tenant', '{slug}'], timeout: 2 * 60_000 });
+  .default({ kind: 'current' });
 
 export type ValuesSource = z.output<typeof ValuesSourceSchema>;
 
@@ -72,17 +74,19 @@ export const HeartbeatSchema = z
   .object({
     /** The runbook's `sleep 60`: a durable timer after the rollout. */
     settle: DurationSchema.default(60_000),
-    /** SocTalk API base URL; when set, the adapter heartbeat is polled after the settle timer. */
+    /**
+     * SocTalk API base URL; when set, the MSSP API's tenant health is polled after the settle
+     * timer (/api/mssp/dashboard/tenant-health, /api/mssp/tenants/{id}) until the adapter's
+     * last heartbeat is newer than the rollout and its version is the target. The bearer
+     * token is the worker's own configuration (SOCTALK_MSSP_API_TOKEN), never the input's.
+     */
     apiUrl: z.url().optional(),
-    /** Path under apiUrl; `{slug}` is replaced. Answers JSON with the last heartbeat time and version. */
-    path: z.string().startsWith('/').default('/api/v1/tenants/{slug}/adapter/heartbeat'),
-    tokenEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional(),
     /** How long to keep polling before the upgrade counts as failed. */
     timeout: DurationSchema.default(10 * 60_000),
     pollInterval: DurationSchema.default(15_000),
   })
   .strict()
-  .default({ settle: 60_000, path: '/api/v1/tenants/{slug}/adapter/heartbeat', timeout: 10 * 60_000, pollInterval: 15_000 });
+  .default({ settle: 60_000, timeout: 10 * 60_000, pollInterval: 15_000 });
 
 /** Everything about how a tenant is upgraded; the fleet passes the same spec to every tenant. */
 export const TenantUpgradeSpecSchema = z
@@ -92,9 +96,15 @@ export const TenantUpgradeSpecSchema = z
     chart: ChartSourceSchema.default({ ref: TENANT_CHART }),
     /**
      * Image tag overrides, always applied (reused values keep the old tags). Keys are value
-     * paths; omitted: `image.tag` = the target version.
+     * paths; omitted: the chart's tag keys (soctalk-tenant: adapter.image.tag and
+     * runsWorker.image.tag, or imageTagKeys) = the target version. Pre-flight renders the
+     * target with them: the chart's values.schema.json refuses unknown keys.
      */
     imageTags: z.record(z.string().min(1), z.string().min(1)).optional(),
+    /** The values keys carrying image tags when imageTags is not given; default: the chart's preset. */
+    imageTagKeys: z.array(z.string().min(1)).min(1).optional(),
+    /** Which images are SocTalk's own, so must carry the target tag (a regular expression on the repository). */
+    imagePattern: z.string().min(1).default('soctalk'),
     valuesSource: ValuesSourceSchema,
     /** The compatibility matrix: a file on the worker or a URL (YAML or JSON). */
     compatibility: z
@@ -152,14 +162,18 @@ export type TenantUpgradeParams = z.output<typeof TenantUpgradeInputSchema>;
 export const tenantRelease = (slug: string): string => `tenant-${slug}`;
 export const tenantNamespace = (slug: string): string => `tenant-${slug}`;
 
-/** The tags that always go on the command line (--set-string). */
-export function imageTagOverrides(spec: Pick<TenantUpgradeSpec, 'imageTags' | 'version'>): Record<string, string> {
-  return spec.imageTags && Object.keys(spec.imageTags).length > 0 ? { ...spec.imageTags } : { 'image.tag': spec.version };
+type OverrideSpec = Pick<TenantUpgradeSpec, 'imageTags' | 'version'> & { imageTagKeys?: string[] | undefined; chart?: { ref: string } };
+
+/** The image tag overrides (a plain key -> tag map): the given ones, else the chart's tag keys at the target version. */
+export function imageTagOverrides(spec: OverrideSpec): Record<string, string> {
+  if (spec.imageTags && Object.keys(spec.imageTags).length > 0) return { ...spec.imageTags };
+  return tagOverrides(imageTagKeysFor(spec.chart?.ref ?? TENANT_CHART, spec.imageTagKeys, 'soctalk-tenant'), spec.version);
 }
 
 /** The version the adapter reports once it runs the new image. */
-export function expectedAdapterVersion(spec: Pick<TenantUpgradeSpec, 'imageTags' | 'version'>): string {
-  return imageTagOverrides(spec)['image.tag'] ?? spec.version;
+export function expectedAdapterVersion(spec: OverrideSpec): string {
+  const tags = imageTagOverrides(spec);
+  return tags['adapter.image.tag'] ?? tags['image.tag'] ?? spec.version;
 }
 
 export const substituteSlug = (text: string, slug: string): string => text.replaceAll('{slug}', slug);

@@ -13,11 +13,17 @@ export interface DecisionArgs {
   comment?: string;
   /** Required to approve a run whose release has schema changes (forward-only migrations). */
   acknowledgeSchemaChanges?: boolean;
+  /** When the policy requires signed decisions: the canonical statement that was signed... */
+  statement?: string;
+  /** ...and its armored SSH signature (`ssh-keygen -Y sign -n upgrade-runbooks`). */
+  signature?: string;
 }
 
 export interface AbortArgs {
   by: string;
   reason: string;
+  statement?: string;
+  signature?: string;
 }
 
 export interface PauseArgs {

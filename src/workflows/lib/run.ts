@@ -27,6 +27,7 @@ import { NamespaceKey, PhaseKey, ReleaseKey, RunbookKey, TargetVersionKey } from
 import { CompensationStack } from './compensation.js';
 import { aborted, approvalTimedOut, describeStop, rejected, RunStopped } from './errors.js';
 import { StepJournal } from './journal.js';
+import { DecisionSignatures } from './signed-decisions.js';
 import {
   abortSignal,
   abortUpdate,
@@ -39,7 +40,7 @@ import {
   type DecisionAck,
   type DecisionArgs,
 } from './messages.js';
-import type { DecisionRecord, RunStatus, TerminalPhase } from './status.js';
+import type { DecisionRecord, RunStatus, SignedFields, TerminalPhase } from './status.js';
 
 export interface RunOptions {
   runbook: string;
@@ -87,8 +88,11 @@ export class Run {
   private readonly pendingNotifications: Promise<unknown>[] = [];
   /** Steps that changed (or may have changed) something, in order. */
   private readonly changedBy: string[] = [];
+  /** Keyring, spent nonces and the start's signer, for policies that require signed decisions. */
+  readonly signatures: DecisionSignatures;
 
   constructor(private readonly options: RunOptions) {
+    this.signatures = new DecisionSignatures(options.approval, options.requestedBy);
     this.status = {
       runbook: options.runbook,
       ...(options.release ? { release: options.release } : {}),
@@ -122,10 +126,10 @@ export class Run {
       refusal: (args) =>
         this.abortRequest
           ? `an abort was already requested by ${this.abortRequest.by}`
-          : abortRefusal(options.approval, options.requestedBy, args, this.status.outcome !== undefined),
+          : abortRefusal(options.approval, options.requestedBy, args, this.status.outcome !== undefined, this.signatures.context()),
       apply: (args) => {
         this.abortRequest = { by: args.by.trim(), reason: args.reason };
-        this.status.abortRequested = { ...this.abortRequest, at: now() };
+        this.status.abortRequested = { ...this.abortRequest, at: now(), ...this.signatures.accept(args, 'abort') };
         const current = this.journal.current();
         this.refreshDetails();
         return current
@@ -180,8 +184,8 @@ export class Run {
   }
 
   /** Records a decision taken through `accept` (for runbook-specific messages). */
-  recordDecision(kind: string, by: string, comment?: string): DecisionRecord {
-    const record: DecisionRecord = { at: now(), kind, by: by.trim(), ...(comment ? { comment } : {}) };
+  recordDecision(kind: string, by: string, comment?: string, signed?: SignedFields): DecisionRecord {
+    const record: DecisionRecord = { at: now(), kind, by: by.trim(), ...(comment ? { comment } : {}), ...signed };
     this.status.decisions.push(record);
     return record;
   }
@@ -316,6 +320,7 @@ export class Run {
    */
   async execute<T>(body: () => Promise<T>): Promise<T> {
     try {
+      await this.signatures.prepare(this.status);
       const result = await body();
       this.end('completed', 'completed', []);
       await this.flushNotifications();
@@ -369,11 +374,13 @@ export class Run {
       waiting: this.gate !== undefined && this.gate.decision === undefined && this.abortRequest === undefined,
       requiresSchemaAck: this.gate?.requiresSchemaAck ?? false,
       ...(this.options.requestedBy ? { requestedBy: this.options.requestedBy } : {}),
+      signatures: this.signatures.context(),
     };
   }
 
   private decide(approved: boolean, args: DecisionArgs): string {
-    const record = this.recordDecision(approved ? 'approve' : 'reject', args.by, args.comment);
+    const kind = approved ? 'approve' : 'reject';
+    const record = this.recordDecision(kind, args.by, args.comment, this.signatures.accept(args, kind));
     this.gate!.decision = { approved, record };
     return approved ? `approved "${this.gate!.name}"` : `rejected "${this.gate!.name}"; the run ends with nothing further changed`;
   }
@@ -420,8 +427,9 @@ export class Run {
         `Waiting for approval: ${s.pendingApproval.gate} (until ${s.pendingApproval.timeoutAt})`,
         '',
         (this.options.approveHint ? `Approve: \`${this.options.approveHint}\`, or send` : 'Approve: send') +
-          ` the Update or Signal \`approve\` with \`{"by": "<your name>"${ack}}\`; reject with \`reject\`, ` +
-          'abort with `abort` and `{"by": "...", "reason": "..."}`.',
+          ` the Update or Signal \`approve\` with \`{"by": "<your name>"${ack}${this.signatures.required ? ', "statement": "…", "signature": "…"' : ''}}\`; reject with \`reject\`, ` +
+          'abort with `abort` and `{"by": "...", "reason": "..."}`.' +
+          (this.signatures.required ? ' Decisions must be signed: `ssh-keygen -Y sign -n upgrade-runbooks` over the statement (see the README).' : ''),
         '',
         // Markdown hard line breaks keep the summary's lines apart.
         s.pendingApproval.summary.split('\n').join('  \n'),

@@ -1,19 +1,20 @@
 /**
- * What the OpenCTI runbooks share: input validation inside the workflow, the guide's
- * verification steps, and the compensations (helm rollback to the pre-upgrade revision,
- * or back to single mode on v2). Not a workflow itself.
+ * What the OpenCTI runbooks share: input validation inside the workflow, the plan (values
+ * generated, the target rendered, findings refused or shown at approval), applying the
+ * approved values, the guide's verification against the rendered target, and the
+ * compensations (helm rollback to the pre-upgrade revision, or back to single mode on v2),
+ * each of which verifies where it left the release. Not a workflow itself.
  */
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import type { UpgradeResult } from '../../activities/helm/activities.js';
-import type { ValuesPlan } from '../../activities/opencti/activities.js';
-import type { Values } from '../../domain/chart.js';
+import type { PlanValuesRequest, ValuesPlan } from '../../activities/opencti/activities.js';
+import type { ChartSource, Values } from '../../domain/chart.js';
 import { FailureType, type FailureTypeName } from '../../domain/failure-types.js';
 import type { KubeTarget } from '../../domain/kube-target.js';
 import type { HealthCheck } from '../../domain/opencti/inputs.js';
 import { parseRunInput } from '../../domain/validate.js';
-import type { Topology, ValuesWarning } from '../../domain/opencti/values-migration.js';
-import { mergeOverlays } from '../../domain/opencti/values.js';
+import type { ValuesWarning } from '../../domain/opencti/values-migration.js';
 import type { ApprovalPolicy } from '../../domain/approval-policy.js';
 import { longStepProfile, notifyProfile, readProfile } from '../lib/activity-profiles.js';
 import { refuse } from '../lib/errors.js';
@@ -55,31 +56,41 @@ export function openctiRun(
 /** Validates the raw input; a bad one fails the run (non-retryable InvalidInput naming the field). */
 export const parseInput = parseRunInput;
 
-/** The operator's values with the plan's overlay applied last (inline values come after files). */
-export function withOverlay(values: Values, overlay: Record<string, unknown>): Values {
-  if (Object.keys(overlay).length === 0) return values;
-  return { ...values, inline: mergeOverlays(values.inline ?? {}, overlay) };
+/** The guide migrates to clustering "after successfully upgrading to v2": the chart's major version of the live release. */
+export function chartMajor(version: string | undefined): number | undefined {
+  const m = /^(\d+)\./.exec(version ?? '');
+  return m ? Number(m[1]) : undefined;
 }
 
 export function formatWarnings(warnings: readonly ValuesWarning[]): string[] {
   return warnings.map((w) => `${w.blocking ? 'BLOCKING' : 'warning'} [${w.code}] ${w.message}`);
 }
 
-/** Blocking warnings end the run before anything changed. */
+/** Blocking findings end the run before anything changed. */
 export function refuseBlocking(warnings: readonly ValuesWarning[]): void {
   const blocking = warnings.filter((w) => w.blocking);
   if (blocking.length === 0) return;
-  const type: FailureTypeName = blocking.some((w) => w.code === 'chart-too-old') ? FailureType.Incompatible : FailureType.InvalidValues;
+  const type: FailureTypeName = blocking.some((w) => w.code === 'chart-too-old' || w.code === 'known-chart-defect' || w.code === 'not-on-v2')
+    ? FailureType.Incompatible
+    : FailureType.InvalidValues;
   throw refuse(type, blocking.map((w) => w.message).join('; '));
 }
 
-/** What the approver reads: warnings, the diff, then the generated values (capped). */
+/** What the approver reads: findings, what the target renders, the promised env, the diff, then the generated values (capped). */
 export function planSummary(title: string, plan: ValuesPlan, maxPreview = 4_000): string {
   const diff = plan.diff.length > 80 ? [...plan.diff.slice(0, 80), `... ${plan.diff.length - 80} more changes (status facts.valuesDiff)`] : plan.diff;
   const preview = plan.preview.length > maxPreview ? `${plan.preview.slice(0, maxPreview)}\n# ... (full preview in status facts.valuesPreview)` : plan.preview;
+  const t = plan.topology;
   return [
     title,
-    ...(plan.warnings.length ? ['', 'Warnings:', ...formatWarnings(plan.warnings)] : []),
+    ...(plan.warnings.length ? ['', 'Findings:', ...formatWarnings(plan.warnings)] : []),
+    '',
+    'The target renders (helm template):',
+    ...t.deployments.map((d) => `  Deployment ${d.name} (${d.role}) x${d.replicas}`),
+    ...t.platform.map((p) => `  Service ${p.service ?? '(none)'} -> ${p.deployment}`),
+    ...(t.ingresses.length ? t.ingresses.map((i) => `  Ingress ${i.name} (${i.hosts.join(', ') || 'no hosts'}) -> ${i.services.join(', ')}`) : ['  no Ingress']),
+    ...t.routes.map((r) => `  ${r.deployment} connects to ${r.service ?? r.url ?? '(unset)'}${r.component ? ` (${r.component})` : ''}`),
+    ...(plan.promise.length ? ['', 'Env the run sets and verifies:', ...plan.promise.map((p) => `  ${p.path}=${p.value}`)] : []),
     '',
     `Diff (${plan.diff.length} changes):`,
     ...(diff.length ? diff : ['(no change)']),
@@ -89,83 +100,120 @@ export function planSummary(title: string, plan: ValuesPlan, maxPreview = 4_000)
   ].join('\n');
 }
 
+export function recordPlan(run: Run, plan: ValuesPlan): void {
+  run.fact('valuesSha256', plan.sha256);
+  run.fact('valuesWarnings', formatWarnings(plan.warnings));
+  run.fact('valuesDiff', plan.diff);
+  run.fact('valuesPreview', plan.preview);
+  run.fact('promise', plan.promise);
+  run.fact('topology', plan.topology);
+}
+
+/** The plan step, section-qualified by the caller: values generated, target rendered, findings. */
+export async function planStep(run: Run, name: string, request: PlanValuesRequest): Promise<ValuesPlan> {
+  const plan = await run.step(name, () => reads.openctiPlanValues(request), {
+    detail: (p) =>
+      `${p.diff.length} changes, ${p.warnings.length} findings (${p.warnings.filter((w) => w.blocking).length} blocking); renders ${p.topology.deployments.map((d) => `${d.name} x${d.replicas}`).join(', ') || 'nothing'}`,
+  });
+  recordPlan(run, plan);
+  return plan;
+}
+
 /**
  * After a human approved a plan, plans again and refuses if the generated values changed
- * (a values file edited on the worker during the wait): what is applied is what was
- * approved. It also re-creates the values file on the worker that runs it now.
+ * (a values file edited on the worker during the wait), before any compensation is armed.
+ * The apply step checks the digest once more where it generates the values it applies.
  */
-export async function confirmApprovedPlan(run: Run, approved: ValuesPlan, replan: () => Promise<ValuesPlan>): Promise<ValuesPlan> {
-  const again = await run.step('check the values are the ones approved', replan, { detail: (p) => `sha256 ${p.sha256.slice(0, 12)}` });
+export async function confirmApproved(run: Run, request: PlanValuesRequest, approved: ValuesPlan): Promise<void> {
+  const again = await run.step('check the values are the ones approved', () => reads.openctiPlanValues(request), { detail: (p) => `sha256 ${p.sha256.slice(0, 12)}` });
   if (again.sha256 !== approved.sha256) {
     throw refuse(
       FailureType.InvalidValues,
       `the generated values changed since they were approved (sha256 ${approved.sha256.slice(0, 12)} -> ${again.sha256.slice(0, 12)}): the values files were edited; start a new run`,
     );
   }
-  return again;
 }
 
-/** The generated values file, as helm values (the --set pairs are already in it). */
-export function generatedValues(plan: ValuesPlan): Values {
-  if (!plan.valuesFile) throw refuse(FailureType.InvalidValues, `the ${plan.change} plan produced no values file`);
-  return { files: [plan.valuesFile], set: {} };
-}
-
-export function recordPlan(run: Run, plan: ValuesPlan): void {
-  run.fact('valuesFile', plan.valuesFile);
-  run.fact('valuesSha256', plan.sha256);
-  run.fact('valuesWarnings', formatWarnings(plan.warnings));
-  run.fact('valuesDiff', plan.diff);
-  run.fact('valuesPreview', plan.preview);
-  run.fact('topology', plan.topology);
+/** Applies the approved values: regenerated and digest-checked inside the activity that runs helm upgrade --wait. */
+export function applyStep(
+  run: Run,
+  name: string,
+  request: PlanValuesRequest,
+  plan: ValuesPlan,
+  opts: { timeoutMs: number; fromRevision: number; cleanupOnFail?: boolean },
+): Promise<UpgradeResult & { sha256: string }> {
+  return run.step(
+    name,
+    () =>
+      longSteps(opts.timeoutMs).openctiApplyValues({
+        ...request,
+        expectSha256: plan.sha256,
+        timeoutMs: opts.timeoutMs,
+        fromRevision: opts.fromRevision,
+        ...(opts.cleanupOnFail ? { cleanupOnFail: true } : {}),
+      }),
+    { uninterruptible: true, detail: upgradeDetail },
+  );
 }
 
 export interface VerificationResult {
+  deployments: string[];
   pods: number;
   services: Array<{ name: string; readyEndpoints: number }>;
-  ingress?: { name: string; hosts: string[] };
+  ingresses: Array<{ name: string; hosts: string[] }>;
+  promised: string[];
   health: string[];
 }
 
 /**
- * The guide's verification, done properly. `clustering`: also Deployments rolled out with
- * the configured replicas, and where workers and connectors point.
+ * The guide's verification, done against the rendered target: every Deployment rolled out,
+ * pods Ready, the promised env live, Services with endpoints, the rendered Ingresses,
+ * workers and connectors connecting where the target renders them to, /health of each
+ * platform Service.
  */
-export async function verifyRelease(run: Run, ref: OpenctiRelease, topology: Topology, health: HealthCheck, style: 'single' | 'clustering'): Promise<VerificationResult> {
+export async function verifyRelease(run: Run, ref: OpenctiRelease, plan: Pick<ValuesPlan, 'topology' | 'promise'>, health: HealthCheck, style: 'single' | 'clustering'): Promise<VerificationResult> {
+  const topology = plan.topology;
   const platformNames = topology.platform.map((p) => p.component).join(' and ');
-  if (style === 'clustering') {
-    await run.step(`verify ${platformNames} deployments rolled out`, () => reads.openctiCheckDeployments({ ...ref, expect: topology.platform }), {
-      detail: (r) => r.deployments.map((d) => `${d.name} ${d.ready}/${d.desired}`).join(', '),
-    });
-  }
-  const pods = await run.step(style === 'single' ? 'verify all pods are running' : 'verify all cluster components', () => reads.openctiCheckPods({ ...ref, expect: topology.platform }), {
-    detail: (r) => `${r.ready}/${r.total} pods Running and Ready`,
+  const deployments = await run.step(`verify ${platformNames} deployments rolled out`, () => reads.openctiCheckDeployments({ ...ref, expect: topology.deployments }), {
+    detail: (r) => r.deployments.map((d) => `${d.name} ${d.ready}/${d.desired}`).join(', '),
   });
-  const services = await run.step(
-    style === 'single' ? 'check services are accessible' : `check ${platformNames} services`,
-    () => reads.openctiCheckServices({ ...ref, services: topology.platform.map((p) => p.name) }),
-    { detail: (r) => r.services.map((s) => `${s.name}: ${s.readyEndpoints} ready endpoints`).join(', ') },
+  const pods = await run.step(
+    style === 'single' ? 'verify all pods are running' : 'verify all cluster components',
+    () => reads.openctiCheckPods({ ...ref, expect: topology.platform.map((p) => ({ component: p.component, replicas: p.replicas })) }),
+    { detail: (r) => `${r.ready}/${r.total} pods Running and Ready` },
   );
-  let ingress: VerificationResult['ingress'];
-  if (topology.ingress) {
-    const expected = topology.ingress;
-    ingress = await run.step('check ingress configuration', () => reads.openctiCheckIngress({ ...ref, name: expected.name, service: expected.service }), {
-      detail: (r) => `${r.name}: ${r.hosts.join(', ') || 'no hosts'}`,
+  let promised: string[] = [];
+  if (plan.promise.length > 0) {
+    const r = await run.step(
+      'verify the promised env is live',
+      () => reads.openctiCheckPromise({ ...ref, promise: plan.promise, platform: topology.platform.map((p) => ({ component: p.component, deployment: p.deployment })) }),
+      { detail: (x) => x.checked.join(', ') },
+    );
+    promised = r.checked;
+  } else {
+    run.skip('verify the promised env is live', 'the run promises no env change');
+  }
+  const services = await run.step(style === 'single' ? 'check services are accessible' : `check ${platformNames} services`, () => reads.openctiCheckServices({ ...ref, services: topology.services }), {
+    detail: (r) => r.services.map((s) => `${s.name}: ${s.readyEndpoints} ready endpoints`).join(', '),
+  });
+  let ingresses: VerificationResult['ingresses'] = [];
+  if (topology.ingresses.length > 0) {
+    const r = await run.step('check ingress configuration', () => reads.openctiCheckIngresses({ ...ref, ingresses: topology.ingresses }), {
+      detail: (x) => x.checked.map((i) => `${i.name}: ${i.hosts.join(', ') || 'no hosts'}`).join('; '),
+    });
+    ingresses = r.checked;
+  } else {
+    run.skip('check ingress configuration', 'the target renders no Ingress');
+  }
+  if (topology.routes.length > 0) {
+    // The guide's wording: "verify workers connect to ingestion and connectors to frontend".
+    const targetsOf = (role: string) => [...new Set(topology.routes.filter((r) => r.role === role).map((r) => r.component ?? r.service ?? '?'))].join(', ');
+    const parts = [targetsOf('worker') && `workers connect to ${targetsOf('worker')}`, targetsOf('connector') && `connectors${targetsOf('worker') ? '' : ' connect'} to ${targetsOf('connector')}`];
+    await run.step(`verify ${parts.filter(Boolean).join(' and ')}`, () => reads.openctiCheckRouting({ ...ref, routes: topology.routes }), {
+      detail: (r) => r.checked.map((c) => `${c.deployment} -> ${c.url ?? c.note}`).join(', '),
     });
   } else {
-    run.skip('check ingress configuration', 'no ingress in the values');
-  }
-  if (style === 'clustering') {
-    if (topology.workerTarget || topology.connectorTarget) {
-      const targets = { ...(topology.workerTarget ? { workerTarget: topology.workerTarget } : {}), ...(topology.connectorTarget ? { connectorTarget: topology.connectorTarget } : {}) };
-      await run.step(
-        `verify ${[topology.workerTarget && `workers connect to ${topology.workerTarget}`, topology.connectorTarget && `connectors to ${topology.connectorTarget}`].filter(Boolean).join(' and ')}`,
-        () => reads.openctiCheckRouting({ ...ref, ...targets }),
-        { detail: (r) => r.checked.map((c) => `${c.deployment} -> ${c.url ?? c.note}`).join(', ') },
-      );
-    } else {
-      run.skip('verify workers and connectors', 'no worker or connector enabled');
-    }
+    run.skip('verify workers and connectors', 'the target renders no worker or connector');
   }
   const healthy: string[] = [];
   for (const p of topology.platform) {
@@ -174,12 +222,14 @@ export async function verifyRelease(run: Run, ref: OpenctiRelease, topology: Top
       run.skip(name, 'health check disabled in the input');
       continue;
     }
-    const r = await run.step(name, () => reads.openctiCheckHealth({ ...ref, components: [p.component], health }), {
+    if (!p.service) throw refuse(FailureType.VerificationFailed, `no Service of the release selects ${p.deployment}: nothing to check /health through`);
+    const target = { component: p.component, service: p.service, ...(p.servicePort !== undefined ? { port: p.servicePort } : {}) };
+    const r = await run.step(name, () => reads.openctiCheckHealth({ ...ref, targets: [target], health }), {
       detail: (h) => h.checked.map((c) => `${c.url} ${c.status}`).join(', '),
     });
     healthy.push(...r.checked.map((c) => `${c.component} ${c.status}`));
   }
-  return { pods: pods.total, services: services.services, ...(ingress ? { ingress } : {}), health: healthy };
+  return { deployments: deployments.deployments.map((d) => d.name), pods: pods.total, services: services.services, ingresses, promised, health: healthy };
 }
 
 /**
@@ -190,31 +240,38 @@ export function pushNoCompensation(run: Run): void {
   run.compensations.push('no compensation (input compensation: none): the release stays as the upgrade left it', () => Promise.resolve('check it by hand'));
 }
 
-/** Compensation: helm rollback to the revision the run found, with --wait. */
-export function pushHelmRollback(run: Run, ref: OpenctiRelease, toRevision: number, timeoutMs: number): void {
+/** Compensation: helm rollback to the revision the run found, with --wait, then a check of where it left the release. */
+export function pushHelmRollback(run: Run, ref: OpenctiRelease, toRevision: number, timeoutMs: number, chartVersion?: string): void {
   run.compensations.push(`helm rollback ${ref.release} to revision ${toRevision}`, async () => {
+    // A step that failed before helm changed anything leaves the revision as the run found it: nothing to undo.
+    const before = await reads.helmReleaseState(ref);
+    if (before.status?.revision === toRevision && before.status.status === 'deployed') {
+      return `nothing to roll back (still revision ${toRevision}): ${await reads.openctiVerifyLeft({ ...ref, ...(chartVersion ? { chartVersion } : {}) })}`;
+    }
     const result = await longSteps(timeoutMs).helmRollback({ ...ref, toRevision, afterRevision: toRevision, wait: true, timeoutMs });
-    return result.alreadyDone ? `already at revision ${result.revision}` : `now revision ${result.revision}`;
+    const left = await reads.openctiVerifyLeft({ ...ref, ...(chartVersion ? { chartVersion } : {}) });
+    return `${result.alreadyDone ? 'already rolled back' : 'rolled back'}: ${left}`;
   });
 }
 
 /**
- * Compensation for the clustering migration: the operator's own (single-mode) values
- * with clustering off, on the same chart version: the guide's "disable clustering".
+ * Compensation for the clustering migration: the operator's own (single-mode) values on the
+ * same v2 chart, the guide's "disable clustering", then a check of where it left the release.
  */
-export function pushDisableClustering(run: Run, ref: OpenctiRelease, chart: { chart: { ref: string; repository?: { name: string; url: string } }; version: string; values: Values }, timeoutMs: number): void {
+export function pushDisableClustering(run: Run, ref: OpenctiRelease, target: { chart: ChartSource; version: string; values: Values }, timeoutMs: number): void {
   run.compensations.push(`helm upgrade ${ref.release} back to single mode (clustering.enabled=false)`, async () => {
     const state = await reads.helmReleaseState(ref);
-    const result = await longSteps(timeoutMs).helmUpgrade({
+    const result = await longSteps(timeoutMs).openctiApplyValues({
       ...ref,
-      chart: chart.chart,
-      version: chart.version,
-      values: withOverlay(chart.values, { clustering: { enabled: false } }),
-      wait: true,
+      chart: target.chart,
+      version: target.version,
+      values: target.values,
+      change: 'none',
       timeoutMs,
       fromRevision: state.status?.revision ?? 0,
     });
-    return `now revision ${result.revision}`;
+    const left = await reads.openctiVerifyLeft({ ...ref, ...(result.chartVersion ? { chartVersion: result.chartVersion } : {}) });
+    return `single mode again: ${left}`;
   });
 }
 
@@ -228,11 +285,36 @@ export interface OpenctiUpgradeResult {
   verification: VerificationResult;
 }
 
+/** What a dry run (`runbook plan`) returns: the plan, nothing changed. */
+export interface OpenctiPlanResult {
+  dryRun: true;
+  release: string;
+  namespace: string;
+  fromRevision: number;
+  warnings: string[];
+  promise: string[];
+  renders: string[];
+  diff: string[];
+}
+
+export function planResult(ref: OpenctiRelease, fromRevision: number, plan: ValuesPlan): OpenctiPlanResult {
+  return {
+    dryRun: true,
+    release: ref.release,
+    namespace: ref.namespace,
+    fromRevision,
+    warnings: formatWarnings(plan.warnings),
+    promise: plan.promise.map((p) => `${p.path}=${p.value}`),
+    renders: plan.topology.deployments.map((d) => `${d.name} (${d.role}) x${d.replicas}`),
+    diff: plan.diff,
+  };
+}
+
 /** The journal line of a helm upgrade step. */
 export const upgradeDetail = (u: UpgradeResult): string =>
   `revision ${u.revision} ${u.status}, chart ${u.chartVersion ?? '?'}${u.alreadyDone ? ' (already done)' : ''}`;
 
-/** Both upgrade strategies end alike: verify the release as the guide says, then report what the run did. */
+/** Both upgrade strategies end alike: verify the release against the rendered target, then report what the run did. */
 export async function verifyAndReport(
   run: Run,
   ref: OpenctiRelease,
@@ -244,7 +326,7 @@ export async function verifyAndReport(
 ): Promise<OpenctiUpgradeResult> {
   run.fact('revision', upgraded.revision);
   run.setPhase('verifying');
-  const verification = await verifyRelease(run, ref, plan.topology, health, style);
+  const verification = await verifyRelease(run, ref, plan, health, style);
   return {
     release: ref.release,
     namespace: ref.namespace,
@@ -254,4 +336,19 @@ export async function verifyAndReport(
     warnings: formatWarnings(plan.warnings),
     verification,
   };
+}
+
+/** The release as pre-flight found it: not locked, present. */
+export async function preflightRelease(run: Run, ref: OpenctiRelease) {
+  const state = await run.step('check the release is not locked', () => reads.helmAssertNotLocked(ref), {
+    detail: (s) => (s.status ? `revision ${s.status.revision} ${s.status.status}, chart ${s.status.chartVersion ?? '?'}` : 'release not found'),
+  });
+  if (!state.exists || !state.status) throw refuse(FailureType.NotFound, `release ${ref.release} not found in ${ref.namespace}`);
+  run.fact('fromRevision', state.status.revision);
+  run.fact('fromChartVersion', state.status.chartVersion);
+  // Render like the cluster: helm template gets this cluster's version and API versions.
+  const capabilities = await run.step("read the cluster's version and API versions", () => reads.readClusterCapabilities({ kube: ref.kube }), {
+    detail: (c) => `Kubernetes ${c.kubeVersion}, ${c.apiVersions.length} API versions`,
+  });
+  return { ...state, status: state.status, capabilities };
 }

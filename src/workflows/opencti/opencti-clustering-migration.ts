@@ -1,78 +1,85 @@
 /**
- * Upgrade guide v1 -> v2, strategy 2: migration to clustering mode (after the release runs v2).
+ * Upgrade guide v1 -> v2, strategy 2: migration to clustering mode "after successfully
+ * upgrading to v2" (a release still on chart 1.x is refused: run opencti-upgrade-v2 first).
  *
  *   Step 1: prepare the clustering configuration: generated from the operator's values
- *           (sizing copied, root ingress moved to the frontend, frontend managers off),
- *           shown with its diff and warnings for approval
+ *           (sizing copied, root ingress moved to the frontend, frontend managers set off
+ *           explicitly), the target rendered with it and checked (known chart defects,
+ *           Services that select no pod, the promised env as rendered, routing, probes),
+ *           shown with its diff and findings for approval
  *   Step 2: helm upgrade ... -f clustering-migration-values.yaml --wait --timeout 900s (the
- *           generated file, checked to be the one approved)
- *   Step 3: comprehensive verification: frontend and ingestion rolled out with their
- *           replicas, Services with endpoints, the frontend Ingress, workers -> ingestion and
- *           connectors -> frontend, /health of both
+ *           values generated again in that step and checked to be the ones approved)
+ *   Step 3: comprehensive verification against the rendered target: every Deployment rolled
+ *           out, the promised env live, Services with endpoints, the frontend Ingress,
+ *           workers and connectors connecting where the chart renders them to, /health
  *
  * Compensation: helm rollback to the revision the run found (default), or an upgrade back
- * to single mode on v2 ("disable clustering"), or none.
+ * to single mode on v2 ("disable clustering"), or none; each checks where it left the release.
  */
 import type { z } from 'zod';
+import type { PlanValuesRequest } from '../../activities/opencti/activities.js';
 import { FailureType } from '../../domain/failure-types.js';
 import { OpenctiClusteringMigrationInputSchema } from '../../domain/opencti/inputs.js';
 import { refuse } from '../lib/errors.js';
 import {
-  confirmApprovedPlan,
-  generatedValues,
-  longSteps,
+  applyStep,
+  confirmApproved,
+  chartMajor,
   openctiRun,
   parseInput,
+  planResult,
+  planStep,
   planSummary,
+  preflightRelease,
   pushDisableClustering,
   pushHelmRollback,
   pushNoCompensation,
   reads,
-  recordPlan,
   refuseBlocking,
   releaseRef,
-  upgradeDetail,
   verifyAndReport,
 } from './common.js';
-import type { OpenctiUpgradeResult } from './common.js';
+import type { OpenctiPlanResult, OpenctiUpgradeResult } from './common.js';
 
 export type OpenctiClusteringMigrationInput = z.input<typeof OpenctiClusteringMigrationInputSchema>;
 
-export async function openctiClusteringMigration(raw: OpenctiClusteringMigrationInput): Promise<OpenctiUpgradeResult> {
+export async function openctiClusteringMigration(raw: OpenctiClusteringMigrationInput): Promise<OpenctiUpgradeResult | OpenctiPlanResult> {
   const input = parseInput(OpenctiClusteringMigrationInputSchema, raw, 'opencti-clustering-migration');
   const ref = releaseRef(input);
   const run = openctiRun('opencti-clustering-migration', input, input.version);
   return run.execute(async () => {
     run.setPhase('preflight');
-    const state = await run.step('check the release is not locked', () => reads.helmAssertNotLocked(ref), {
-      detail: (s) => (s.status ? `revision ${s.status.revision} ${s.status.status}, chart ${s.status.chartVersion ?? '?'}` : 'release not found'),
-    });
-    if (!state.exists || !state.status) throw refuse(FailureType.NotFound, `release ${input.release} not found in ${input.namespace}`);
+    const state = await preflightRelease(run, ref);
     const fromRevision = state.status.revision;
-    run.fact('fromRevision', fromRevision);
-    run.fact('fromChartVersion', state.status.chartVersion);
+    const liveMajor = chartMajor(state.status.chartVersion);
+    if (liveMajor === undefined || liveMajor < 2) {
+      throw refuse(
+        FailureType.Incompatible,
+        `release ${input.release} runs chart ${state.status.chartVersion ?? '(unknown)'}: the guide migrates to clustering after upgrading to v2. ` +
+          'Run opencti-upgrade-v2 first (in place, single mode), then this migration',
+      );
+    }
 
     run.setPhase('preparing');
-    const planValues = () =>
-      reads.openctiPlanValues({
-        release: input.release,
-        namespace: input.namespace,
-        values: input.values,
-        change: 'clustering',
-        migration: {
-          targetVersion: input.version,
-          minimumChartVersion: input.minimumChartVersion,
-          ...(input.frontend ? { frontend: input.frontend } : {}),
-          ...(input.ingestion ? { ingestion: input.ingestion } : {}),
-          moveTopLevelManagerEnv: input.moveTopLevelManagerEnv,
-          removeHardCodedServerUrls: input.removeHardCodedServerUrls,
-        },
-      });
-    const plan = await run.step('prepare clustering configuration', planValues, {
-      detail: (p) => `${p.diff.length} changes, ${p.warnings.length} warnings; ${p.topology.platform.map((c) => `${c.name} x${c.replicas}`).join(', ')}`,
-    });
-    recordPlan(run, plan);
+    const request: PlanValuesRequest = {
+      ...ref,
+      values: input.values,
+      change: 'clustering',
+      chart: input.chart,
+      version: input.version,
+      capabilities: state.capabilities,
+      migration: {
+        targetVersion: input.version,
+        minimumChartVersion: input.minimumChartVersion,
+        ...(input.frontend ? { frontend: input.frontend } : {}),
+        ...(input.ingestion ? { ingestion: input.ingestion } : {}),
+        moveTopLevelManagerEnv: input.moveTopLevelManagerEnv,
+        removeHardCodedServerUrls: input.removeHardCodedServerUrls,
+      },
+    };
+    const plan = await planStep(run, 'prepare clustering configuration', request);
     refuseBlocking(plan.warnings);
+    if (input.dryRun) return planResult(ref, fromRevision, plan);
 
     const decision = await run.awaitApproval(
       'approve the clustering values',
@@ -82,7 +89,7 @@ export async function openctiClusteringMigration(raw: OpenctiClusteringMigration
       ),
     );
 
-    const approved = decision ? await confirmApprovedPlan(run, plan, planValues) : plan;
+    if (decision) await confirmApproved(run, request, plan);
 
     run.setPhase('upgrading');
     if (input.chart.repository) {
@@ -91,25 +98,11 @@ export async function openctiClusteringMigration(raw: OpenctiClusteringMigration
     } else {
       run.skip('add the updated Helm repository', `${input.chart.ref} is not a repository chart`);
     }
-    if (input.compensation === 'helm-rollback') pushHelmRollback(run, ref, fromRevision, input.timeout);
+    if (input.compensation === 'helm-rollback') pushHelmRollback(run, ref, fromRevision, input.timeout, state.status.chartVersion);
     if (input.compensation === 'none') pushNoCompensation(run);
     if (input.compensation === 'disable-clustering') pushDisableClustering(run, ref, input, input.timeout);
-    const upgraded = await run.step(
-      'deploy clustering configuration',
-      () =>
-        longSteps(input.timeout).helmUpgrade({
-          ...ref,
-          chart: input.chart,
-          version: input.version,
-          values: generatedValues(approved),
-          wait: true,
-          timeoutMs: input.timeout,
-          fromRevision,
-          // A failed migration must not leave frontend/ingestion running next to the restored server.
-          cleanupOnFail: true,
-        }),
-      { uninterruptible: true, detail: upgradeDetail },
-    );
+    // A failed migration must not leave frontend/ingestion running next to the restored server: --cleanup-on-fail.
+    const upgraded = await applyStep(run, 'deploy clustering configuration', request, plan, { timeoutMs: input.timeout, fromRevision, cleanupOnFail: true });
     return verifyAndReport(run, ref, plan, input.health, 'clustering', fromRevision, upgraded);
   });
 }

@@ -10,20 +10,25 @@
  * The upgrade modes are compensated by helm rollback to the revision the run found.
  */
 import type { z } from 'zod';
+import type { PlanValuesRequest } from '../../activities/opencti/activities.js';
 import { FailureType } from '../../domain/failure-types.js';
 import { OpenctiRollbackInputSchema } from '../../domain/opencti/inputs.js';
 import { refuse } from '../lib/errors.js';
 import {
-  confirmApprovedPlan,
+  applyStep,
+  confirmApproved,
+  chartMajor,
   formatWarnings,
-  generatedValues,
   longSteps,
   openctiRun,
+  type OpenctiPlanResult,
   parseInput,
+  planResult,
+  planStep,
   planSummary,
+  preflightRelease,
   pushHelmRollback,
   reads,
-  recordPlan,
   refuseBlocking,
   releaseRef,
   verifyRelease,
@@ -39,7 +44,7 @@ export interface OpenctiRollbackResult {
   fromRevision: number;
   revision: number;
   warnings: string[];
-  verification: Partial<VerificationResult>;
+  verification: VerificationResult;
 }
 
 const STEP = {
@@ -48,19 +53,15 @@ const STEP = {
   'disable-ingestion': 'disable ingestion (cluster only)',
 } as const;
 
-export async function openctiRollback(raw: OpenctiRollbackInput): Promise<OpenctiRollbackResult> {
+export async function openctiRollback(raw: OpenctiRollbackInput): Promise<OpenctiRollbackResult | OpenctiPlanResult> {
   const input = parseInput(OpenctiRollbackInputSchema, raw, 'opencti-rollback');
   const ref = releaseRef(input);
   const run = openctiRun('opencti-rollback', input, input.version);
   return run.execute(async () => {
     run.setPhase('preflight');
     run.fact('mode', input.mode);
-    const state = await run.step('check the release is not locked', () => reads.helmAssertNotLocked(ref), {
-      detail: (s) => (s.status ? `revision ${s.status.revision} ${s.status.status}, chart ${s.status.chartVersion ?? '?'}` : 'release not found'),
-    });
-    if (!state.exists || !state.status) throw refuse(FailureType.NotFound, `release ${input.release} not found in ${input.namespace}`);
+    const state = await preflightRelease(run, ref);
     const fromRevision = state.status.revision;
-    run.fact('fromRevision', fromRevision);
 
     if (input.mode === 'helm-rollback') {
       const target = input.toRevision ?? state.history.filter((h) => h.revision < fromRevision).at(-1)?.revision;
@@ -72,6 +73,9 @@ export async function openctiRollback(raw: OpenctiRollbackInput): Promise<Openct
       }
       if (target >= fromRevision) throw refuse(FailureType.InvalidInput, `toRevision: ${target} is not older than the current revision ${fromRevision}`);
       const entry = state.history.find((h) => h.revision === target)!;
+      if (input.dryRun) {
+        return { dryRun: true, release: input.release, namespace: input.namespace, fromRevision, warnings: [], promise: [], renders: [`revision ${target}: ${entry.chart}`], diff: [] };
+      }
       await run.awaitApproval('approve the rollback', `helm rollback ${input.release} ${target} (revision ${target}: ${entry.chart}, ${entry.status}) from revision ${fromRevision}`);
       run.setPhase('rolling-back');
       // Nothing undoes a rollback; say so rather than let a later failure read "nothing had been changed".
@@ -86,12 +90,11 @@ export async function openctiRollback(raw: OpenctiRollbackInput): Promise<Openct
         detail: (s) => `revision ${s.status?.revision ?? '?'} ${s.status?.status ?? '?'}, chart ${s.status?.chartVersion ?? '?'}`,
       });
       if (history.status?.status !== 'deployed') throw refuse(FailureType.VerificationFailed, `after the rollback ${input.release} is ${history.status?.status ?? 'missing'}`);
-      const pods = await run.step('verify all pods are running', () => reads.openctiCheckPods({ ...ref, expect: [] }), {
-        detail: (r) => `${r.ready}/${r.total} pods Running and Ready`,
+      // What the restored revision renders, read from its manifest: the expectation for the checks below.
+      const topology = await run.step('read what the restored revision renders', () => reads.openctiLiveTopology(ref), {
+        detail: (t) => t.deployments.map((d) => `${d.name} x${d.replicas}`).join(', ') || 'no Deployment',
       });
-      const services = await run.step('check services are accessible', () => reads.openctiCheckServices({ ...ref, services: [] }), {
-        detail: (r) => r.services.map((s) => `${s.name}: ${s.readyEndpoints} ready endpoints`).join(', '),
-      });
+      const verification = await verifyRelease(run, ref, { topology, promise: [] }, input.health, topology.clustering ? 'clustering' : 'single');
       return {
         release: input.release,
         namespace: input.namespace,
@@ -99,33 +102,35 @@ export async function openctiRollback(raw: OpenctiRollbackInput): Promise<Openct
         fromRevision,
         revision: rolled.revision,
         warnings: [],
-        verification: { pods: pods.total, services: services.services },
+        verification,
       };
     }
 
     const mode = input.mode;
     const version = input.version!;
+    if ((chartMajor(state.status.chartVersion) ?? 0) < 2) {
+      throw refuse(FailureType.Incompatible, `release ${input.release} runs chart ${state.status.chartVersion ?? '(unknown)'}: ${mode} applies to a v2 release in clustering mode`);
+    }
     run.setPhase('preparing');
-    const planValues = () =>
-      reads.openctiPlanValues({
-        release: input.release,
-        namespace: input.namespace,
-        values: input.values,
-        change: mode,
-        migration: { targetVersion: version },
-        ...(input.replayMigration ? { replayMigration: input.replayMigration } : {}),
-      });
-    const plan = await run.step('prepare rollback values', planValues, {
-      detail: (p) => `${p.diff.length} changes, ${p.warnings.length} warnings; keeps ${p.topology.platform.map((c) => c.name).join(', ')}`,
-    });
-    recordPlan(run, plan);
+    const request: PlanValuesRequest = {
+      ...ref,
+      values: input.values,
+      change: mode,
+      chart: input.chart,
+      version,
+      capabilities: state.capabilities,
+      migration: { targetVersion: version },
+      ...(input.replayMigration ? { replayMigration: input.replayMigration } : {}),
+    };
+    const plan = await planStep(run, 'prepare rollback values', request);
     refuseBlocking(plan.warnings);
+    if (input.dryRun) return planResult(ref, fromRevision, plan);
     const decision = await run.awaitApproval(
       'approve the rollback',
       planSummary(`helm upgrade ${input.release} ${input.chart.ref} --version ${version} -f <generated values> (${mode}), --wait (from revision ${fromRevision})`, plan),
     );
 
-    const approved = decision ? await confirmApprovedPlan(run, plan, planValues) : plan;
+    if (decision) await confirmApproved(run, request, plan);
 
     run.setPhase('rolling-back');
     if (input.chart.repository) {
@@ -133,24 +138,11 @@ export async function openctiRollback(raw: OpenctiRollbackInput): Promise<Openct
     } else {
       run.skip('add the updated Helm repository', `${input.chart.ref} is not a repository chart`);
     }
-    pushHelmRollback(run, ref, fromRevision, input.timeout);
-    const upgraded = await run.step(
-      STEP[mode],
-      () =>
-        longSteps(input.timeout).helmUpgrade({
-          ...ref,
-          chart: input.chart,
-          version,
-          values: generatedValues(approved),
-          wait: true,
-          timeoutMs: input.timeout,
-          fromRevision,
-        }),
-      { uninterruptible: true, detail: (u) => `revision ${u.revision} ${u.status}${u.alreadyDone ? ' (already done)' : ''}` },
-    );
+    pushHelmRollback(run, ref, fromRevision, input.timeout, state.status.chartVersion);
+    const upgraded = await applyStep(run, STEP[mode], request, plan, { timeoutMs: input.timeout, fromRevision });
 
     run.setPhase('verifying');
-    const verification = await verifyRelease(run, ref, plan.topology, input.health, mode === 'disable-clustering' ? 'single' : 'clustering');
+    const verification = await verifyRelease(run, ref, plan, input.health, mode === 'disable-clustering' ? 'single' : 'clustering');
     return {
       release: input.release,
       namespace: input.namespace,

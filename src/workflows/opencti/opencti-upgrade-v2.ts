@@ -1,70 +1,71 @@
 /**
  * Upgrade guide v1 -> v2, strategy 1: in-place upgrade to v2, single mode.
  *
+ *   pre-flight: the release is not locked; the target chart is rendered with the existing
+ *               values (as the cluster renders it) and checked: known chart defects, the
+ *               probes' health key, replicas over an autoscaler, Services that select no pod
  *   helm repo add opencti ... && helm repo update
  *   helm upgrade <release> opencti/opencti --version 2.x.x -f your-existing-values.yaml --wait --timeout 600s
- *   verification: pods Running and Ready, Services with ready endpoints, /health
+ *   verification: every rendered Deployment rolled out, pods Ready, Services with ready
+ *               endpoints, the rendered Ingress, /health through the rendered Service
  *
  * A failed upgrade or verification, or an abort, is compensated by `helm rollback` to the
- * revision the run found (unless compensation is "none").
+ * revision the run found (unless compensation is "none"), then checked.
  */
 import type { z } from 'zod';
-import { FailureType } from '../../domain/failure-types.js';
+import type { PlanValuesRequest } from '../../activities/opencti/activities.js';
 import { OpenctiUpgradeV2InputSchema } from '../../domain/opencti/inputs.js';
-import { refuse } from '../lib/errors.js';
 import {
-  longSteps,
+  applyStep,
+  confirmApproved,
   openctiRun,
+  type OpenctiPlanResult,
   type OpenctiUpgradeResult,
   parseInput,
+  planResult,
+  planStep,
   planSummary,
+  preflightRelease,
   pushHelmRollback,
   pushNoCompensation,
   reads,
-  recordPlan,
   refuseBlocking,
   releaseRef,
-  upgradeDetail,
   verifyAndReport,
 } from './common.js';
 
 export type OpenctiUpgradeV2Input = z.input<typeof OpenctiUpgradeV2InputSchema>;
 
-export type { OpenctiUpgradeResult } from './common.js';
+export type { OpenctiPlanResult, OpenctiUpgradeResult } from './common.js';
 
-export async function openctiUpgradeV2(raw: OpenctiUpgradeV2Input): Promise<OpenctiUpgradeResult> {
+export async function openctiUpgradeV2(raw: OpenctiUpgradeV2Input): Promise<OpenctiUpgradeResult | OpenctiPlanResult> {
   const input = parseInput(OpenctiUpgradeV2InputSchema, raw, 'opencti-upgrade-v2');
   const ref = releaseRef(input);
   const run = openctiRun('opencti-upgrade-v2', input, input.version);
   return run.execute(async () => {
     run.setPhase('preflight');
-    const state = await run.step('check the release is not locked', () => reads.helmAssertNotLocked(ref), {
-      detail: (s) => (s.status ? `revision ${s.status.revision} ${s.status.status}, chart ${s.status.chartVersion ?? '?'}` : 'release not found'),
-    });
-    if (!state.exists || !state.status) throw refuse(FailureType.NotFound, `release ${input.release} not found in ${input.namespace}`);
+    const state = await preflightRelease(run, ref);
     const fromRevision = state.status.revision;
-    run.fact('fromRevision', fromRevision);
-    run.fact('fromChartVersion', state.status.chartVersion);
 
-    const plan = await run.step(
-      'check the existing values and the target chart',
-      () =>
-        reads.openctiPlanValues({
-          release: input.release,
-          namespace: input.namespace,
-          values: input.values,
-          change: 'none',
-          migration: { targetVersion: input.version, minimumChartVersion: input.minimumChartVersion },
-        }),
-      { detail: (p) => `${p.warnings.length} warnings; expects ${p.topology.platform.map((c) => c.name).join(', ')}` },
-    );
-    recordPlan(run, plan);
+    const request: PlanValuesRequest = {
+      ...ref,
+      values: input.values,
+      change: 'none',
+      chart: input.chart,
+      version: input.version,
+      capabilities: state.capabilities,
+      migration: { targetVersion: input.version, minimumChartVersion: input.minimumChartVersion },
+    };
+    const plan = await planStep(run, 'check the existing values and the target chart', request);
     refuseBlocking(plan.warnings);
+    if (input.dryRun) return planResult(ref, fromRevision, plan);
 
-    await run.awaitApproval(
+    const decision = await run.awaitApproval(
       'approve the upgrade to v2',
       planSummary(`helm upgrade ${input.release} ${input.chart.ref} --version ${input.version} with the existing values, --wait --timeout ${input.timeout / 1000}s (from revision ${fromRevision})`, plan),
     );
+
+    if (decision) await confirmApproved(run, request, plan);
 
     run.setPhase('upgrading');
     if (input.chart.repository) {
@@ -73,22 +74,9 @@ export async function openctiUpgradeV2(raw: OpenctiUpgradeV2Input): Promise<Open
     } else {
       run.skip('add the updated Helm repository', `${input.chart.ref} is not a repository chart`);
     }
-    if (input.compensation === 'helm-rollback') pushHelmRollback(run, ref, fromRevision, input.timeout);
+    if (input.compensation === 'helm-rollback') pushHelmRollback(run, ref, fromRevision, input.timeout, state.status.chartVersion);
     if (input.compensation === 'none') pushNoCompensation(run);
-    const upgraded = await run.step(
-      'upgrade to v2 (single mode)',
-      () =>
-        longSteps(input.timeout).helmUpgrade({
-          ...ref,
-          chart: input.chart,
-          version: input.version,
-          values: input.values,
-          wait: true,
-          timeoutMs: input.timeout,
-          fromRevision,
-        }),
-      { uninterruptible: true, detail: upgradeDetail },
-    );
+    const upgraded = await applyStep(run, 'upgrade to v2 (single mode)', request, plan, { timeoutMs: input.timeout, fromRevision });
     return verifyAndReport(run, ref, plan, input.health, 'single', fromRevision, upgraded);
   });
 }

@@ -8,7 +8,7 @@
  */
 import {
   condition,
-  continueAsNew,
+  makeContinueAsNewFunc,
   proxyActivities,
   setHandler,
   sleep,
@@ -83,8 +83,16 @@ export interface FleetResult {
   historyEvents: number[];
 }
 
-const MESSAGE_MAX = 400;
-const clip = (s: string): string => (s.length > MESSAGE_MAX ? `${s.slice(0, MESSAGE_MAX - 1)}…` : s);
+const MESSAGE_MAX = 1500;
+/**
+ * A tenant's outcome, bounded: the command line of a failed command (long, and the same for
+ * every tenant) shrinks to its first two words, and a long message keeps its end, where helm's
+ * own error is.
+ */
+const clip = (s: string): string => {
+  const short = s.replace(/`([^`]*)`/g, (_all, cmd: string) => `\`${cmd.split(' ').slice(0, 2).join(' ')} …\``);
+  return short.length > MESSAGE_MAX ? `…${short.slice(-(MESSAGE_MAX - 1))}` : short;
+};
 
 function operatorRefusal(policy: ApprovalPolicy, requestedBy: string | undefined, args: { by?: unknown }): string | undefined {
   const by = typeof args.by === 'string' ? args.by.trim() : '';
@@ -184,12 +192,17 @@ export async function soctalkFleetUpgrade(raw: FleetUpgradeInput, carry?: FleetC
     update: promoteUpdate,
     signal: promoteSignal,
     refusal: (args) =>
-      approvalRefusal(policy, { waiting: promoteGate !== undefined && promoteGate.decided === undefined, requiresSchemaAck: false, ...(requestedBy ? { requestedBy } : {}) }, args)?.replace(
+      approvalRefusal(
+        policy,
+        { waiting: promoteGate !== undefined && promoteGate.decided === undefined, requiresSchemaAck: false, ...(requestedBy ? { requestedBy } : {}), signatures: run.signatures.context() },
+        args,
+        'promote',
+      )?.replace(
         'the run is not waiting for approval',
         'the fleet is not waiting for promotion',
       ),
     apply: (args) => {
-      promoteGate!.decided = run.recordDecision('promote', args.by, args.comment);
+      promoteGate!.decided = run.recordDecision('promote', args.by, args.comment, run.signatures.accept(args, 'promote'));
       touch();
       return `promoted to ${waveName(promoteGate!.wave)}`;
     },
@@ -521,6 +534,7 @@ export async function soctalkFleetUpgrade(raw: FleetUpgradeInput, carry?: FleetC
     return { kind: 'done', result: r };
   });
 
-  if (outcome.kind === 'continue') return continueAsNew<typeof soctalkFleetUpgrade>(raw, outcome.carry);
+  // The memo goes along explicitly: it carries the signed start that signed-decision policies check.
+  if (outcome.kind === 'continue') return makeContinueAsNewFunc<typeof soctalkFleetUpgrade>({ memo: workflowInfo().memo ?? {} })(raw, outcome.carry);
   return outcome.result;
 }

@@ -1,10 +1,12 @@
 /**
  * "Upgrade soctalk-system (install-level)" from the SocTalk upgrade runbook, preceded by
- * its pre-flight checklist. Order matters: the Alembic Job runs and completes before the
- * chart upgrade, so the new API pods start against a migrated schema and `helm upgrade
- * --wait` can succeed. Migrations are forward-only and helm rollback does not revert them:
- * once the migration has started, any failure or abort restores the database from the
- * pre-upgrade backup, and once the upgrade has started, helm rolls back first.
+ * its pre-flight checklist. Pre-flight renders the target as the cluster would and finds
+ * how it migrates: the runbook's Alembic Job (applied and completed before the chart
+ * upgrade, so the new API pods start against a migrated schema), or migrations inside
+ * `helm upgrade` (the real chart's db-init initContainer). Migrations are forward-only and
+ * helm rollback does not revert them: once a migration can have run, any failure or abort
+ * restores the database from the pre-upgrade backup, and once the upgrade has started,
+ * helm rolls back first.
  */
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
@@ -13,9 +15,12 @@ import type { SnapshotRef } from '../../activities/snapshots.js';
 import type { ManifestDiff } from '../../domain/manifest-diff.js';
 import { backupNameOf } from '../../domain/backup-name.js';
 import { FailureType } from '../../domain/failure-types.js';
+import { tagOverrides } from '../../domain/soctalk/image-keys.js';
+import { describeMigration, type MigrationPlan } from '../../domain/soctalk/migration-mechanism.js';
 import { SystemUpgradeInputSchema, type SystemUpgradeInput } from '../../domain/soctalk/system-upgrade-input.js';
 import { parseRunInput } from '../../domain/validate.js';
 import { longStepProfile, notifyProfile, readProfile, writeProfile } from '../lib/activity-profiles.js';
+import { backupStepProfile } from './backup-profile.js';
 import { refuse } from '../lib/errors.js';
 import { Run } from '../lib/run.js';
 
@@ -31,6 +36,8 @@ export interface SystemUpgradeResult {
   fromRevision: number;
   fromVersion?: string;
   toVersion: string;
+  /** How the target migrates, as pre-flight found it in the rendered chart. */
+  migrationPlan: MigrationPlan;
   revision?: number;
   diff: { summary: string; diff: ManifestDiff };
   backup?: BackupRecord;
@@ -42,14 +49,17 @@ export async function soctalkSystemUpgrade(rawInput: unknown): Promise<SystemUpg
   const input = parseRunInput(SystemUpgradeInputSchema, rawInput, 'soctalk-system upgrade');
   const { release, namespace, kube } = input;
   const releaseRef = { release, namespace, kube };
-  const chartRequest = {
+  const baseRequest = {
     ...releaseRef,
     chart: input.chart,
     version: input.targetVersion,
     values: input.values,
-    setString: { 'image.tag': input.imageTag },
+    // Plain key -> tag map: every values key that carries an image tag in this chart.
+    setString: tagOverrides(input.imageTagKeys, input.imageTag),
   };
   const workflowId = workflowInfo().workflowId;
+  // Backups and snapshots belong to this run: the next run on the release never adopts them.
+  const backupName = backupNameOf(workflowId, workflowInfo().runId);
   const run = new Run({
     runbook: 'soctalk-system-upgrade',
     release,
@@ -65,7 +75,7 @@ export async function soctalkSystemUpgrade(rawInput: unknown): Promise<SystemUpg
   return run.execute(async () => {
     // ---- Pre-flight checklist ----------------------------------------------------------
     run.setPhase('preflight');
-    const live = await run.step('pre-flight: live release (helm status, helm history)', () => read.helmAssertNotLocked(releaseRef), {
+    const live = await run.step('pre-flight 1: read the live release (helm status, helm history)', () => read.helmAssertNotLocked(releaseRef), {
       detail: (s) => (s.status ? `revision ${s.status.revision}, ${s.status.status}, chart ${s.status.chartName}-${s.status.chartVersion}` : 'not installed'),
     });
     if (!live.exists || !live.status) {
@@ -74,25 +84,40 @@ export async function soctalkSystemUpgrade(rawInput: unknown): Promise<SystemUpg
     const from = live.status;
     run.fact('liveRelease', from);
 
-    await run.step('pre-flight: cluster prerequisites', () => read.checkClusterPrerequisites({ kube, ...input.prerequisites }), {
+    await run.step('pre-flight 1: cluster prerequisites', () => read.checkClusterPrerequisites({ kube, ...input.prerequisites }), {
       detail: (r) => (r.checked.length ? r.checked.join(', ') : 'none required'),
     });
+
+    // Every helm template of the run renders as this cluster would (kubeVersion, capabilities).
+    const capabilities = await run.step('pre-flight 1: read the cluster version and API versions', () => read.readClusterCapabilities({ kube }), {
+      detail: (c) => `Kubernetes ${c.kubeVersion}, ${c.apiVersions.length} API versions`,
+    });
+    const chartRequest = { ...baseRequest, capabilities };
+
+    // Before anything is backed up: what the target runs and how it migrates.
+    const target = await run.step(
+      'pre-flight 1: render the target and find how it migrates',
+      () =>
+        read.inspectTarget({
+          ...chartRequest,
+          images: { tags: [input.imageTag], repositoryPattern: input.verify.imagePattern, keys: input.imageTagKeys },
+          migration: input.migration,
+        }),
+      { detail: (t) => `${t.workloads.length} workload(s); migration: ${t.migration ? describeMigration(t.migration) : 'unknown'}` },
+    );
+    const migration: MigrationPlan = target.migration ?? { kind: 'none' };
+    run.fact('migration', migration);
 
     if (input.compatibility) {
       const matrix = input.compatibility;
       await run.step(
-        '2. verify the compatibility matrix',
+        'pre-flight 2: verify the compatibility matrix',
         () => read.checkSystemCompatibility({ matrix, kube, from: from.chartVersion, to: input.targetVersion, ...input.tenants }),
         { detail: (r) => `${r.tenants.length} tenant release(s) supported by ${input.targetVersion}` },
       );
     } else {
-      run.skip('2. verify the compatibility matrix', 'no compatibility matrix configured (input.compatibility)');
+      run.skip('pre-flight 2: verify the compatibility matrix', 'no compatibility matrix configured (input.compatibility)');
     }
-
-    const diff = await run.step('4. dry-run diff (rendered target vs helm get manifest)', () => read.diffRelease(chartRequest), {
-      detail: (d) => d.summary.split('\n')[0],
-    });
-    run.fact('diff', diff);
 
     const result: SystemUpgradeResult = {
       release,
@@ -101,28 +126,27 @@ export async function soctalkSystemUpgrade(rawInput: unknown): Promise<SystemUpg
       fromRevision: from.revision,
       ...(from.chartVersion ? { fromVersion: from.chartVersion } : {}),
       toVersion: input.targetVersion,
-      diff,
+      migrationPlan: migration,
+      diff: { summary: '', diff: { added: [], removed: [], changed: [], unchanged: 0, imageChanges: [] } },
       snapshots: [],
     };
-    if (input.dryRun) {
-      run.fact('plan', planOf(input));
-      return result;
-    }
 
-    run.setPhase('backup');
     const database = input.backup.database;
     let backup: BackupRecord | undefined;
-    if (database.mode === 'none') {
-      run.skip('3. back up Postgres', `no backup by decision: ${database.reason}`);
+    if (input.dryRun) {
+      run.skip('pre-flight 3: back up Postgres', 'plan only: nothing is backed up');
+    } else if (database.mode === 'none') {
+      run.skip('pre-flight 3: back up Postgres', `no backup by decision: ${database.reason}`);
     } else {
+      run.setPhase('backup');
       backup = await run.step(
-        '3. back up Postgres',
+        'pre-flight 3: back up Postgres',
         () =>
-          long(input.timeouts.backup).backupDatabase({
+          proxyActivities<Activities>(backupStepProfile(input.timeouts.backup)).backupDatabase({
             namespace,
             kube,
             database,
-            name: backupNameOf(workflowId),
+            name: backupName,
             directory: input.backup.directory,
             verifyQuery: input.backup.verifyQuery,
             timeoutMs: input.timeouts.backup,
@@ -133,15 +157,15 @@ export async function soctalkSystemUpgrade(rawInput: unknown): Promise<SystemUpg
       run.fact('backup', backup);
     }
     const snapshotSpec = input.backup.volumeSnapshots;
-    if (snapshotSpec) {
+    if (snapshotSpec && !input.dryRun) {
       const snaps = await run.step(
-        '3. snapshot PVCs',
+        'pre-flight 3: snapshot PVCs',
         () =>
           long(input.timeouts.backup).snapshotVolumes({
             namespace,
             kube,
             selector: snapshotSpec.selector,
-            namePrefix: backupNameOf(workflowId),
+            namePrefix: backupName,
             snapshotClass: snapshotSpec.snapshotClass,
             timeoutMs: input.timeouts.backup,
           }),
@@ -151,17 +175,31 @@ export async function soctalkSystemUpgrade(rawInput: unknown): Promise<SystemUpg
       run.fact('snapshots', snaps);
     }
 
-    await run.awaitApproval(`approve soctalk-system ${from.chartVersion ?? '?'} -> ${input.targetVersion}`, approvalSummary(input, diff.summary, backup), {
+    run.setPhase('preflight');
+    const diff = await run.step('pre-flight 4: dry-run diff (rendered target vs helm get manifest)', () => read.diffRelease(chartRequest), {
+      detail: (d) => d.summary.split('\n')[0],
+    });
+    result.diff = diff;
+    run.fact('diff', diff);
+    if (input.dryRun) {
+      run.fact('plan', planOf(input, migration));
+      return result;
+    }
+
+    await run.awaitApproval(`approve soctalk-system ${from.chartVersion ?? '?'} -> ${input.targetVersion}`, approvalSummary(input, migration, diff.summary, backup), {
       requiresSchemaAck: input.schemaChanges,
     });
 
     // ---- Upgrade soctalk-system (install-level) ------------------------------------------
-    // Only a migration makes a restore necessary: without one, restoring would throw away
-    // whatever the old release wrote since the backup.
-    const restore = input.schemaChanges && backup && database.mode !== 'none' ? backup : undefined;
+    // The restore exists only once a migration can have run: from the Job's first statement
+    // (runbook path), or from helm upgrade on when the chart migrates inside it. Without a
+    // migration, restoring would throw away whatever the old release wrote since the backup.
+    const restore = backup && database.mode !== 'none' ? backup : undefined;
     const restoreName = restore ? `restore database from ${restore.name}` : undefined;
-    if (restore && database.mode !== 'none') {
-      // Registered before the migration: from its first statement on, only a restore undoes it.
+    let restoring = false;
+    const registerRestore = () => {
+      if (!restore || database.mode === 'none') return;
+      restoring = true;
       run.compensations.push(restoreName!, () =>
         write.restoreDatabase.executeWithOptions(longStepProfile(input.timeouts.upgrade), [
           {
@@ -175,36 +213,49 @@ export async function soctalkSystemUpgrade(rawInput: unknown): Promise<SystemUpg
           },
         ]),
       );
-    }
+    };
 
     run.setPhase('migrating');
-    const job = { namespace, kube, jobName: input.migration.jobName };
-    // Always: a new Pod can spawn, and where the chart owns the Job as a plain resource
-    // helm upgrade would otherwise try to patch its immutable pod template.
-    await run.step('1. delete the previous Alembic Job', () => write.deleteMigrationJob(job));
-    if (input.schemaChanges) {
-      await run.step(
-        '2. render and apply the Alembic Job at the target chart and image',
-        () => write.applyMigrationJob({ ...chartRequest, template: input.migration.template, jobName: input.migration.jobName }),
-        { uninterruptible: true },
-      );
-      try {
-        result.migration = await run.step(
-          '3. wait for migrations to complete',
-          () => long(input.timeouts.migration).waitForMigrationJob({ ...job, timeoutMs: input.timeouts.migration }),
-          { uninterruptible: true, detail: (m) => `completed in ${Math.round(m.durationMs / 1000)}s; logs: ${m.logsTail.split('\n').slice(-3).join(' | ')}` },
+    const job = migration.kind === 'job' ? { namespace, kube, jobName: migration.jobName } : undefined;
+    if (job && migration.kind === 'job') {
+      // Always: a new Pod can spawn, and where the chart owns the Job as a plain resource
+      // helm upgrade would otherwise try to patch its immutable pod template.
+      await run.step('upgrade 1: delete the previous Alembic Job', () => write.deleteMigrationJob(job));
+      if (input.schemaChanges) {
+        registerRestore();
+        await run.step(
+          'upgrade 2: render and apply the Alembic Job at the target chart and image',
+          () => write.applyMigrationJob({ ...chartRequest, template: migration.template, jobName: migration.jobName }),
+          { uninterruptible: true },
         );
-      } catch (err) {
-        if (input.migration.onFailure === 'keep' && restoreName) {
-          // The operator chose to inspect the half-migrated database; the backup stays for a manual restore.
-          run.compensations.remove(restoreName);
-          run.fact('migrationFailurePolicy', `database kept as the failed migration left it; restore manually from ${restore?.path}`);
+        try {
+          result.migration = await run.step(
+            'upgrade 3: wait for migrations to complete',
+            () => long(input.timeouts.migration).waitForMigrationJob({ ...job, timeoutMs: input.timeouts.migration }),
+            { uninterruptible: true, detail: (m) => `completed in ${Math.round(m.durationMs / 1000)}s; logs: ${m.logsTail.split('\n').slice(-3).join(' | ')}` },
+          );
+        } catch (err) {
+          if (input.migration.onFailure === 'keep' && restoreName) {
+            // The operator chose to inspect the half-migrated database; the backup stays for a manual restore.
+            run.compensations.remove(restoreName);
+            restoring = false;
+            run.fact('migrationFailurePolicy', `database kept as the failed migration left it; restore manually from ${restore?.path}`);
+          }
+          throw err;
         }
-        throw err;
+        if (result.migration) run.fact('migration', result.migration);
+      } else {
+        run.skip('upgrade 2: render and apply the Alembic Job at the target chart and image', 'the release notes confirm no schema changes');
+        run.skip('upgrade 3: wait for migrations to complete', 'the release notes confirm no schema changes');
+        result.migration = 'skipped';
       }
-      if (result.migration) run.fact('migration', result.migration);
     } else {
-      run.skip('2-3. apply and await the Alembic Job', 'the release notes confirm no schema changes');
+      const why = migration.kind === 'in-upgrade' ? `the chart migrates inside helm upgrade (${migration.where.join(', ')})` : 'the target runs no migration';
+      run.skip('upgrade 1: delete the previous Alembic Job', `the chart ships no Alembic Job: ${why}`);
+      run.skip('upgrade 2: render and apply the Alembic Job at the target chart and image', why);
+      run.skip('upgrade 3: wait for migrations to complete', why);
+      // helm upgrade below runs the migration: from its start on, only a restore undoes it.
+      if (migration.kind === 'in-upgrade') registerRestore();
       result.migration = 'skipped';
     }
 
@@ -215,16 +266,19 @@ export async function soctalkSystemUpgrade(rawInput: unknown): Promise<SystemUpg
     run.compensations.push(`helm rollback ${release} to revision ${from.revision}`, async () => {
       // The Job now in the cluster has the target image, and a Job's pod template is
       // immutable: where the chart owns the Job as a plain resource, helm rollback cannot
-      // patch it back ("field is immutable"). Remove it first, as step 1 does; helm
+      // patch it back ("field is immutable"). Remove it first, as upgrade 1 does; helm
       // recreates the old revision's Job if the chart has one.
-      await write.deleteMigrationJob(job);
-      const r = await write.helmRollback.executeWithOptions(longStepProfile(input.timeouts.rollback), [
-        { ...releaseRef, toRevision: from.revision, afterRevision: from.revision, wait: !restore, timeoutMs: input.timeouts.rollback },
+      if (job) await write.deleteMigrationJob(job);
+      // An upgrade whose helm outlived its worker may still be pending: the rollback waits for
+      // it (bounded by the upgrade's own timeout) and never rolls back under it.
+      const pendingWaitMs = input.timeouts.upgrade + 60_000;
+      const r = await write.helmRollback.executeWithOptions(longStepProfile(input.timeouts.rollback + pendingWaitMs), [
+        { ...releaseRef, toRevision: from.revision, afterRevision: from.revision, wait: !restoring, timeoutMs: input.timeouts.rollback, pendingWaitMs },
       ]);
       return `now at revision ${r.revision}`;
     });
     const upgraded = await run.step(
-      '4. helm upgrade --wait',
+      'upgrade 4: helm upgrade --wait',
       () =>
         long(input.timeouts.upgrade).helmUpgrade({
           ...chartRequest,
@@ -238,21 +292,22 @@ export async function soctalkSystemUpgrade(rawInput: unknown): Promise<SystemUpg
 
     run.setPhase('verifying');
     await run.step(
-      'verify: workloads rolled out with the new image tag',
+      'verify 1: every workload runs the target images, every Service has ready endpoints',
       () =>
-        long(input.timeouts.verify).verifyReleaseRollout({
-          ...releaseRef,
-          imageTag: input.imageTag,
-          imagePattern: input.verify.imagePattern,
+        long(input.timeouts.verify).verifyRenderedRelease({
+          namespace,
+          kube,
+          workloads: target.workloads,
+          services: target.services,
           timeoutMs: input.timeouts.verify,
         }),
-      { detail: (v) => `${v.workloads.length} workload(s); ${v.images.join(', ')}` },
+      { detail: (v) => `${v.workloads.length} workload(s) on ${v.images.join(', ')}; ${v.services.length} Service(s) with endpoints` },
     );
     const healthUrl = healthUrlOf(input);
     if (healthUrl) {
-      await run.step('verify: API health', () => read.checkHealth({ url: healthUrl }), { detail: (h) => `${h.url} answered ${h.status}` });
+      await run.step('verify 2: API health', () => read.checkHealth({ url: healthUrl }), { detail: (h) => `${h.url} answered ${h.status}` });
     } else {
-      run.skip('verify: API health', 'no api.healthUrl or api.service configured');
+      run.skip('verify 2: API health', 'no api.healthUrl or api.service configured');
     }
     return result;
   });
@@ -264,22 +319,32 @@ function healthUrlOf(input: SystemUpgradeInput): string | undefined {
   return svc ? `http://${svc.name}.${input.namespace}.svc:${svc.port}${svc.path}` : undefined;
 }
 
-function approvalSummary(input: SystemUpgradeInput, diff: string, backup: BackupRecord | undefined): string {
+function approvalSummary(input: SystemUpgradeInput, migration: MigrationPlan, diff: string, backup: BackupRecord | undefined): string {
   return [
-    `Upgrade ${input.release} in ${input.namespace} to chart ${input.targetVersion}, image tag ${input.imageTag}.`,
-    input.schemaChanges ? 'Schema changes: YES (forward-only; a rollback also restores the database).' : 'Schema changes: none (no migration Job).',
+    `Upgrade ${input.release} in ${input.namespace} to chart ${input.targetVersion}, image tag ${input.imageTag} (${input.imageTagKeys.join(', ')}).`,
+    `Migration: ${describeMigration(migration)}.`,
+    input.schemaChanges || migration.kind === 'in-upgrade'
+      ? 'Schema changes: forward-only; once the migration can have run, a failure also restores the database.'
+      : 'Schema changes: none (no migration Job).',
     backup ? `Backup: ${backup.name} (${backup.sizeBytes} bytes).` : 'Backup: none.',
     `Diff: ${diff}`,
   ].join('\n');
 }
 
-function planOf(input: SystemUpgradeInput): string[] {
+function planOf(input: SystemUpgradeInput, migration: MigrationPlan): string[] {
+  const overrides = Object.entries(tagOverrides(input.imageTagKeys, input.imageTag))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
   return [
     input.backup.database.mode === 'none' ? 'no database backup' : `back up Postgres (${input.backup.database.mode})`,
     ...(input.backup.volumeSnapshots ? [`snapshot PVCs ${input.backup.volumeSnapshots.selector}`] : []),
     'wait for approval',
-    `delete Job ${input.migration.jobName}${input.schemaChanges ? ', then apply and await it at the target' : ''}`,
-    `helm upgrade ${input.release} --version ${input.targetVersion} --set-string image.tag=${input.imageTag} --wait --timeout ${input.timeouts.upgrade / 1000}s`,
-    'verify rollout, images and health',
+    migration.kind === 'job'
+      ? `delete Job ${migration.jobName}${input.schemaChanges ? ', then apply and await it at the target (database restore registered before it)' : ''}`
+      : migration.kind === 'in-upgrade'
+        ? `no Alembic Job: helm upgrade migrates (${migration.where.join(', ')}); database restore registered before it`
+        : 'no migration',
+    `helm upgrade ${input.release} --version ${input.targetVersion} (${overrides}) --wait --timeout ${input.timeouts.upgrade / 1000}s`,
+    'verify every workload on the target images, Service endpoints and API health',
   ];
 }

@@ -25,7 +25,7 @@ import { parseRunInput } from '../../domain/validate.js';
 import { checkSystemFirst } from './system-gate.js';
 
 type A = Activities;
-const { helmAssertNotLocked, helmReleaseState, releaseDeployments, adapterHeartbeat } = proxyActivities<A>(readProfile);
+const { helmAssertNotLocked, helmReleaseState, releaseDeployments, adapterHeartbeat, readClusterCapabilities, tenantInspectTarget } = proxyActivities<A>(readProfile);
 
 export interface TenantUpgradeResult {
   tenant: string;
@@ -110,6 +110,27 @@ export async function soctalkTenantUpgrade(raw: TenantUpgradeInput): Promise<Ten
     const fromVersion = before.status.chartVersion;
     run.fact('from', { revision: fromRevision, version: fromVersion });
 
+    const capabilities = await run.step('read the cluster version and API versions', () => readClusterCapabilities({ kube: input.kube }), {
+      detail: (c) => `Kubernetes ${c.kubeVersion}, ${c.apiVersions.length} API versions`,
+    });
+    // Before anything changes: the target with these values and overrides renders (the
+    // chart's schema accepts the keys) and puts every SocTalk workload on the target tag.
+    const target = await run.step(
+      'render the target: every SocTalk workload on the target images',
+      () =>
+        tenantInspectTarget({
+          tenant: input.tenant,
+          ...tenantRef,
+          chart: input.chart,
+          version: input.version,
+          valuesSource: input.valuesSource,
+          setString: imageTags,
+          capabilities,
+          imagePattern: input.imagePattern,
+        }),
+      { detail: (t) => t.workloads.map((w) => `${w.kind}/${w.name} ${w.images.join(', ')}`).join('; ') },
+    );
+
     await run.awaitApproval('approve the tenant upgrade', `${release}: soctalk-tenant ${fromVersion ?? '?'} -> ${input.version}`);
 
     let snapshots: { name: string; pvc: string }[] = [];
@@ -166,6 +187,7 @@ export async function soctalkTenantUpgrade(raw: TenantUpgradeInput): Promise<Ten
           setString: imageTags,
           timeoutMs: input.helmTimeout,
           fromRevision,
+          capabilities,
         }),
       {
         uninterruptible: true,
@@ -180,17 +202,14 @@ export async function soctalkTenantUpgrade(raw: TenantUpgradeInput): Promise<Ten
     await run.step('kubectl rollout status deploy/soctalk-adapter', () =>
       rollout.rolloutStatus({ namespace, kube: input.kube, target: 'deploy/soctalk-adapter', timeoutMs: input.rolloutTimeout }),
     );
-    const deployments = await run.step(
-      "rollout status of the release's other Deployments",
-      async () => {
-        const names = await releaseDeployments(tenantRef);
-        for (const name of names.filter((n) => n !== 'soctalk-adapter')) {
-          await rollout.rolloutStatus({ namespace, kube: input.kube, target: `deploy/${name}`, timeoutMs: input.rolloutTimeout });
-        }
-        return names;
-      },
-      { detail: (names) => `${names.length} Deployment(s) ready: ${names.join(', ')}` },
+    const verified = await run.step(
+      'every workload of the release runs the target images, every Service has ready endpoints',
+      () =>
+        rollout.verifyRenderedRelease({ namespace, kube: input.kube, workloads: target.workloads, services: target.services, timeoutMs: input.rolloutTimeout }),
+      { detail: (v) => `${v.workloads.length} workload(s) on ${v.images.join(', ')}; ${v.services.length} Service(s) with endpoints` },
     );
+    const deployments = target.workloads.filter((w) => w.kind === 'Deployment').map((w) => w.name);
+    run.fact('verified', verified.workloads);
     const rolledOutAt = Date.now();
 
     run.setPhase('settling');
@@ -206,7 +225,7 @@ export async function soctalkTenantUpgrade(raw: TenantUpgradeInput): Promise<Ten
         async () => {
           const deadline = Date.now() + hb.timeout;
           for (;;) {
-            const seen = await adapterHeartbeat({ apiUrl, path: hb.path, tenant: input.tenant, ...(hb.tokenEnv ? { tokenEnv: hb.tokenEnv } : {}) });
+            const seen = await adapterHeartbeat({ apiUrl, tenant: input.tenant });
             if (seen.at && Date.parse(seen.at) > rolledOutAt && seen.version === expected) return { at: seen.at, version: seen.version };
             if (Date.now() + hb.pollInterval > deadline) {
               throw ApplicationFailure.create({

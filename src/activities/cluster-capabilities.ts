@@ -1,0 +1,69 @@
+/**
+ * Reads the live cluster's version and served API versions at pre-flight, so that every
+ * `helm template` of the run (diff, migration render, verification) renders the chart as
+ * this cluster would: the chart's `kubeVersion` constraint and its
+ * `.Capabilities.APIVersions.Has` branches see the real cluster, not helm's v1.20.0 default.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import type { ClusterCapabilities } from '../domain/cluster-capabilities.js';
+import { FailureType } from '../domain/failure-types.js';
+import type { KubeTarget } from '../domain/kube-target.js';
+import type { CommandRunner } from './command.js';
+import { kubectlApiResourceKindsArgs, kubectlApiVersionsArgs, kubectlVersionArgs } from './kubectl/commands.js';
+import { currentRunContext } from './run-context.js';
+
+/** `kubectl version -o json` -> the server's gitVersion ("v1.33.1"). */
+export function parseServerVersion(json: string): string {
+  const parsed = JSON.parse(json) as { serverVersion?: { gitVersion?: string } };
+  const version = parsed.serverVersion?.gitVersion;
+  if (!version) {
+    throw ApplicationFailure.create({
+      type: FailureType.ClusterUnreachable,
+      message: 'kubectl version printed no serverVersion: the API server did not answer',
+    });
+  }
+  return version;
+}
+
+/** `kubectl api-versions` -> ["apps/v1", "v1", ...]. */
+export function parseApiVersions(text: string): string[] {
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+}
+
+/**
+ * The `kubectl api-resources` table -> "group/version/Kind" entries ("apps/v1/Deployment",
+ * "v1/Service"), the form `.Capabilities.APIVersions.Has "cilium.io/v2/CiliumNetworkPolicy"`
+ * asks about. Columns are read at the header's offsets: SHORTNAMES is often empty.
+ */
+export function parseApiResourceKinds(table: string): string[] {
+  const [header, ...rows] = table.split('\n');
+  if (!header) return [];
+  const apiAt = header.indexOf('APIVERSION');
+  const kindAt = header.indexOf('KIND');
+  if (apiAt < 0 || kindAt < 0) return [];
+  const out: string[] = [];
+  for (const row of rows) {
+    if (!row.trim()) continue;
+    const apiVersion = row.slice(apiAt).split(/\s+/)[0] ?? '';
+    const kind = row.slice(kindAt).trim();
+    if (apiVersion && kind) out.push(`${apiVersion}/${kind}`);
+  }
+  return out;
+}
+
+export function createClusterCapabilityActivities({ runner }: { runner: CommandRunner }) {
+  return {
+    /** The live cluster's version and API versions, for `helm template --kube-version --api-versions`. */
+    async readClusterCapabilities(input: { kube: KubeTarget }): Promise<ClusterCapabilities> {
+      const ctx = currentRunContext();
+      const version = await runner.run({ tool: 'kubectl', args: kubectlVersionArgs(input.kube), mutates: false }, ctx);
+      const groups = await runner.run({ tool: 'kubectl', args: kubectlApiVersionsArgs(input.kube), mutates: false }, ctx);
+      const kinds = await runner.run({ tool: 'kubectl', args: kubectlApiResourceKindsArgs(input.kube), mutates: false }, ctx);
+      const apiVersions = [...new Set([...parseApiVersions(groups.stdout), ...parseApiResourceKinds(kinds.stdout)])].sort();
+      return { kubeVersion: parseServerVersion(version.stdout), apiVersions };
+    },
+  };
+}

@@ -1,0 +1,417 @@
+// Fault-injection tier (issue 12): soctalkSystemUpgrade on real components while things
+// break. One KWOK cluster, one PostgreSQL, one SeaweedFS (the backup store, S3), one chart
+// repository and a Temporal dev server persisted to disk, all started by the project's own
+// scripts and helpers. The worker is its own OS process (test/faults/worker-main.ts) and is
+// killed with SIGKILL; the Temporal server is killed and restarted too.
+//
+// Every scenario works on its own namespace and its own copy of the seeded database, runs
+// under the release's business workflow ID, and ends with the same checks: helm history
+// (exactly one new revision or a clean rollback; never two deployed; never pending-*), the
+// migration Job's runs, the backups in S3, and a checksum of the database content against
+// the state before THAT run. Time is bounded by KWOK stage delays and short input timeouts.
+//
+//   eval "$(bash scripts/toolchain.sh env)"; node --import tsx --test test/faults/system-upgrade-faults.test.ts
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, it } from 'node:test';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { execa } from 'execa';
+import { parseAllDocuments, stringify } from 'yaml';
+import type { BackupRecord } from '../../src/activities/postgres/backup.js';
+import { FailureType } from '../../src/domain/failure-types.js';
+import { releaseWorkflowId } from '../../src/domain/workflow-ids.js';
+import { abortUpdate, approveUpdate, statusQuery } from '../../src/workflows/lib/messages.js';
+import type { RunStatus } from '../../src/workflows/lib/status.js';
+import { startChartRepo, type ChartRepo } from '../helpers/chart-repo.js';
+import { createKwokCluster, FAULT_LABEL, Fault, type KwokCluster } from '../helpers/kwok.js';
+import { fixturesDir } from '../helpers/paths.js';
+import { startPostgres, type Postgres } from '../helpers/postgres.js';
+import { startSeaweedfs, type Seaweedfs } from '../helpers/seaweedfs.js';
+import { uniqueTaskQueue, workflowBundle } from '../helpers/temporal.js';
+import { startTemporalServer, type TemporalServer } from './temporal-server.js';
+import { startWorkerProcess, type WorkerProcess } from './worker-process.js';
+
+const RELEASE = 'soctalk-system';
+const JOB = `${RELEASE}-alembic-upgrade`;
+const REPO_NAME = 'faults-soctalk';
+const S3_PREFIX = 'faults/';
+/** Pod labels this file's Stages read: how long until an API pod is Ready, how long a Job pod runs. */
+const READY_AFTER = 'upgrade-runbooks.test/ready-after';
+const JOB_DURATION = 'upgrade-runbooks.test/job-duration';
+const SCENARIOS = 8;
+
+interface StageDoc {
+  metadata?: { name?: string };
+  spec: Record<string, unknown>;
+}
+
+interface HistoryEntry {
+  revision: number;
+  status: string;
+  chart: string;
+  description: string;
+}
+
+describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)', { timeout: 15 * 60_000 }, () => {
+  let cluster: KwokCluster;
+  let repo: ChartRepo;
+  let pg: Postgres;
+  let s3: Seaweedfs;
+  let temporal: TemporalServer;
+  let client: Client;
+  let tmp: string;
+  let valuesFile: string;
+  let workerEnv: Record<string, string>;
+  const workers: WorkerProcess[] = [];
+  let workerCount = 0;
+  let scenario = 0;
+  const started = Date.now();
+
+  const helm = async (args: string[]) => (await execa(cluster.env.HELM_BIN ?? 'helm', [...args, '--kubeconfig', cluster.kubeconfig], { env: cluster.env })).stdout;
+  const kubectl = (...args: string[]) => cluster.kubectl(args);
+  const history = async (ns: string) => JSON.parse(await helm(['history', RELEASE, '-n', ns, '-o', 'json'])) as HistoryEntry[];
+  const helmStatus = async (ns: string) => (JSON.parse(await helm(['status', RELEASE, '-n', ns, '-o', 'json'])) as { version: number; info: { status: string } }).info.status;
+  const dbUrlEnv = (n: number) => `FAULT_DB_URL_${n}`;
+
+  async function startWorker(): Promise<WorkerProcess> {
+    workerCount += 1;
+    const w = await startWorkerProcess(`w${workerCount}`, workerEnv, tmp);
+    workers.push(w);
+    return w;
+  }
+  const live = () => workers.filter((w) => !(w as WorkerProcess & { dead?: boolean }).dead);
+  async function kill9(w: WorkerProcess): Promise<void> {
+    await w.kill9();
+    (w as WorkerProcess & { dead?: boolean }).dead = true;
+  }
+
+  before(async () => {
+    tmp = await mkdtemp(join(tmpdir(), 'faults-'));
+    const helmHome = { HELM_CONFIG_HOME: join(tmp, 'helm', 'config'), HELM_CACHE_HOME: join(tmp, 'helm', 'cache'), HELM_DATA_HOME: join(tmp, 'helm', 'data') };
+    let bundlePath = '';
+    [cluster, repo, pg, s3, temporal] = await Promise.all([
+      createKwokCluster('faults'),
+      startChartRepo(),
+      startPostgres(),
+      startSeaweedfs(),
+      startTemporalServer(tmp),
+      workflowBundle().then(async (b) => {
+        bundlePath = join(tmp, 'workflow-bundle.js');
+        await writeFile(bundlePath, b.code);
+      }),
+    ]).then(([c, r, p, s, t]) => [c, r, p, s, t] as const);
+    Object.assign(cluster.env, helmHome);
+    await installStages();
+    valuesFile = join(tmp, 'soctalk-system-values.yaml');
+    await writeFile(valuesFile, stringify({ image: { tag: '0.1.0' }, migration: { hook: false } }));
+    const dbEnv: Record<string, string> = {};
+    for (let n = 1; n <= SCENARIOS; n++) {
+      await pg.psql(`CREATE DATABASE fault_${n} TEMPLATE soctalk`, 'postgres');
+      dbEnv[dbUrlEnv(n)] = pg.url.replace(/\/soctalk$/, `/fault_${n}`);
+    }
+    client = new Client({ connection: await Connection.connect({ address: temporal.address }) });
+    workerEnv = {
+      ...cluster.env,
+      ...helmHome,
+      ...s3.workerEnv(S3_PREFIX),
+      ...dbEnv,
+      PG_BIN_DIR: pg.binDir,
+      TEMPORAL_ADDRESS: temporal.address,
+      TEMPORAL_TASK_QUEUE: uniqueTaskQueue('faults'),
+      WORKFLOW_BUNDLE_PATH: bundlePath,
+    };
+    await startWorker();
+    console.log(`# setup ${Date.now() - started} ms`);
+  });
+
+  after(async () => {
+    for (const w of live()) await w.stop();
+    await client?.connection.close();
+    await temporal?.stop();
+    await cluster?.delete();
+    await repo?.stop();
+    await s3?.stop();
+    await pg?.stop();
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+    console.log(`# fault tier ${Math.round((Date.now() - started) / 1000)} s in all`);
+  });
+
+  /**
+   * This file's Stages: API pods become Ready after the duration in their READY_AFTER label
+   * (none: at once), Job pods run for the duration in their JOB_DURATION label (none: 1s).
+   * They replace the fixture's stages of the same name on this cluster only.
+   */
+  async function installStages(): Promise<void> {
+    const docs = parseAllDocuments(await readFile(join(fixturesDir, 'kwok', 'stages.yaml'), 'utf8')).map((d) => d.toJS() as StageDoc | null);
+    const ready = docs.find((d) => d?.metadata?.name === 'bench-pod-ready')!;
+    ready.spec.delay = { durationMilliseconds: 0, durationFrom: { expressionFrom: `.metadata.labels["${READY_AFTER}"]` } };
+    const job = docs.find((d) => d?.metadata?.name === 'bench-job-pod-succeed')!;
+    job.spec.delay = { durationMilliseconds: 1000, durationFrom: { expressionFrom: `.metadata.labels["${JOB_DURATION}"]` } };
+    const failJob = docs.find((d) => d?.metadata?.name === 'bench-job-pod-fail')!;
+    failJob.spec.delay = { durationMilliseconds: 1000, durationFrom: { expressionFrom: `.metadata.labels["${JOB_DURATION}"]` } };
+    await cluster.kubectl(['apply', '-f', '-'], { input: [ready, job, failJob].map((d) => stringify(d)).join('---\n') });
+  }
+
+  interface System {
+    n: number;
+    ns: string;
+    workflowId: string;
+    psql: (sql: string) => Promise<string>;
+    checksum: () => Promise<string>;
+    jobUid: string;
+  }
+
+  /** A fresh namespace with soctalk-system 0.1.0 installed and its own copy of the seeded database. */
+  async function freshSystem(label: string): Promise<System> {
+    scenario += 1;
+    const n = scenario;
+    const ns = `f${n}-${label}`;
+    await kubectl('create', 'namespace', ns);
+    await helm(['install', RELEASE, join(repo.dir, 'soctalk-system-0.1.0.tgz'), '-n', ns, '--values', valuesFile, '--wait', '--timeout', '60s']);
+    await kubectl('-n', ns, 'wait', '--for=condition=complete', `job/${JOB}`, '--timeout=60s');
+    const psql = (sql: string) => pg.psql(sql, `fault_${n}`);
+    const checksum = () =>
+      psql(
+        "SELECT md5(concat_ws('|', (SELECT string_agg(version_num, ',') FROM alembic_version)," +
+          " (SELECT string_agg(id || ':' || tenant || ':' || title, ',' ORDER BY id) FROM alerts)," +
+          " (SELECT string_agg(slug || ':' || chart_version, ',' ORDER BY slug) FROM tenants)," +
+          " (SELECT string_agg(column_name, ',' ORDER BY column_name) FROM information_schema.columns WHERE table_name = 'alerts')))",
+      );
+    const job = JSON.parse(await kubectl('-n', ns, 'get', 'job', JOB, '-o', 'json')) as { metadata: { uid: string } };
+    return { n, ns, workflowId: releaseWorkflowId(ns, RELEASE), psql, checksum, jobUid: job.metadata.uid };
+  }
+
+  /** What a migration writes: a new head, a new column, rows. */
+  const writeAsNewVersion = (sys: System, marker: string) =>
+    sys.psql(
+      `UPDATE alembic_version SET version_num = '0002_triage'; ALTER TABLE alerts ADD COLUMN IF NOT EXISTS triaged boolean DEFAULT false; ` +
+        `INSERT INTO alerts (tenant, severity, title) VALUES ('acme', 5, '${marker}'); UPDATE tenants SET chart_version = '0.2.0'`,
+    );
+
+  function input(sys: System, extra: { values?: Record<string, unknown>; imageTag?: string; timeouts?: Record<string, string> } = {}) {
+    return {
+      release: RELEASE,
+      namespace: sys.ns,
+      kube: { kubeconfig: cluster.kubeconfig },
+      chart: { ref: `${REPO_NAME}/soctalk-system`, repository: { name: REPO_NAME, url: repo.url } },
+      targetVersion: '0.2.0',
+      imageTag: extra.imageTag ?? '0.2.0',
+      schemaChanges: true,
+      values: { files: [valuesFile], ...(extra.values ? { inline: extra.values } : {}) },
+      requestedBy: 'ria',
+      timeouts: { migration: '30s', upgrade: '45s', rollback: '45s', backup: '60s', verify: '30s', ...extra.timeouts },
+      backup: { database: { mode: 'direct', urlFrom: { env: dbUrlEnv(sys.n) } }, verifyQuery: 'SELECT version_num FROM alembic_version' },
+      api: {},
+      approval: { timeout: '10m' },
+    };
+  }
+
+  const start = (sys: System, args: ReturnType<typeof input>) =>
+    client.workflow.start('soctalkSystemUpgrade', { taskQueue: workerEnv.TEMPORAL_TASK_QUEUE!, workflowId: sys.workflowId, args: [args], workflowIdConflictPolicy: 'FAIL' });
+
+  async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const v = await probe().catch(() => undefined);
+      if (v !== undefined && v !== false) return v;
+      if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+      await sleep(200);
+    }
+  }
+  const phase = (h: WorkflowHandle, p: string) =>
+    waitFor(`phase ${p}`, async () => {
+      const s = await h.query(statusQuery);
+      if (s.outcome && s.phase !== p) assert.fail(`the run ended (${s.outcome.message}) before phase ${p}`);
+      return s.phase === p ? s : undefined;
+    });
+  const approve = (h: WorkflowHandle) => h.executeUpdate(approveUpdate, { args: [{ by: 'sam', acknowledgeSchemaChanges: true }] });
+
+  async function outcome(h: WorkflowHandle): Promise<{ failure?: ApplicationFailure; status: RunStatus; runId: string }> {
+    const runId = (await h.describe()).runId;
+    try {
+      await h.result();
+      return { status: await h.query(statusQuery), runId };
+    } catch (err) {
+      assert.ok(err instanceof WorkflowFailedError, String(err));
+      assert.ok(err.cause instanceof ApplicationFailure, `cause: ${String(err.cause)}`);
+      return { failure: err.cause, status: await h.query(statusQuery), runId };
+    }
+  }
+  const journal = (s: RunStatus) => s.steps.map((x) => `${x.outcome}: ${x.name}${x.detail ? ` (${x.detail.slice(0, 160)})` : ''}`).join('\n');
+
+  /** The backups of this release in S3: their records. */
+  async function backups(sys: System): Promise<BackupRecord[]> {
+    const stem = `${S3_PREFIX}${sys.workflowId.replace(/[^A-Za-z0-9._-]+/g, '_')}-`;
+    const listed = await s3.client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: stem }));
+    const records: BackupRecord[] = [];
+    for (const o of listed.Contents ?? []) {
+      if (!o.Key!.endsWith('.json')) continue;
+      const got = await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: o.Key! }));
+      records.push(JSON.parse(await got.Body!.transformToString()) as BackupRecord);
+    }
+    const dumps = (listed.Contents ?? []).filter((o) => o.Key!.endsWith('.dump')).length;
+    assert.equal(dumps, records.length, 'every dump has its record and no dump is left without one');
+    return records.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  /** The checks every scenario ends with. */
+  async function assertReleaseSane(sys: System, expect: { revisions: number; last: 'deployed 0.2.0' | 'deployed 0.1.0' }): Promise<HistoryEntry[]> {
+    const hist = await history(sys.ns);
+    assert.equal(hist.filter((h) => h.status === 'deployed').length, 1, `exactly one deployed revision: ${JSON.stringify(hist)}`);
+    assert.ok(!hist.some((h) => h.status.startsWith('pending-')), `nothing pending: ${JSON.stringify(hist)}`);
+    assert.equal(hist.length, expect.revisions, JSON.stringify(hist.map((h) => [h.revision, h.status, h.chart, h.description])));
+    const last = hist.at(-1)!;
+    assert.equal(`${last.status} ${last.chart.replace('soctalk-system-', '')}`, expect.last);
+    assert.equal(await helmStatus(sys.ns), 'deployed');
+    return hist;
+  }
+  const jobRuns = async (ns: string) => {
+    const out = await kubectl('-n', ns, 'get', 'job', JOB, '-o', 'json', '--ignore-not-found');
+    if (!out.trim()) return undefined;
+    const j = JSON.parse(out) as { metadata: { uid: string }; status: { succeeded?: number; failed?: number } };
+    return { uid: j.metadata.uid, runs: (j.status.succeeded ?? 0) + (j.status.failed ?? 0) };
+  };
+
+  it('a second run on the release whose migration fails restores ITS OWN backup, not the first run\'s', async (t) => {
+    const t0 = Date.now();
+    const sys = await freshSystem('second-run');
+    const first = await outcome(await start(sys, input(sys)).then(async (h) => (await phase(h, 'waiting-approval'), await approve(h), h)));
+    assert.equal(first.failure, undefined, first.failure?.message);
+    // The new version runs for a month and writes; this is what the second run must keep.
+    await writeAsNewVersion(sys, 'written after the first upgrade');
+    await sys.psql("INSERT INTO alerts (tenant, severity, title) VALUES ('beta', 3, 'a month of work')");
+    const beforeSecond = await sys.checksum();
+
+    const h2 = await start(sys, input(sys, { imageTag: '0.2.1', values: { migration: { podLabels: { [FAULT_LABEL]: Fault.JobFail } } } }));
+    await phase(h2, 'waiting-approval');
+    await approve(h2);
+    const second = await outcome(h2);
+    t.diagnostic(journal(second.status));
+    assert.ok(second.failure, 'the second run fails');
+    assert.equal(second.failure.type, FailureType.MigrationFailed, second.failure.message);
+    assert.match(second.failure.message, /compensated: restore database from .*restored and verified/);
+
+    assert.equal(await sys.checksum(), beforeSecond, 'the database is as it was before the SECOND run (nothing since the first run lost)');
+    await assertReleaseSane(sys, { revisions: 2, last: 'deployed 0.2.0' });
+    const records = await backups(sys);
+    assert.deepEqual(records.map((r) => r.runId), [first.runId, second.runId], 'one backup per run, each recorded with its run');
+    assert.notEqual(records[0]!.name, records[1]!.name);
+    assert.equal(records[1]!.verifyValue, '0002_triage', "the second run's backup holds the first run's schema");
+    assert.match(second.failure.message, new RegExp(records[1]!.name));
+    assert.equal((await jobRuns(sys.ns))?.runs, 1, 'the failed Job ran once');
+    console.log(`# scenario second-run: ${Date.now() - t0} ms`);
+  });
+
+  it('kill -9 of the worker during a helm upgrade --wait that outlasts the retry budget: the retry waits for its own helm, one new revision, no rollback', async (t) => {
+    const t0 = Date.now();
+    const sys = await freshSystem('orphan-helm');
+    const before = await sys.checksum();
+    // The new API pod becomes Ready after 100s: longer than the first attempt's heartbeat
+    // timeout (60s) plus the retry backoff, so the retry finds the killed attempt's helm still going.
+    const h = await start(sys, input(sys, { values: { api: { podLabels: { [READY_AFTER]: '100s' } } }, timeouts: { upgrade: '150s' } }));
+    await phase(h, 'waiting-approval');
+    await approve(h);
+    await phase(h, 'upgrading');
+    await waitFor('pending-upgrade', async () => (await helmStatus(sys.ns)) === 'pending-upgrade' || undefined);
+    for (const w of live()) await kill9(w);
+    await startWorker();
+    const run = await outcome(h);
+    t.diagnostic(journal(run.status));
+    assert.equal(run.failure, undefined, `${run.failure?.message}\n${journal(run.status)}`);
+    assert.match(run.status.steps.find((s) => s.name === '4. helm upgrade --wait')?.detail ?? '', /revision 2 \(deployed\), done by an earlier attempt/);
+    const hist = await assertReleaseSane(sys, { revisions: 2, last: 'deployed 0.2.0' });
+    assert.match(hist[1]!.description, new RegExp(`upgrade-runbooks run ${sys.workflowId.replace(/[/]/g, '\\/')} \\(run ${run.runId}\\)`), 'the revision carries the run');
+    assert.equal(await sys.checksum(), before, 'no restore ran');
+    assert.equal((await jobRuns(sys.ns))?.runs, 1);
+    assert.equal((await backups(sys)).length, 1);
+    console.log(`# scenario orphan-helm: ${Date.now() - t0} ms`);
+  });
+
+  it('two workers on one task queue: the one that took the backup is killed, the restore on the other one succeeds (S3)', async (t) => {
+    const t0 = Date.now();
+    const sys = await freshSystem('two-workers');
+    await startWorker();
+    assert.equal(live().length, 2);
+    const before = await sys.checksum();
+    const h = await start(sys, input(sys, { values: { migration: { podLabels: { [FAULT_LABEL]: Fault.JobFail } } } }));
+    await phase(h, 'waiting-approval');
+    // Which worker took the backup: the identity in the backup activity's started event.
+    const hist = await h.fetchHistory();
+    const scheduled = hist.events!.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'backupDatabase')!;
+    const startedBy = hist.events!.find((e) => e.activityTaskStartedEventAttributes && Number(e.activityTaskStartedEventAttributes.scheduledEventId) === Number(scheduled.eventId))!
+      .activityTaskStartedEventAttributes!.identity!;
+    const taker = live().find((w) => startedBy === `fault-worker-${w.name}`);
+    assert.ok(taker, `the backup was taken by ${startedBy}`);
+    await kill9(taker);
+    await writeAsNewVersion(sys, 'half-applied migration');
+    await approve(h);
+    const run = await outcome(h);
+    t.diagnostic(journal(run.status));
+    assert.equal(run.failure?.type, FailureType.MigrationFailed, run.failure?.message);
+    assert.match(run.failure.message, /compensated: restore database from .*restored and verified/);
+    assert.equal(await sys.checksum(), before, 'restored from S3 by the surviving worker');
+    await assertReleaseSane(sys, { revisions: 1, last: 'deployed 0.1.0' });
+    const records = await backups(sys);
+    assert.equal(records.length, 1);
+    assert.equal(records[0]!.runId, run.runId);
+    console.log(`# scenario two-workers: ${Date.now() - t0} ms (backup by ${startedBy})`);
+  });
+
+  it('abort during the backup: pg_dump stops within seconds, nothing is written after "nothing was changed"', async (t) => {
+    const t0 = Date.now();
+    const sys = await freshSystem('abort-backup');
+    const before = await sys.checksum();
+    // A session holding an exclusive lock keeps pg_dump waiting, as a long dump would run.
+    const locker = execa(join(pg.binDir, 'psql'), ['-X', '-q', pg.url.replace(/\/soctalk$/, `/fault_${sys.n}`)], {
+      input: 'BEGIN; LOCK TABLE alerts IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(120);\n',
+      reject: false,
+    });
+    const dumping = "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pg_dump'";
+    const h = await start(sys, input(sys));
+    await waitFor('pg_dump waiting on the lock', async () => (await sys.psql(dumping)) === '1' || undefined);
+    const abortedAt = Date.now();
+    await h.executeUpdate(abortUpdate, { args: [{ by: 'sam', reason: 'fault test' }] });
+    const run = await outcome(h);
+    const endedMs = Date.now() - abortedAt;
+    t.diagnostic(journal(run.status));
+    assert.equal(run.failure?.type, FailureType.Aborted, run.failure?.message);
+    assert.match(run.failure.message, /nothing was changed$/);
+    assert.equal(await sys.psql(dumping), '0', 'pg_dump is gone when the run reports');
+    assert.ok(endedMs < 15_000, `the run ended ${endedMs} ms after the abort`);
+    // End the locking session from the server side (psql would sit out its pg_sleep).
+    await sys.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(120)%' AND pid <> pg_backend_pid()");
+    await locker;
+    await sleep(2_000);
+    assert.deepEqual(await backups(sys), [], 'no dump and no record, even after the lock is gone');
+    await assertReleaseSane(sys, { revisions: 1, last: 'deployed 0.1.0' });
+    assert.equal(await sys.checksum(), before);
+    assert.equal((await jobRuns(sys.ns))?.uid, sys.jobUid, 'the Job was not touched');
+    console.log(`# scenario abort-backup: ${Date.now() - t0} ms (run ended ${endedMs} ms after the abort)`);
+  });
+
+  it('the Temporal server killed (SIGKILL) and restarted mid-run: the run goes on from its history, one new revision', async (t) => {
+    const t0 = Date.now();
+    const sys = await freshSystem('temporal-restart');
+    const before = await sys.checksum();
+    const h = await start(sys, input(sys, { values: { migration: { podLabels: { [JOB_DURATION]: '12s' } } } }));
+    await phase(h, 'waiting-approval');
+    await approve(h);
+    await waitFor('the migration wait', async () => (await h.query(statusQuery)).steps.some((x) => x.name === '3. wait for migrations to complete' && x.outcome === 'running') || undefined);
+    await temporal.kill();
+    await sleep(3_000);
+    await temporal.start();
+    const run = await outcome(h);
+    t.diagnostic(journal(run.status));
+    assert.equal(run.failure, undefined, `${run.failure?.message}\n${journal(run.status)}`);
+    await assertReleaseSane(sys, { revisions: 2, last: 'deployed 0.2.0' });
+    assert.equal((await jobRuns(sys.ns))?.runs, 1, 'the migration Job ran once');
+    assert.equal((await backups(sys)).length, 1);
+    assert.equal(await sys.checksum(), before, 'no restore ran');
+    console.log(`# scenario temporal-restart: ${Date.now() - t0} ms`);
+  });
+});
