@@ -31,7 +31,19 @@ export function createBenchActivities(env: NodeJS.ProcessEnv = process.env) {
     tenantHelmUpgrade: (a: { version: string }) =>
       work({ revision: 4, status: 'deployed', chartVersion: a.version, alreadyDone: false, valuesSource: 'command', valuesSha256: '0'.repeat(64), valuesBytes: 100 }),
     rolloutStatus: () => work('successfully rolled out'),
-    releaseDeployments: () => work(['soctalk-adapter', 'wazuh-bridge']),
+    releaseDeployments: () => work(['soctalk-adapter', 'soctalk-runs-worker']),
+    readClusterCapabilities: () => work({ kubeVersion: 'v1.33.1', apiVersions: ['apps/v1', 'v1'] }),
+    tenantInspectTarget: (a: { version: string }) =>
+      work({
+        workloads: [
+          { kind: 'Deployment', name: 'soctalk-adapter', images: [`ghcr.io/soctalk/soctalk-adapter:${a.version}`] },
+          { kind: 'Deployment', name: 'soctalk-runs-worker', images: [`ghcr.io/soctalk/soctalk-orchestrator:${a.version}`] },
+        ],
+        services: ['soctalk-adapter'],
+      }),
+    verifyRenderedRelease: (a: { workloads: { kind: string; name: string; images: string[] }[]; services: string[] }) =>
+      work({ workloads: a.workloads.map((w) => `${w.kind}/${w.name}`), images: a.workloads.flatMap((w) => w.images), services: a.services }),
+    notify: () => work({ sent: false }),
     helmRollback: () => work({ revision: 5, alreadyDone: false }),
   };
 }
