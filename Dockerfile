@@ -55,7 +55,10 @@ COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npm run build
+COPY scripts/bundle-workflows.ts ./scripts/
+# The workflow code as one file (dist/workflow-bundle.js): the worker loads it instead of
+# bundling at start-up, which would cost seconds of CPU and webpack's memory in every pod.
+RUN npm run build && npm run bundle
 
 # ---- prod-deps: runtime node_modules only -------------------------------------------------
 FROM ${NODE_IMAGE} AS prod-deps

@@ -4,14 +4,33 @@
  * shuts down cleanly on SIGINT/SIGTERM: it stops polling, gives in-flight activities a
  * grace period (WORKER_SHUTDOWN_GRACE, default 30s) to finish or heartbeat their
  * cancellation, then exits.
+ *
+ * Workflow code comes from a prebuilt bundle when there is one (src/worker/bundle.ts) and
+ * the sticky cache is bounded (src/worker/cache.ts).
  */
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker';
 import { createActivities, defaultActivityDeps, type ActivityDeps } from './activities/index.js';
 import { connectionOptions, dataConverter, temporalConfigFromEnv, type TemporalConfig } from './temporal-config.js';
+import { workflowSource } from './worker/bundle.js';
+import { workflowCacheSize } from './worker/cache.js';
 
-/** The workflow sources next to this file: .ts under tsx, .js once compiled. */
-export const workflowsPath = fileURLToPath(new URL(`./workflows/index${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
+export { workflowsPath } from './worker/bundle.js';
+
+/**
+ * Benchmarks only (bench/fleet-scale.ts sets it; nothing in production does): a module whose
+ * `createBenchActivities()` replaces every activity, so a benchmark measures the production
+ * worker's orchestration without helm or a cluster.
+ */
+export const BENCH_ACTIVITIES_ENV = 'UPGRADE_RUNBOOKS_BENCH_ACTIVITIES';
+
+async function benchActivities(modulePath: string): Promise<object> {
+  const mod = (await import(pathToFileURL(resolve(modulePath)).href)) as { createBenchActivities?: () => object };
+  if (typeof mod.createBenchActivities !== 'function') throw new Error(`${BENCH_ACTIVITIES_ENV}=${modulePath} exports no createBenchActivities()`);
+  Runtime.instance().logger.warn('BENCHMARK ACTIVITIES: no activity does real work', { module: modulePath });
+  return mod.createBenchActivities();
+}
 
 /**
  * The SDK sends an activity's heartbeat details at most every 30 s by default, so a long
@@ -28,15 +47,24 @@ export interface StartWorkerOptions {
 
 export async function createWorker(options: StartWorkerOptions = {}): Promise<Worker> {
   const config = options.config ?? temporalConfigFromEnv();
+  const source = workflowSource();
+  const maxCachedWorkflows = workflowCacheSize();
+  const bench = process.env[BENCH_ACTIVITIES_ENV];
+  const activities = bench ? await benchActivities(bench) : createActivities(options.deps ?? defaultActivityDeps());
   const connection = await NativeConnection.connect(connectionOptions(config));
   const converter = dataConverter();
+  Runtime.instance().logger.info('worker options', {
+    workflowCode: 'workflowBundle' in source ? `bundle ${source.workflowBundle.codePath}` : 'bundled at start-up',
+    maxCachedWorkflows,
+  });
   return Worker.create({
     ...(converter ? { dataConverter: converter } : {}),
     connection,
     namespace: config.namespace,
     taskQueue: config.taskQueue,
-    workflowsPath,
-    activities: createActivities(options.deps ?? defaultActivityDeps()),
+    ...source,
+    maxCachedWorkflows,
+    activities,
     shutdownGraceTime: options.shutdownGraceTime ?? process.env.WORKER_SHUTDOWN_GRACE ?? '30s',
     ...HEARTBEAT_THROTTLE,
   });

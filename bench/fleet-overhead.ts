@@ -1,0 +1,22 @@
+/**
+ * Benchmark (not a test): what the fleet costs on top of the real work. Every activity
+ * takes a fixed time (default 200 ms); the critical path is what the wave plan
+ * (src/domain/soctalk/wave-plan.ts) implies with zero orchestration cost: the fleet's own
+ * activities one after another, then per wave ceil(size / maxParallel) rounds of one
+ * tenant's activity chain. Overhead = wall time / critical path (1.00 is free).
+ *
+ *   npm run bench:overhead                       # 1,000 tenants, 50 parallel, 200 ms
+ *   npm run bench:overhead -- 1000 50 200        # tenants, maxParallel, activity ms
+ */
+import { mib, runFleet } from './fleet-run.js';
+
+const [tenants, maxParallel, activityMs] = [Number(process.argv[2] ?? 1000), Number(process.argv[3] ?? 50), Number(process.argv[4] ?? 200)];
+const f = await runFleet({ tenants, maxParallel, activityMs });
+const rounds = f.plan.reduce((n, w) => n + Math.ceil(w.size / maxParallel), 0);
+const criticalMs = f.fleetActivities * activityMs + rounds * f.tenantActivities * activityMs;
+console.log(`tenants:                 ${tenants} (${f.done} upgraded, ${f.failed} failed), max parallel ${maxParallel}, ${activityMs} ms per activity`);
+console.log(`waves:                   ${f.plan.map((w) => `${w.name}=${w.size}`).join(', ')} -> ${rounds} rounds`);
+console.log(`critical path:           ${(criticalMs / 1000).toFixed(1)} s = ${f.fleetActivities} fleet activities + ${rounds} rounds x ${f.tenantActivities} tenant activities, x ${activityMs} ms`);
+console.log(`wall time:               ${(f.wallMs / 1000).toFixed(1)} s`);
+console.log(`overhead:                ${(f.wallMs / criticalMs).toFixed(3)} (wall / critical path)`);
+console.log(`worker process:          peak RSS ${mib(f.workerPeakRssBytes)}, CPU ${f.workerCpuSeconds.toFixed(0)} s`);

@@ -1,0 +1,169 @@
+/**
+ * What both fleet benchmarks share: a real Temporal dev server in this process, the
+ * production worker as its own process (`node --import tsx src/worker.ts`, the code path of
+ * `npm run worker`) loading a workflow bundle built like `npm run bundle`, with the
+ * bench-only activities (bench/fleet-activities.ts) selected by an env var only benchmarks
+ * set; then one SocTalk fleet, and the figures read back from the server.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import proto from '@temporalio/proto';
+import type { FleetUpgradeInput } from '../src/domain/soctalk/fleet-input.js';
+import { fleetWorkflowId } from '../src/domain/workflow-ids.js';
+import { planWaves } from '../src/domain/soctalk/wave-plan.js';
+import { writeWorkflowBundle } from '../src/worker/bundle.js';
+import { createLocalEnv, uniqueTaskQueue } from '../test/helpers/temporal.js';
+import { repoRoot } from '../test/helpers/paths.js';
+import { benchSlug } from './fleet-activities.js';
+
+export interface FleetRunOptions {
+  tenants: number;
+  maxParallel: number;
+  activityMs: number;
+}
+
+export interface FleetRunFigures {
+  wallMs: number;
+  done: number;
+  failed: number;
+  plan: { name: string; size: number }[];
+  generations: number;
+  largestParentHistory: number;
+  largestTenantHistory: number;
+  eventsPerTenant: number;
+  largestEventBytes: number;
+  largestEventWhere: string;
+  tenantActivities: number;
+  fleetActivities: number;
+  workerPeakRssBytes: number;
+  workerCpuSeconds: number;
+  workerErrors: string[];
+}
+
+const HistoryEvent = proto.temporal.api.history.v1.HistoryEvent;
+
+async function procStatus(pid: number): Promise<{ hwm: number }> {
+  const text = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  const kb = /VmHWM:\s+(\d+) kB/.exec(text)?.[1];
+  return { hwm: kb ? Number(kb) * 1024 : 0 };
+}
+
+async function procCpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) / 100; // utime + stime, in clock ticks (100/s)
+}
+
+export async function runFleet(o: FleetRunOptions): Promise<FleetRunFigures> {
+  const dir = await mkdtemp(join(tmpdir(), 'fleet-bench-'));
+  const env = await createLocalEnv();
+  const taskQueue = uniqueTaskQueue('bench');
+  const bundle = join(dir, 'workflow-bundle.js');
+  await writeWorkflowBundle(bundle);
+  const worker = execa('node', ['--import', 'tsx', 'src/worker.ts'], {
+    cwd: repoRoot,
+    env: {
+      TEMPORAL_ADDRESS: env.connection.options.address,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      WORKFLOW_BUNDLE_PATH: bundle,
+      WORKER_FLEET_PARALLELISM: String(o.maxParallel),
+      UPGRADE_RUNBOOKS_BENCH_ACTIVITIES: 'bench/fleet-activities.ts',
+      BENCH_TENANTS: String(o.tenants),
+      BENCH_ACTIVITY_MS: String(o.activityMs),
+      LOG_LEVEL: 'WARN',
+    },
+    reject: false,
+    all: true,
+  });
+  let output = '';
+  worker.all?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  try {
+    const pid = worker.pid!;
+    let peak = 0;
+    let cpu = 0;
+    const sampler = setInterval(() => {
+      void procStatus(pid).then((s) => (peak = Math.max(peak, s.hwm)));
+      void procCpuSeconds(pid).then((c) => (cpu = Math.max(cpu, c)));
+    }, 200);
+
+    const name = `bench-${Date.now()}`;
+    const input: FleetUpgradeInput = {
+      name,
+      upgrade: { version: '0.2.1', compatibility: { file: '/bench/matrix.yaml' }, heartbeat: { settle: 1 } },
+      canaries: { count: 10 },
+      waves: { percentages: [10, 50, 100] },
+      maxParallel: o.maxParallel,
+      bakeTime: 1,
+      searchAttributes: true,
+    };
+    const started = performance.now();
+    const handle = await env.client.workflow.start('soctalkFleetUpgrade', { taskQueue, workflowId: fleetWorkflowId(name), args: [input] });
+    const result = (await handle.result()) as { totals: { done: number; failed: number }; generations: number };
+    const wallMs = performance.now() - started;
+    clearInterval(sampler);
+    peak = Math.max(peak, (await procStatus(pid)).hwm);
+    cpu = Math.max(cpu, await procCpuSeconds(pid));
+
+    // Every workflow of the run as the server counts it; the parent's generations in full.
+    let totalEvents = 0;
+    let largestTenantHistory = 0;
+    const parentRuns: { runId: string; events: number }[] = [];
+    let sampleTenant: { workflowId: string; runId: string } | undefined;
+    for await (const wf of env.client.workflow.list({ query: `TaskQueue = '${taskQueue}'` })) {
+      totalEvents += wf.historyLength;
+      if (wf.workflowId === fleetWorkflowId(name)) parentRuns.push({ runId: wf.runId, events: wf.historyLength });
+      else {
+        largestTenantHistory = Math.max(largestTenantHistory, wf.historyLength);
+        sampleTenant ??= { workflowId: wf.workflowId, runId: wf.runId };
+      }
+    }
+    let largestEventBytes = 0;
+    let largestEventWhere = '';
+    let fleetActivities = 0;
+    const scan = async (workflowId: string, runId: string, label: string) => {
+      const history = await env.client.workflow.getHandle(workflowId, runId).fetchHistory();
+      let activities = 0;
+      for (const ev of history.events ?? []) {
+        const bytes = HistoryEvent.encode(ev).finish().length;
+        if (bytes > largestEventBytes) {
+          largestEventBytes = bytes;
+          largestEventWhere = `${label}, event ${String(ev.eventId)}`;
+        }
+        if (ev.activityTaskScheduledEventAttributes) activities += 1;
+      }
+      return activities;
+    };
+    for (const run of parentRuns) fleetActivities += await scan(fleetWorkflowId(name), run.runId, 'fleet parent');
+    const tenantActivities = sampleTenant ? await scan(sampleTenant.workflowId, sampleTenant.runId, 'a tenant') : 0;
+
+    const plan = planWaves({ tenants: Array.from({ length: o.tenants }, (_, i) => benchSlug(i)), canaries: { count: 10 }, waves: { percentages: [10, 50, 100] } });
+    const errors = output.split('\n').filter((l) => /"level":"(ERROR|WARN)"/.test(l) && !l.includes('BENCHMARK ACTIVITIES'));
+    return {
+      wallMs,
+      done: result.totals.done,
+      failed: result.totals.failed,
+      plan: plan.map((w) => ({ name: w.name, size: w.tenants.length })),
+      generations: result.generations,
+      largestParentHistory: Math.max(...parentRuns.map((r) => r.events)),
+      largestTenantHistory,
+      eventsPerTenant: totalEvents / o.tenants,
+      largestEventBytes,
+      largestEventWhere,
+      tenantActivities,
+      fleetActivities,
+      workerPeakRssBytes: peak,
+      workerCpuSeconds: cpu,
+      workerErrors: errors,
+    };
+  } finally {
+    worker.kill('SIGTERM');
+    await worker;
+    await env.teardown();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export const mib = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MiB`;
+export const kb = (b: number) => `${(b / 1000).toFixed(1)} KB`;
