@@ -82,7 +82,7 @@ describe('CLI conventions', () => {
     const base = { runbook: 'r', phase: 'waiting-approval', steps: [], decisions: [], invalidMessages: [], facts: {}, pendingApproval: null } as unknown as RunStatus;
     const gate = { kind: 'promotion', name: 'promote to wave 1', summary: '', since: '2026-01-01T00:00:00Z', accepts: ['promote'], commands: ["runbook promote 'fleet:x'"] };
     assert.deepEqual(gateOf('fleet:x', { ...base, gate } as RunStatus)?.commands, ["runbook promote 'fleet:x'"]);
-    assert.equal(gateOf('fleet:x', { ...base, gate: null } as RunStatus), null);
+    assert.equal(gateOf('fleet:x', { ...base, gate: null }), null);
     const done = { ...base, phase: 'completed', outcome: { phase: 'completed-with-failures', message: 'm', compensations: [], failures: [{ tenant: 'b', reason: 'x' }] } } as unknown as RunStatus;
     assert.equal(runState('COMPLETED', done), 'completed-with-failures');
     assert.equal(exitCodeFor('completed-with-failures'), 8);
