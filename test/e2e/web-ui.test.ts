@@ -210,7 +210,7 @@ describe('Temporal Web UI (dev server UI in Debian chromium)', () => {
       assert.match(details, /^Phase: waiting-approval$/m);
       assert.match(details, /^Step: approve soctalk-system 0\.1\.0 -> 0\.2\.0 \(since /m);
       assert.match(details, /^Waiting for approval: approve soctalk-system 0\.1\.0 -> 0\.2\.0 \(until /m);
-      assert.match(details, /^Schema changes: YES/m, 'the approval summary keeps its own lines');
+      assert.match(details, /^Schema changes: forward-only/m, 'the approval summary keeps its own lines');
       // The exact command an operator copies: `--` must survive Markdown rendering.
       assert.ok(details.includes(`runbook approve '${target.workflowId}' --ack-schema-changes`), 'the approve command, verbatim and shell-safe');
       assert.ok(details.includes('"acknowledgeSchemaChanges": true'), 'how to approve from the UI with a Signal or Update');

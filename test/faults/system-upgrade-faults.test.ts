@@ -13,6 +13,8 @@
 //   eval "$(bash scripts/toolchain.sh env)"; node --import tsx --test test/faults/system-upgrade-faults.test.ts
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -38,6 +40,8 @@ import { startWorkerProcess, type WorkerProcess } from './worker-process.js';
 
 const RELEASE = 'soctalk-system';
 const JOB = `${RELEASE}-alembic-upgrade`;
+/** The fixture variant that ships the runbook's Alembic Job: the faults are about that path. */
+const CHART = 'soctalk-system-job';
 const REPO_NAME = 'faults-soctalk';
 const S3_PREFIX = 'faults/';
 /** Pod labels this file's Stages read: how long until an API pod is Ready, how long a Job pod runs. */
@@ -70,6 +74,9 @@ describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)
   const workers: WorkerProcess[] = [];
   let workerCount = 0;
   let scenario = 0;
+  // The API's readiness as the worker (a host process) can reach it: always ready here.
+  let health: Server | undefined;
+  let healthUrl = '';
   const started = Date.now();
 
   const helm = async (args: string[]) => (await execa(cluster.env.HELM_BIN ?? 'helm', [...args, '--kubeconfig', cluster.kubeconfig], { env: cluster.env })).stdout;
@@ -91,6 +98,9 @@ describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)
   }
 
   before(async () => {
+    health = createServer((_req, res) => res.writeHead(200).end('ok'));
+    await new Promise<void>((resolve) => health!.listen(0, '127.0.0.1', resolve));
+    healthUrl = `http://127.0.0.1:${(health.address() as AddressInfo).port}/health/ready`;
     tmp = await mkdtemp(join(tmpdir(), 'faults-'));
     const helmHome = { HELM_CONFIG_HOME: join(tmp, 'helm', 'config'), HELM_CACHE_HOME: join(tmp, 'helm', 'cache'), HELM_DATA_HOME: join(tmp, 'helm', 'data') };
     let bundlePath = '';
@@ -130,6 +140,7 @@ describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)
   });
 
   after(async () => {
+    health?.close();
     for (const w of live()) await w.stop();
     await client?.connection.close();
     await temporal?.stop();
@@ -172,7 +183,7 @@ describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)
     const n = scenario;
     const ns = `f${n}-${label}`;
     await kubectl('create', 'namespace', ns);
-    await helm(['install', RELEASE, join(repo.dir, 'soctalk-system-0.1.0.tgz'), '-n', ns, '--values', valuesFile, '--wait', '--timeout', '60s']);
+    await helm(['install', RELEASE, join(repo.dir, `${CHART}-0.1.0.tgz`), '-n', ns, '--values', valuesFile, '--wait', '--timeout', '60s']);
     await kubectl('-n', ns, 'wait', '--for=condition=complete', `job/${JOB}`, '--timeout=60s');
     const psql = (sql: string) => pg.psql(sql, `fault_${n}`);
     const checksum = () =>
@@ -198,7 +209,7 @@ describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)
       release: RELEASE,
       namespace: sys.ns,
       kube: { kubeconfig: cluster.kubeconfig },
-      chart: { ref: `${REPO_NAME}/soctalk-system`, repository: { name: REPO_NAME, url: repo.url } },
+      chart: { ref: `${REPO_NAME}/${CHART}`, repository: { name: REPO_NAME, url: repo.url } },
       targetVersion: '0.2.0',
       imageTag: extra.imageTag ?? '0.2.0',
       schemaChanges: true,
@@ -206,7 +217,7 @@ describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)
       requestedBy: 'ria',
       timeouts: { migration: '30s', upgrade: '45s', rollback: '45s', backup: '60s', verify: '30s', ...extra.timeouts },
       backup: { database: { mode: 'direct', urlFrom: { env: dbUrlEnv(sys.n) } }, verifyQuery: 'SELECT version_num FROM alembic_version' },
-      api: {},
+      api: { healthUrl },
       approval: { timeout: '10m' },
     };
   }
@@ -266,7 +277,7 @@ describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)
     assert.ok(!hist.some((h) => h.status.startsWith('pending-')), `nothing pending: ${JSON.stringify(hist)}`);
     assert.equal(hist.length, expect.revisions, JSON.stringify(hist.map((h) => [h.revision, h.status, h.chart, h.description])));
     const last = hist.at(-1)!;
-    assert.equal(`${last.status} ${last.chart.replace('soctalk-system-', '')}`, expect.last);
+    assert.equal(`${last.status} ${last.chart.replace(`${CHART}-`, '')}`, expect.last);
     assert.equal(await helmStatus(sys.ns), 'deployed');
     return hist;
   }

@@ -61,7 +61,15 @@ describe('status report', () => {
           requiresSchemaAck: true,
           summary: '2 migrations',
         },
-        gate: null,
+        gate: {
+          kind: 'approval',
+          name: 'approve upgrade',
+          summary: '2 migrations',
+          since: '2026-01-01T10:00:05.000Z',
+          timeoutAt: '2026-01-02T10:00:05.000Z',
+          accepts: ['approve', 'reject', 'abort'],
+          commands: ["runbook approve 'release:soctalk/soctalk' --ack-schema-changes", "runbook reject 'release:soctalk/soctalk'"],
+        },
       },
     });
     assert.match(text, /STEP\s+OUTCOME\s+STARTED\s+ENDED\s+DETAIL\npreflight\s+succeeded\s+2026-01-01 10:00:00Z\s+2026-01-01 10:00:05Z\s+ok/);

@@ -80,7 +80,7 @@ describe('verifyRenderedRelease', () => {
       async run(spec: CommandSpec): Promise<CommandResult> {
         commands.push([...spec.args]);
         let stdout = '';
-        if (spec.args[0] === 'get' && spec.args[1] === 'endpointslices') stdout = JSON.stringify({ items: slices });
+        if (spec.args[0] === 'get' && spec.args[1] === 'endpointslices') stdout = JSON.stringify({ items: slices.map((slice, i) => ({ metadata: { name: `slice-${i}` }, ...(slice as object) })) });
         else if (spec.args[0] === 'get') {
           const obj = objects[`${spec.args[1]}/${spec.args[2]}`];
           stdout = obj ? JSON.stringify(obj) : '';
@@ -90,7 +90,7 @@ describe('verifyRenderedRelease', () => {
     };
     return { runner: runner as unknown as CommandRunner, commands };
   };
-  const pod = (images: string[]) => ({ spec: { template: { spec: { containers: images.map((image, i) => ({ name: `c${i}`, image })) } } } });
+  const pod = (images: string[]) => ({ metadata: { name: 'workload', namespace: 'tenant-acme' }, spec: { template: { spec: { containers: images.map((image, i) => ({ name: `c${i}`, image })) } } } });
   const workloads = [
     { kind: 'Deployment' as const, name: 'soctalk-adapter', images: ['ghcr.io/soctalk/soctalk-adapter:0.2.1'] },
     { kind: 'Deployment' as const, name: 'soctalk-runs-worker', images: ['ghcr.io/soctalk/soctalk-orchestrator:0.2.1'] },
