@@ -334,7 +334,7 @@ describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)
     const run = await outcome(h);
     t.diagnostic(journal(run.status));
     assert.equal(run.failure, undefined, `${run.failure?.message}\n${journal(run.status)}`);
-    assert.match(run.status.steps.find((s) => s.name === '4. helm upgrade --wait')?.detail ?? '', /revision 2 \(deployed\), done by an earlier attempt/);
+    assert.match(run.status.steps.find((s) => s.name === 'upgrade 4: helm upgrade --wait')?.detail ?? '', /revision 2 \(deployed\), done by an earlier attempt/);
     const hist = await assertReleaseSane(sys, { revisions: 2, last: 'deployed 0.2.0' });
     assert.match(hist[1]!.description, new RegExp(`upgrade-runbooks run ${sys.workflowId.replace(/[/]/g, '\\/')} \\(run ${run.runId}\\)`), 'the revision carries the run');
     assert.equal(await sys.checksum(), before, 'no restore ran');
@@ -412,7 +412,7 @@ describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)
     const h = await start(sys, input(sys, { values: { migration: { podLabels: { [JOB_DURATION]: '12s' } } } }));
     await phase(h, 'waiting-approval');
     await approve(h);
-    await waitFor('the migration wait', async () => (await h.query(statusQuery)).steps.some((x) => x.name === '3. wait for migrations to complete' && x.outcome === 'running') || undefined);
+    await waitFor('the migration wait', async () => (await h.query(statusQuery)).steps.some((x) => x.name === 'upgrade 3: wait for migrations to complete' && x.outcome === 'running') || undefined);
     await temporal.kill();
     await sleep(3_000);
     await temporal.start();
