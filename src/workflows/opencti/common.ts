@@ -19,6 +19,7 @@ import type { ApprovalPolicy } from '../../domain/approval-policy.js';
 import { longStepProfile, notifyProfile, readProfile } from '../lib/activity-profiles.js';
 import { refuse } from '../lib/errors.js';
 import { Run } from '../lib/run.js';
+import { checkLiveRelease, pushHelmRollback } from '../release-steps/index.js';
 
 export const reads = proxyActivities<Activities>(readProfile);
 const { notify } = proxyActivities<Activities>(notifyProfile);
@@ -241,16 +242,13 @@ export function pushNoCompensation(run: Run): void {
 }
 
 /** Compensation: helm rollback to the revision the run found, with --wait, then a check of where it left the release. */
-export function pushHelmRollback(run: Run, ref: OpenctiRelease, toRevision: number, timeoutMs: number, chartVersion?: string): void {
-  run.compensations.push(`helm rollback ${ref.release} to revision ${toRevision}`, async () => {
-    // A step that failed before helm changed anything leaves the revision as the run found it: nothing to undo.
-    const before = await reads.helmReleaseState(ref);
-    if (before.status?.revision === toRevision && before.status.status === 'deployed') {
-      return `nothing to roll back (still revision ${toRevision}): ${await reads.openctiVerifyLeft({ ...ref, ...(chartVersion ? { chartVersion } : {}) })}`;
-    }
-    const result = await longSteps(timeoutMs).helmRollback({ ...ref, toRevision, afterRevision: toRevision, wait: true, timeoutMs });
-    const left = await reads.openctiVerifyLeft({ ...ref, ...(chartVersion ? { chartVersion } : {}) });
-    return `${result.alreadyDone ? 'already rolled back' : 'rolled back'}: ${left}`;
+export function pushOpenctiRollback(run: Run, ref: OpenctiRelease, toRevision: number, timeoutMs: number, chartVersion?: string): void {
+  pushHelmRollback(run, {
+    ref,
+    toRevision,
+    timeoutMs,
+    skipWhenUnchanged: true,
+    checkWhereItLeft: () => reads.openctiVerifyLeft({ ...ref, ...(chartVersion ? { chartVersion } : {}) }),
   });
 }
 
@@ -340,15 +338,12 @@ export async function verifyAndReport(
 
 /** The release as pre-flight found it: not locked, present. */
 export async function preflightRelease(run: Run, ref: OpenctiRelease) {
-  const state = await run.step('check the release is not locked', () => reads.helmAssertNotLocked(ref), {
-    detail: (s) => (s.status ? `revision ${s.status.revision} ${s.status.status}, chart ${s.status.chartVersion ?? '?'}` : 'release not found'),
-  });
-  if (!state.exists || !state.status) throw refuse(FailureType.NotFound, `release ${ref.release} not found in ${ref.namespace}`);
+  const state = await checkLiveRelease(run, 'check the release is not locked', ref);
   run.fact('fromRevision', state.status.revision);
   run.fact('fromChartVersion', state.status.chartVersion);
   // Render like the cluster: helm template gets this cluster's version and API versions.
   const capabilities = await run.step("read the cluster's version and API versions", () => reads.readClusterCapabilities({ kube: ref.kube }), {
     detail: (c) => `Kubernetes ${c.kubeVersion}, ${c.apiVersions.length} API versions`,
   });
-  return { ...state, status: state.status, capabilities };
+  return { ...state, capabilities };
 }

@@ -21,6 +21,7 @@ import type { PlanValuesRequest } from '../../activities/opencti/activities.js';
 import { FailureType } from '../../domain/failure-types.js';
 import { OpenctiClusteringMigrationInputSchema } from '../../domain/opencti/inputs.js';
 import { refuse } from '../lib/errors.js';
+import { syncRepository } from '../release-steps/index.js';
 import {
   applyStep,
   confirmApproved,
@@ -32,9 +33,8 @@ import {
   planSummary,
   preflightRelease,
   pushDisableClustering,
-  pushHelmRollback,
+  pushOpenctiRollback,
   pushNoCompensation,
-  reads,
   refuseBlocking,
   releaseRef,
   verifyAndReport,
@@ -92,13 +92,8 @@ export async function openctiClusteringMigration(raw: OpenctiClusteringMigration
     if (decision) await confirmApproved(run, request, plan);
 
     run.setPhase('upgrading');
-    if (input.chart.repository) {
-      const repo = input.chart.repository;
-      await run.step('add the updated Helm repository', () => reads.helmRepoSync(input.chart), { detail: () => `${repo.name} ${repo.url}` });
-    } else {
-      run.skip('add the updated Helm repository', `${input.chart.ref} is not a repository chart`);
-    }
-    if (input.compensation === 'helm-rollback') pushHelmRollback(run, ref, fromRevision, input.timeout, state.status.chartVersion);
+    await syncRepository(run, input.chart);
+    if (input.compensation === 'helm-rollback') pushOpenctiRollback(run, ref, fromRevision, input.timeout, state.status.chartVersion);
     if (input.compensation === 'none') pushNoCompensation(run);
     if (input.compensation === 'disable-clustering') pushDisableClustering(run, ref, input, input.timeout);
     // A failed migration must not leave frontend/ingestion running next to the restored server: --cleanup-on-fail.

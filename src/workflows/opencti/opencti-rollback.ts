@@ -14,6 +14,7 @@ import type { PlanValuesRequest } from '../../activities/opencti/activities.js';
 import { FailureType } from '../../domain/failure-types.js';
 import { OpenctiRollbackInputSchema } from '../../domain/opencti/inputs.js';
 import { refuse } from '../lib/errors.js';
+import { selectRollbackTarget, syncRepository } from '../release-steps/index.js';
 import {
   applyStep,
   confirmApproved,
@@ -27,7 +28,7 @@ import {
   planStep,
   planSummary,
   preflightRelease,
-  pushHelmRollback,
+  pushOpenctiRollback,
   reads,
   refuseBlocking,
   releaseRef,
@@ -64,15 +65,7 @@ export async function openctiRollback(raw: OpenctiRollbackInput): Promise<Openct
     const fromRevision = state.status.revision;
 
     if (input.mode === 'helm-rollback') {
-      const target = input.toRevision ?? state.history.filter((h) => h.revision < fromRevision).at(-1)?.revision;
-      if (target === undefined || !state.history.some((h) => h.revision === target)) {
-        throw refuse(
-          FailureType.NotFound,
-          `revision ${target ?? '(previous)'} is not in the history of ${input.release} (kept: ${state.history.map((h) => h.revision).join(', ') || 'none'})`,
-        );
-      }
-      if (target >= fromRevision) throw refuse(FailureType.InvalidInput, `toRevision: ${target} is not older than the current revision ${fromRevision}`);
-      const entry = state.history.find((h) => h.revision === target)!;
+      const { revision: target, entry } = selectRollbackTarget(input.release, state.history, fromRevision, input.toRevision);
       if (input.dryRun) {
         return { dryRun: true, release: input.release, namespace: input.namespace, fromRevision, warnings: [], promise: [], renders: [`revision ${target}: ${entry.chart}`], diff: [] };
       }
@@ -133,12 +126,8 @@ export async function openctiRollback(raw: OpenctiRollbackInput): Promise<Openct
     if (decision) await confirmApproved(run, request, plan);
 
     run.setPhase('rolling-back');
-    if (input.chart.repository) {
-      await run.step('add the updated Helm repository', () => reads.helmRepoSync(input.chart));
-    } else {
-      run.skip('add the updated Helm repository', `${input.chart.ref} is not a repository chart`);
-    }
-    pushHelmRollback(run, ref, fromRevision, input.timeout, state.status.chartVersion);
+    await syncRepository(run, input.chart);
+    pushOpenctiRollback(run, ref, fromRevision, input.timeout, state.status.chartVersion);
     const upgraded = await applyStep(run, STEP[mode], request, plan, { timeoutMs: input.timeout, fromRevision });
 
     run.setPhase('verifying');

@@ -15,6 +15,7 @@
 import type { z } from 'zod';
 import type { PlanValuesRequest } from '../../activities/opencti/activities.js';
 import { OpenctiUpgradeV2InputSchema } from '../../domain/opencti/inputs.js';
+import { syncRepository } from '../release-steps/index.js';
 import {
   applyStep,
   confirmApproved,
@@ -26,9 +27,8 @@ import {
   planStep,
   planSummary,
   preflightRelease,
-  pushHelmRollback,
+  pushOpenctiRollback,
   pushNoCompensation,
-  reads,
   refuseBlocking,
   releaseRef,
   verifyAndReport,
@@ -68,13 +68,8 @@ export async function openctiUpgradeV2(raw: OpenctiUpgradeV2Input): Promise<Open
     if (decision) await confirmApproved(run, request, plan);
 
     run.setPhase('upgrading');
-    if (input.chart.repository) {
-      const repo = input.chart.repository;
-      await run.step('add the updated Helm repository', () => reads.helmRepoSync(input.chart), { detail: () => `${repo.name} ${repo.url}` });
-    } else {
-      run.skip('add the updated Helm repository', `${input.chart.ref} is not a repository chart`);
-    }
-    if (input.compensation === 'helm-rollback') pushHelmRollback(run, ref, fromRevision, input.timeout, state.status.chartVersion);
+    await syncRepository(run, input.chart);
+    if (input.compensation === 'helm-rollback') pushOpenctiRollback(run, ref, fromRevision, input.timeout, state.status.chartVersion);
     if (input.compensation === 'none') pushNoCompensation(run);
     const upgraded = await applyStep(run, 'upgrade to v2 (single mode)', request, plan, { timeoutMs: input.timeout, fromRevision });
     return verifyAndReport(run, ref, plan, input.health, 'single', fromRevision, upgraded);

@@ -22,10 +22,11 @@ import { longStepProfile, readProfile } from '../lib/activity-profiles.js';
 import { refuse } from '../lib/errors.js';
 import { Run } from '../lib/run.js';
 import { parseRunInput } from '../../domain/validate.js';
+import { checkLiveRelease, pushHelmRollback } from '../release-steps/index.js';
 import { checkSystemFirst } from './system-gate.js';
 
 type A = Activities;
-const { helmAssertNotLocked, helmReleaseState, releaseDeployments, adapterHeartbeat, readClusterCapabilities, tenantInspectTarget } = proxyActivities<A>(readProfile);
+const { releaseDeployments, adapterHeartbeat, readClusterCapabilities, tenantInspectTarget } = proxyActivities<A>(readProfile);
 
 export interface TenantUpgradeResult {
   tenant: string;
@@ -100,12 +101,7 @@ export async function soctalkTenantUpgrade(raw: TenantUpgradeInput): Promise<Ten
     }
 
     run.setPhase('preflight');
-    const before = await run.step('read the tenant release', () => helmAssertNotLocked(tenantRef), {
-      detail: (s) => (s.status ? `revision ${s.status.revision}, soctalk-tenant ${s.status.chartVersion ?? '?'} (${s.status.status})` : 'not installed'),
-    });
-    if (!before.exists || !before.status) {
-      throw refuse(FailureType.NotFound, `${release} is not installed in ${namespace}: the tenant upgrade only upgrades existing tenants`);
-    }
+    const before = await checkLiveRelease(run, 'read the tenant release', tenantRef, { whenMissing: 'the tenant upgrade only upgrades existing tenants' });
     const fromRevision = before.status.revision;
     const fromVersion = before.status.chartVersion;
     run.fact('from', { revision: fromRevision, version: fromVersion });
@@ -166,12 +162,7 @@ export async function soctalkTenantUpgrade(raw: TenantUpgradeInput): Promise<Ten
     }
 
     if (input.onFailure.rollback) {
-      run.compensations.push(`helm rollback ${release} to revision ${fromRevision}`, async () => {
-        const now = await helmReleaseState(tenantRef);
-        if (now.status && now.status.revision === fromRevision && now.status.status === 'deployed') return `nothing to roll back: still at revision ${fromRevision}`;
-        const r = await long.helmRollback({ ...tenantRef, toRevision: fromRevision, afterRevision: fromRevision, wait: true, timeoutMs: input.helmTimeout });
-        return `now at revision ${r.revision}`;
-      });
+      pushHelmRollback(run, { ref: tenantRef, toRevision: fromRevision, timeoutMs: input.helmTimeout, skipWhenUnchanged: true });
     }
 
     run.setPhase('upgrading');
