@@ -8,21 +8,10 @@
  * exactly one decision its runbook accepts there (and a fleet's published `paused` fact),
  * never from the kind of runbook.
  */
-import type { RunStatus } from '../workflows/lib/status.js';
+import type { GateView, RunStatus } from '../workflows/lib/status.js';
 import { shellCommand, singleQuoted } from './shell-quote.js';
 
-export interface GateView {
-  kind: 'approval' | 'promotion' | 'paused';
-  name: string;
-  summary: string;
-  since: string;
-  timeoutAt?: string;
-  /** Decisions (Update names as CLI commands: approve, reject, promote, resume, abort...). */
-  accepts: string[];
-  /** Full commands valid now, shell-safe (workflow ID single-quoted). */
-  commands: string[];
-}
-
+/** A run's status crosses the wire as JSON: the gate it reports is checked, not trusted. */
 function isGateView(value: unknown): value is GateView {
   if (typeof value !== 'object' || value === null) return false;
   const g = value as Partial<GateView>;
