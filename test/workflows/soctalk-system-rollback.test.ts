@@ -54,7 +54,7 @@ describe('soctalkSystemRollback', () => {
     const mocks = systemActivities();
     const { failure } = await run(mocks, { toRevision: 3 }, async () => undefined);
     assert.equal(failure?.type, FailureType.InvalidInput);
-    assert.equal(failure?.message, 'toRevision: 3 is the revision running now, so rolling back to it changes nothing; choose one of 2; nothing was changed');
+    assert.equal(failure?.message, 'toRevision: 3 is the revision running now, so rolling back to it changes nothing; choose one of 2; nothing had been changed');
     assert.deepEqual(mocks.names(), ['helmAssertNotLocked'], 'refused before the backup lookup and the approval');
   });
 
