@@ -24,18 +24,14 @@ import { refuse } from '../lib/errors.js';
 import { syncRepository } from '../release-steps/index.js';
 import {
   applyStep,
-  confirmApproved,
   chartMajor,
   openctiRun,
   parseInput,
-  planResult,
-  planStep,
-  planSummary,
+  planAndApprove,
   preflightRelease,
   pushDisableClustering,
-  pushOpenctiRollback,
   pushNoCompensation,
-  refuseBlocking,
+  pushOpenctiRollback,
   releaseRef,
   verifyAndReport,
 } from './common.js';
@@ -77,19 +73,17 @@ export async function openctiClusteringMigration(raw: OpenctiClusteringMigration
         removeHardCodedServerUrls: input.removeHardCodedServerUrls,
       },
     };
-    const plan = await planStep(run, 'prepare clustering configuration', request);
-    refuseBlocking(plan.warnings);
-    if (input.dryRun) return planResult(ref, fromRevision, plan);
-
-    const decision = await run.awaitApproval(
-      'approve the clustering values',
-      planSummary(
-        `helm upgrade ${input.release} ${input.chart.ref} --version ${input.version} -f <generated clustering values>, --wait --timeout ${input.timeout / 1000}s (from revision ${fromRevision})`,
-        plan,
-      ),
-    );
-
-    if (decision) await confirmApproved(run, request, plan);
+    const planned = await planAndApprove(run, {
+      ref,
+      fromRevision,
+      request,
+      dryRun: input.dryRun,
+      planStep: 'prepare clustering configuration',
+      gate: 'approve the clustering values',
+      command: `helm upgrade ${input.release} ${input.chart.ref} --version ${input.version} -f <generated clustering values>, --wait --timeout ${input.timeout / 1000}s (from revision ${fromRevision})`,
+    });
+    if ('dryRun' in planned) return planned.dryRun;
+    const { plan } = planned;
 
     run.setPhase('upgrading');
     await syncRepository(run, input.chart);

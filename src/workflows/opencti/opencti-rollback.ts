@@ -17,23 +17,19 @@ import { refuse } from '../lib/errors.js';
 import { selectRollbackTarget, syncRepository } from '../release-steps/index.js';
 import {
   applyStep,
-  confirmApproved,
   chartMajor,
   formatWarnings,
   longSteps,
-  openctiRun,
   type OpenctiPlanResult,
+  openctiRun,
   parseInput,
-  planResult,
-  planStep,
-  planSummary,
+  planAndApprove,
   preflightRelease,
   pushOpenctiRollback,
   reads,
-  refuseBlocking,
   releaseRef,
-  verifyRelease,
   type VerificationResult,
+  verifyRelease,
 } from './common.js';
 
 export type OpenctiRollbackInput = z.input<typeof OpenctiRollbackInputSchema>;
@@ -115,15 +111,17 @@ export async function openctiRollback(raw: OpenctiRollbackInput): Promise<Openct
       migration: { targetVersion: version },
       ...(input.replayMigration ? { replayMigration: input.replayMigration } : {}),
     };
-    const plan = await planStep(run, 'prepare rollback values', request);
-    refuseBlocking(plan.warnings);
-    if (input.dryRun) return planResult(ref, fromRevision, plan);
-    const decision = await run.awaitApproval(
-      'approve the rollback',
-      planSummary(`helm upgrade ${input.release} ${input.chart.ref} --version ${version} -f <generated values> (${mode}), --wait (from revision ${fromRevision})`, plan),
-    );
-
-    if (decision) await confirmApproved(run, request, plan);
+    const planned = await planAndApprove(run, {
+      ref,
+      fromRevision,
+      request,
+      dryRun: input.dryRun,
+      planStep: 'prepare rollback values',
+      gate: 'approve the rollback',
+      command: `helm upgrade ${input.release} ${input.chart.ref} --version ${version} -f <generated values> (${mode}), --wait (from revision ${fromRevision})`,
+    });
+    if ('dryRun' in planned) return planned.dryRun;
+    const { plan } = planned;
 
     run.setPhase('rolling-back');
     await syncRepository(run, input.chart);

@@ -18,18 +18,14 @@ import { OpenctiUpgradeV2InputSchema } from '../../domain/opencti/inputs.js';
 import { syncRepository } from '../release-steps/index.js';
 import {
   applyStep,
-  confirmApproved,
-  openctiRun,
   type OpenctiPlanResult,
+  openctiRun,
   type OpenctiUpgradeResult,
   parseInput,
-  planResult,
-  planStep,
-  planSummary,
+  planAndApprove,
   preflightRelease,
-  pushOpenctiRollback,
   pushNoCompensation,
-  refuseBlocking,
+  pushOpenctiRollback,
   releaseRef,
   verifyAndReport,
 } from './common.js';
@@ -56,16 +52,17 @@ export async function openctiUpgradeV2(raw: OpenctiUpgradeV2Input): Promise<Open
       capabilities: state.capabilities,
       migration: { targetVersion: input.version, minimumChartVersion: input.minimumChartVersion },
     };
-    const plan = await planStep(run, 'check the existing values and the target chart', request);
-    refuseBlocking(plan.warnings);
-    if (input.dryRun) return planResult(ref, fromRevision, plan);
-
-    const decision = await run.awaitApproval(
-      'approve the upgrade to v2',
-      planSummary(`helm upgrade ${input.release} ${input.chart.ref} --version ${input.version} with the existing values, --wait --timeout ${input.timeout / 1000}s (from revision ${fromRevision})`, plan),
-    );
-
-    if (decision) await confirmApproved(run, request, plan);
+    const planned = await planAndApprove(run, {
+      ref,
+      fromRevision,
+      request,
+      dryRun: input.dryRun,
+      planStep: 'check the existing values and the target chart',
+      gate: 'approve the upgrade to v2',
+      command: `helm upgrade ${input.release} ${input.chart.ref} --version ${input.version} with the existing values, --wait --timeout ${input.timeout / 1000}s (from revision ${fromRevision})`,
+    });
+    if ('dryRun' in planned) return planned.dryRun;
+    const { plan } = planned;
 
     run.setPhase('upgrading');
     await syncRepository(run, input.chart);

@@ -109,21 +109,21 @@ export async function soctalkTenantUpgrade(raw: TenantUpgradeInput): Promise<Ten
     const capabilities = await run.step('read the cluster version and API versions', () => readClusterCapabilities({ kube: input.kube }), {
       detail: (c) => `Kubernetes ${c.kubeVersion}, ${c.apiVersions.length} API versions`,
     });
+    // What is rendered and what is upgraded are the same chart, values and overrides.
+    const chartRequest = {
+      tenant: input.tenant,
+      ...tenantRef,
+      chart: input.chart,
+      version: input.version,
+      valuesSource: input.valuesSource,
+      setString: imageTags,
+      capabilities,
+    };
     // Before anything changes: the target with these values and overrides renders (the
     // chart's schema accepts the keys) and puts every SocTalk workload on the target tag.
     const target = await run.step(
       'render the target: every SocTalk workload on the target images',
-      () =>
-        tenantInspectTarget({
-          tenant: input.tenant,
-          ...tenantRef,
-          chart: input.chart,
-          version: input.version,
-          valuesSource: input.valuesSource,
-          setString: imageTags,
-          capabilities,
-          imagePattern: input.imagePattern,
-        }),
+      () => tenantInspectTarget({ ...chartRequest, imagePattern: input.imagePattern }),
       { detail: (t) => t.workloads.map((w) => `${w.kind}/${w.name} ${w.images.join(', ')}`).join('; ') },
     );
 
@@ -169,17 +169,7 @@ export async function soctalkTenantUpgrade(raw: TenantUpgradeInput): Promise<Ten
     const upgraded = await run.step(
       'helm upgrade --wait',
       () =>
-        long.tenantHelmUpgrade({
-          tenant: input.tenant,
-          ...tenantRef,
-          chart: input.chart,
-          version: input.version,
-          valuesSource: input.valuesSource,
-          setString: imageTags,
-          timeoutMs: input.helmTimeout,
-          fromRevision,
-          capabilities,
-        }),
+        long.tenantHelmUpgrade({ ...chartRequest, timeoutMs: input.helmTimeout, fromRevision }),
       {
         uninterruptible: true,
         detail: (u) => `revision ${u.revision} (${u.status}), values from ${u.valuesSource} sha256 ${u.valuesSha256.slice(0, 12)}${u.alreadyDone ? '; already done by an earlier attempt' : ''}`,
