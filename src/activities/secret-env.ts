@@ -70,17 +70,23 @@ export function readAllowedSecretEnv(env: NodeJS.ProcessEnv, name: string, field
         `add ${name} to that list in the worker's configuration, or reference a Secret instead`,
     });
   }
-  const bound = allowlist.entries.get(name);
-  if (bound !== undefined && url !== undefined && new URL(url).origin !== bound) {
-    throw ApplicationFailure.create({
-      type: FailureType.InvalidInput,
-      nonRetryable: true,
-      message: `${field}: ${name} may only be sent to ${bound} (the worker's ${SECRET_ENV_ALLOWLIST_ENV}), not to ${new URL(url).origin}: fix the URL or the binding`,
-    });
-  }
+  if (url !== undefined) assertSecretEnvOrigin(env, name, field, url);
   const value = env[name];
   if (!value) {
     throw ApplicationFailure.create({ type: FailureType.NotFound, nonRetryable: true, message: `${field}: the worker has no ${name} environment variable (it is allowed but not set)` });
   }
   return value;
+}
+
+/** Refuses sending the allow-listed `name` to `url` when the worker bound it to another origin. */
+export function assertSecretEnvOrigin(env: NodeJS.ProcessEnv, name: string, field: string, url: string): void {
+  const bound = secretEnvAllowlist(env).entries.get(name);
+  const origin = new URL(url).origin;
+  if (bound !== undefined && origin !== bound) {
+    throw ApplicationFailure.create({
+      type: FailureType.InvalidInput,
+      nonRetryable: true,
+      message: `${field}: ${name} may only be sent to ${bound} (the worker's ${SECRET_ENV_ALLOWLIST_ENV}), not to ${origin}: fix the URL or the binding`,
+    });
+  }
 }

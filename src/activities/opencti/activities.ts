@@ -44,7 +44,7 @@ import type { CommandRunner, RunContext } from '../command.js';
 import type { HelmActivities, UpgradeResult } from '../helm/activities.js';
 import { kubectlGetJsonArgs, kubectlPortForwardArgs, type Scope } from '../kubectl/commands.js';
 import { currentRunContext } from '../run-context.js';
-import { readAllowedSecretEnv } from '../secret-env.js';
+import { assertSecretEnvOrigin, readAllowedSecretEnv } from '../secret-env.js';
 import { parseDeployments, parseEndpointSlices, parseIngresses, parsePods, parseServices, secretValue } from './kube-json.js';
 
 export interface OpenctiRef {
@@ -429,6 +429,7 @@ export function createOpenctiActivities(deps: OpenctiDeps) {
     } catch (err) {
       throw ApplicationFailure.create({ type: FailureType.InvalidInput, nonRetryable: true, message: `health.path: ${(err as Error).message}: use a path such as /health` });
     }
+    if (key && health.accessKey && 'env' in health.accessKey) assertSecretEnvOrigin(env, health.accessKey.env, 'health.accessKey.env', shown);
     const url = key ? `${shown}?health_access_key=${encodeURIComponent(key)}` : shown;
     let response: Response;
     try {
