@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ChartRefSchema, FORBIDDEN_KEYS, HttpUrlSchema, WorkerPathSchema } from './grammar.js';
+import { ChartRefSchema, FORBIDDEN_KEYS, HttpUrlSchema, plainRecord, WorkerPathSchema } from './grammar.js';
 
 /**
  * Where a chart comes from: an OCI reference (oci://...), a repository chart ("opencti/opencti",
@@ -38,8 +38,8 @@ const SetKeySchema = z
 export const ValuesSchema = z
   .object({
     files: z.array(WorkerPathSchema('a values file on the worker')).default([]),
-    inline: z.record(z.string(), z.unknown()).optional(),
-    set: z.record(SetKeySchema, z.union([z.string(), z.number(), z.boolean(), z.null()])).default({}),
+    inline: plainRecord(z.string(), z.unknown()).optional(),
+    set: plainRecord(SetKeySchema, z.union([z.string(), z.number(), z.boolean(), z.null()])).default({}),
   })
   .strict()
   .default({ files: [], set: {} });

@@ -31,7 +31,7 @@ export const MAX_WAIT_DURATION_MS = 30 * DAY_MS;
 
 /** A zod field that accepts "10m"-style strings or milliseconds and yields milliseconds, at most `maxMs`. */
 export function durationUpTo(maxMs: number) {
-  const limit = humanDuration(maxMs);
+  const limit = maxMs < 2 * DAY_MS && maxMs % HOUR_MS === 0 ? `${maxMs / HOUR_MS}h` : humanDuration(maxMs);
   return z.union([z.number().int('a duration in milliseconds is a whole number').positive('a duration must be longer than zero'), z.string()]).transform((value, ctx) => {
     let ms: number;
     if (typeof value === 'number') ms = value;

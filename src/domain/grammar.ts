@@ -78,6 +78,28 @@ export const ImageTagSchema = z
 /** Keys no object path may name: they reach Object.prototype, not the values. */
 export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
+/**
+ * A record whose keys are checked by `key` with its own messages, and are never
+ * __proto__, constructor or prototype. zod's own record drops a `__proto__` key without a
+ * word (so `imageTags: {"__proto__": ...}` would be accepted as empty) and reports a bad
+ * key only as "Invalid key in record"; this names the key and says what is wrong with it.
+ */
+export function plainRecord<V extends z.ZodType>(key: z.ZodType<string>, value: V) {
+  return z.preprocess((input, ctx) => {
+    if (typeof input === 'object' && input !== null && !Array.isArray(input)) {
+      for (const k of Object.keys(input)) {
+        if (FORBIDDEN_KEYS.has(k)) {
+          ctx.addIssue({ code: 'custom', path: [k], input, message: `"${k}" is not a key: it would reach Object.prototype; remove it` });
+          continue;
+        }
+        const checked = key.safeParse(k);
+        if (!checked.success) for (const issue of checked.error.issues) ctx.addIssue({ code: 'custom', path: [k], input, message: `bad key: ${issue.message}` });
+      }
+    }
+    return input;
+  }, z.record(z.string(), value));
+}
+
 /** A values key path such as `adapter.image.tag`: plain segments, none of them a prototype key. */
 export const ValuesKeyPathSchema = z
   .string({ error: 'required: a values key path such as image.tag' })

@@ -13,6 +13,7 @@ import {
   HttpUrlSchema,
   MAX_REPLICAS,
   NamespaceSchema,
+  plainRecord,
   PortSchema,
   ReleaseNameSchema,
   RevisionSchema,
@@ -106,8 +107,7 @@ export const OpenctiUpgradeV2InputSchema = z
 export type OpenctiUpgradeV2Input = z.output<typeof OpenctiUpgradeV2InputSchema>;
 
 /** A replica count in cluster overrides is bounded: a typo must not ask for a million pods. */
-const ClusterOverrides = z
-  .record(z.string(), z.unknown())
+const ClusterOverrides = plainRecord(z.string(), z.unknown())
   .superRefine((block, ctx) => {
     const replicas = block.replicaCount;
     if (replicas !== undefined && !(Number.isInteger(replicas) && (replicas as number) >= 0 && (replicas as number) <= MAX_REPLICAS)) {

@@ -14,6 +14,7 @@ import {
   ImageTagSchema,
   LabelSelectorSchema,
   NamespaceSchema,
+  plainRecord,
   RegexSourceSchema,
   ReleaseNameSchema,
   SubdomainNameSchema,
@@ -118,7 +119,7 @@ export const TenantUpgradeSpecSchema = z
      * runsWorker.image.tag, or imageTagKeys) = the target version. Pre-flight renders the
      * target with them: the chart's values.schema.json refuses unknown keys.
      */
-    imageTags: z.record(ValuesKeyPathSchema, ImageTagSchema).optional(),
+    imageTags: plainRecord(ValuesKeyPathSchema, ImageTagSchema).optional(),
     /** The values keys carrying image tags when imageTags is not given; default: the chart's preset. */
     imageTagKeys: z.array(ValuesKeyPathSchema).min(1).max(32).optional(),
     /** Which images are SocTalk's own, so must carry the target tag (a regular expression on the repository). */
