@@ -61,7 +61,7 @@ describe('input grammar', () => {
     assert.equal(DurationSchema.parse('90s'), 90_000);
     const tooLong = DurationSchema.safeParse('99999999999999999999999d');
     assert.equal(tooLong.success, false);
-    assert.match(tooLong.error!.issues[0]!.message, /longer than the limit of 24h: use at most 24h/);
+    assert.match(tooLong.error.issues[0]!.message, /longer than the limit of 24h: use at most 24h/);
     no(DurationSchema, '25h');
     no(DurationSchema, 1e20);
     no(DurationSchema, 0);
@@ -89,7 +89,7 @@ describe('input grammar', () => {
     ok(RegexSourceSchema('verify.imagePattern'), 'soctalk|ghcr\\.io/soctalk');
     const broken = RegexSourceSchema('verify.imagePattern').safeParse('(');
     assert.equal(broken.success, false);
-    assert.match(broken.error!.issues[0]!.message, /^verify\.imagePattern is not a valid regular expression .*escape special characters/);
+    assert.match(broken.error.issues[0]!.message, /^verify\.imagePattern is not a valid regular expression .*escape special characters/);
   });
 });
 
