@@ -24,7 +24,6 @@ const SetKeySchema = z
   .string()
   .min(1, 'a values key path such as image.tag')
   .max(256, 'a values key path has at most 256 characters')
-   
   .refine((key) => !/[\u0000-\u001f\u007f]/.test(key), { message: 'a values key path has no control characters or newlines' })
   .refine((key) => !key.split(/(?<!\\)\./).some((segment) => FORBIDDEN_KEYS.has(segment) || segment === ''), {
     message: 'a values key path has no empty segment and does not name __proto__, constructor or prototype',

@@ -14,7 +14,6 @@ import { z } from 'zod';
 /** Nothing from input starts with a dash: it would read as an option to the tool. */
 const NO_LEADING_DASH = /^[^-]/;
 /** Control characters (newlines included) have no place in a name, a path or a tag. */
- 
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 const printable = (what: string, max: number) =>
