@@ -17,6 +17,25 @@ export const GATE_ACCEPTS: Record<GateKind, readonly GateMessage[]> = {
   paused: ['resume'],
 };
 
+/** How every surface names a kind of human wait (Web UI details, the gate's timer in the event history). */
+export const GATE_HEADLINE: Record<GateKind, string> = {
+  approval: 'Waiting for approval',
+  promotion: 'Waiting for promotion',
+  paused: 'Paused, waiting for resume',
+};
+
+/**
+ * The one line the gate's timer carries as its summary: the Web UI's event history (the tab
+ * it opens on) then shows what the run waits for and the command that decides it, not "1".
+ */
+export function gateTimerSummary(view: Pick<GateView, 'kind' | 'name' | 'commands'>): string {
+  const line = `${GATE_HEADLINE[view.kind]}: ${view.name.replace(/\s+/g, ' ')}${view.commands[0] ? ` -- ${view.commands[0]}` : ''}`;
+  // The server keeps summaries short: the command matters more than a long gate name, but both fit the usual case.
+  return line.length <= TIMER_SUMMARY_MAX ? line : `${line.slice(0, TIMER_SUMMARY_MAX - 3)}...`;
+}
+
+const TIMER_SUMMARY_MAX = 400;
+
 /** Quotes one word for a POSIX shell: pasted commands must be safe whatever the ID holds. */
 export function shellQuote(word: string): string {
   return `'${word.replace(/'/g, `'\\''`)}'`;

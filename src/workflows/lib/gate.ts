@@ -19,7 +19,7 @@ import {
   type DecisionAck,
   type DecisionArgs,
 } from './messages.js';
-import { GATE_ACCEPTS, gateCommand, type DecidingMessage, type GateKind, type GateMessage } from './gate-commands.js';
+import { GATE_ACCEPTS, gateCommand, gateTimerSummary, type DecidingMessage, type GateKind, type GateMessage } from './gate-commands.js';
 import type { DecisionRecord, GateView } from './status.js';
 import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
 
@@ -171,8 +171,9 @@ export class Gates {
    */
   async waitForDecision(): Promise<GateDecision | undefined> {
     const gate = this.current!;
+    const done = () => gate.decision !== undefined || this.host.abortRequested();
     try {
-      const decided = await condition(() => gate.decision !== undefined || this.host.abortRequested(), gate.spec.timeout);
+      const decided = gate.spec.timeout === undefined ? await condition(done) : await condition(done, gate.spec.timeout, { summary: gateTimerSummary(gate.view) });
       if (this.host.abortRequested()) return undefined;
       // Without a timeout condition() resolves to nothing; only a decision ends that wait.
       if (decided === false || !gate.decision) throw approvalTimedOut(gate.spec.name, humanDuration(gate.spec.timeout ?? 0));
