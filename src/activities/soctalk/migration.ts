@@ -53,10 +53,10 @@ export interface MigrationDeps {
 export function createMigrationActivities({ runner, helm, pollIntervalMs = 2_000 }: MigrationDeps) {
   const scopeOf = (j: JobRef): Scope => ({ namespace: j.namespace, kube: j.kube });
 
-  async function logsTail(j: JobRef): Promise<string> {
+  async function logsTail(j: JobRef, context: RunContext = currentRunContext()): Promise<string> {
     // Logs are evidence, not a gate: a Job whose pod is gone still has a result.
     const out = await runner
-      .run({ tool: 'kubectl', args: kubectlLogsArgs(scopeOf(j), `job/${j.jobName}`), mutates: false, okExitCodes: [0, 1] }, currentRunContext())
+      .run({ tool: 'kubectl', args: kubectlLogsArgs(scopeOf(j), `job/${j.jobName}`), mutates: false, okExitCodes: [0, 1] }, context)
       .catch(() => undefined);
     return out && out.exitCode === 0 ? out.stdoutRedacted.split('\n').slice(-40).join('\n') : '(no logs available)';
   }
@@ -109,9 +109,9 @@ export function createMigrationActivities({ runner, helm, pollIntervalMs = 2_000
         // Progress is informative: a failed read keeps the last one and never fails the wait.
         pods = await getList(runner, scopeOf(input), 'pods', jobPodSelector(job), polling).then(jobPods, () => pods);
         const { state, reason } = jobState(job.status);
-        if (state === 'complete') return { jobName: input.jobName, durationMs: Date.now() - started, logsTail: await logsTail(input) };
+        if (state === 'complete') return { jobName: input.jobName, durationMs: Date.now() - started, logsTail: await logsTail(input, polling) };
         if (state === 'failed') {
-          const logs = await logsTail(input);
+          const logs = await logsTail(input, polling);
           throw ApplicationFailure.create({
             type: FailureType.MigrationFailed,
             nonRetryable: true,
