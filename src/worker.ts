@@ -52,7 +52,7 @@ export async function createWorker(options: StartWorkerOptions = {}): Promise<Wo
   const bench = process.env[BENCH_ACTIVITIES_ENV];
   const activities = bench ? await benchActivities(bench) : createActivities(options.deps ?? defaultActivityDeps());
   const connection = await NativeConnection.connect(connectionOptions(config));
-  const converter = dataConverter();
+  const converter = dataConverter(config);
   Runtime.instance().logger.info('worker options', {
     workflowCode: 'workflowBundle' in source ? `bundle ${source.workflowBundle.codePath}` : 'bundled at start-up',
     maxCachedWorkflows,
