@@ -50,7 +50,9 @@ export async function createWorker(options: StartWorkerOptions = {}): Promise<Wo
   const source = workflowSource();
   const maxCachedWorkflows = workflowCacheSize();
   const bench = process.env[BENCH_ACTIVITIES_ENV];
-  const activities = bench ? await benchActivities(bench) : createActivities(options.deps ?? defaultActivityDeps());
+  // The worker's own converter decides whether inline secrets in input are refused (codec off).
+  const codecOn = dataConverter(config) !== undefined;
+  const activities = bench ? await benchActivities(bench) : createActivities({ ...(options.deps ?? defaultActivityDeps()), codecEnabled: codecOn });
   const connection = await NativeConnection.connect(connectionOptions(config));
   const converter = dataConverter(config);
   Runtime.instance().logger.info('worker options', {

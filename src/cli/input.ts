@@ -3,6 +3,7 @@
  * --set, completed by the CLI (requestedBy, dryRun), then validated locally with the
  * catalog's zod schema so mistakes are reported before anything reaches Temporal.
  */
+import { inlineSecretPaths, inlineSecretsRefusal } from '../codec/inline-secrets.js';
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
@@ -109,6 +110,8 @@ export interface PrepareOptions {
   sets?: readonly string[];
   identity: string;
   dryRun?: boolean;
+  /** The CLI's payload codec is on: inline secrets are then encrypted, not refused. */
+  codecEnabled?: boolean;
 }
 
 export function prepareInput(runbook: RunbookDefinition, fromSource: unknown, options: PrepareOptions): PreparedInput {
@@ -137,5 +140,8 @@ export function prepareInput(runbook: RunbookDefinition, fromSource: unknown, op
     const lines = formatZodIssues(result.error.issues).map((l) => `  - ${l}`);
     throw new CliError(ExitCode.InvalidInput, `invalid input for ${runbook.name}:\n${lines.join('\n')}`);
   }
+  // Without the codec, Temporal would store inline secrets in clear: refuse before starting.
+  const inlineSecrets = options.codecEnabled ? [] : inlineSecretPaths(result.data);
+  if (inlineSecrets.length) throw new CliError(ExitCode.InvalidInput, inlineSecretsRefusal(`invalid input for ${runbook.name}`, inlineSecrets));
   return { raw, parsed: result.data, notes };
 }
