@@ -1,7 +1,16 @@
 /**
  * Keeps secrets out of workflow history, logs and error messages. Every string that
  * leaves the command runner (argv, stdout, stderr, messages) passes through a Redactor.
+ *
+ * Three layers, because a key name alone misses what the issue found leaking:
+ * - by value: every literal registered as secret (values read from Secrets, tokens, and
+ *   the values under secret-looking keys of every values file a run loads) is hidden
+ *   wherever it appears, whatever key or line carries it;
+ * - URLs: the password of scheme://user:password@host, in any text;
+ * - by key in free text: `password: x`, `"apiKey": "x"`, `token=x`.
  */
+import { hasUrlCredentials, isSecretLookingKey } from '../codec/inline-secrets.js';
+
 export const REDACTED = '***';
 
 /** `--set` keys whose values are treated as secrets. */
@@ -12,6 +21,9 @@ const SET_FLAGS = new Set(['--set', '--set-string', '--set-json', '--set-literal
 
 /** A URL with a password: scheme://user:password@host */
 const URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)([^@/?#\s]+)(@)/gi;
+
+/** `key: value`, `"key": "value"`, `key=value` in free text; the key decides (isSecretLookingKey). */
+const KEY_VALUE = /([A-Za-z0-9_.-]+)(["']?[ \t]*[:=][ \t]*)(["']?)([^\s"',}\]]+)/g;
 
 export class Redactor {
   private readonly secrets = new Set<string>();
@@ -33,8 +45,31 @@ export class Redactor {
     return child;
   }
 
+  /**
+   * Registers the values under secret-looking keys of a values tree (a values file, inline
+   * values) and the passwords of URLs in it, so they are hidden by value from then on.
+   */
+  addSecretsFrom(values: unknown): void {
+    const walk = (value: unknown, key: string): void => {
+      if (typeof value === 'string') {
+        if (isSecretLookingKey(key)) this.addSecret(value);
+        if (hasUrlCredentials(value)) for (const m of value.matchAll(URL_PASSWORD)) this.addSecret(m[2]);
+      } else if (typeof value === 'number' && isSecretLookingKey(key)) {
+        this.addSecret(String(value));
+      } else if (Array.isArray(value)) {
+        for (const item of value) walk(item, key);
+      } else if (value !== null && typeof value === 'object') {
+        for (const [k, v] of Object.entries(value as Record<string, unknown>)) walk(v, k);
+      }
+    };
+    walk(values, '');
+  }
+
   text(input: string): string {
     let out = input.replace(URL_PASSWORD, `$1${REDACTED}$3`);
+    out = out.replace(KEY_VALUE, (whole, key: string, sep: string, quote: string, value: string) =>
+      isSecretLookingKey(key) && value !== REDACTED ? `${key}${sep}${quote}${REDACTED}` : whole,
+    );
     // Longest first, so that a secret containing another one is hidden whole.
     for (const secret of [...this.secrets].sort((a, b) => b.length - a.length)) {
       out = out.split(secret).join(REDACTED);

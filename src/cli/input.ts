@@ -3,6 +3,7 @@
  * --set, completed by the CLI (requestedBy, dryRun), then validated locally with the
  * catalog's zod schema so mistakes are reported before anything reaches Temporal.
  */
+import { describeParseError } from '../activities/parse-errors.js';
 import { inlineSecretPaths, inlineSecretsRefusal } from '../codec/inline-secrets.js';
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
@@ -38,14 +39,14 @@ export function parseInputText(text: string, name: string): unknown {
     try {
       return JSON.parse(text) as unknown;
     } catch (err) {
-      throw new CliError(ExitCode.InvalidInput, `the input ${name} is not valid JSON: ${(err as Error).message}`);
+      throw new CliError(ExitCode.InvalidInput, `the input ${describeParseError(name, err, text)}`);
     }
   }
   try {
     // Plain YAML 1.2 core schema: no custom tags, no merge keys, so a value is what it reads as.
     return parseYaml(text, { schema: 'core', merge: false, maxAliasCount: 100 }) as unknown;
   } catch (err) {
-    throw new CliError(ExitCode.InvalidInput, `the input ${name} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+    throw new CliError(ExitCode.InvalidInput, `the input ${describeParseError(name, err, text)}`);
   }
 }
 
