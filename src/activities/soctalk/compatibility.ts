@@ -31,6 +31,7 @@ export function createCompatibilityActivities({ runner, fetch = globalThis.fetch
   async function loadCompatibilityMatrix(source: MatrixSource): Promise<CompatibilityMatrix> {
     let text: string;
     // A URL may carry credentials (user:password@): every message shows it redacted.
+    if (source.url) runner.redactor.addSecretsFrom(source.url);
     const where = runner.redactor.text(source.file ?? source.url ?? '(none)');
     if (source.file) {
       text = await readFile(source.file, 'utf8').catch((err: Error) => {
@@ -39,7 +40,7 @@ export function createCompatibilityActivities({ runner, fetch = globalThis.fetch
     } else if (source.url) {
       let res: Response;
       try {
-        res = await fetch(source.url, { signal: AbortSignal.timeout(30_000) });
+        res = await fetch(withoutCredentials(source.url), { signal: AbortSignal.timeout(30_000), headers: basicAuth(source.url) });
       } catch (err) {
         // fetch quotes the URL in its errors (credentials included): say it redacted.
         throw ApplicationFailure.create({
@@ -120,4 +121,18 @@ export function createCompatibilityActivities({ runner, fetch = globalThis.fetch
       if (problem) throw ApplicationFailure.create({ type: FailureType.Incompatible, nonRetryable: true, message: problem });
     },
   };
+}
+
+/** fetch refuses URLs with user:password@; a matrix mirror behind basic auth gets a header instead. */
+function withoutCredentials(url: string): string {
+  const u = new URL(url);
+  u.username = '';
+  u.password = '';
+  return u.toString();
+}
+
+function basicAuth(url: string): Record<string, string> {
+  const u = new URL(url);
+  if (!u.username && !u.password) return {};
+  return { authorization: `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}` };
 }
