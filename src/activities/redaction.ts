@@ -22,6 +22,12 @@ const SET_FLAGS = new Set(['--set', '--set-string', '--set-json', '--set-literal
 /** A URL with a password: scheme://user:password@host */
 const URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)([^@/?#\s]+)(@)/gi;
 
+/**
+ * Values that are public whatever key holds them: chart placeholders ("ChangeMe" is the
+ * OpenCTI chart's default) and literals. Messages name them on purpose ("left at ChangeMe").
+ */
+const PUBLIC_VALUES = new Set(['changeme', 'change-me', 'change_me', 'null', 'none', 'true', 'false', 'empty', '(empty)', REDACTED]);
+
 /** `key: value`, `"key": "value"`, `key=value` in free text; the key decides (isSecretLookingKey). */
 const KEY_VALUE = /([A-Za-z0-9_.-]+)(["']?[ \t]*[:=][ \t]*)(["']?)([^\s"',}\]]+)/g;
 
@@ -35,7 +41,7 @@ export class Redactor {
   /** Registers a literal value (a password read from a Secret, a token) to hide everywhere. */
   addSecret(value: string | undefined): void {
     // Very short values would redact ordinary words and numbers; they are not secrets worth the noise.
-    if (value && value.length >= 4) this.secrets.add(value);
+    if (value && value.length >= 4 && !PUBLIC_VALUES.has(value.toLowerCase())) this.secrets.add(value);
   }
 
   /** A child redactor that also hides `extra`, leaving this one unchanged. */
@@ -68,7 +74,7 @@ export class Redactor {
   text(input: string): string {
     let out = input.replace(URL_PASSWORD, `$1${REDACTED}$3`);
     out = out.replace(KEY_VALUE, (whole, key: string, sep: string, quote: string, value: string) =>
-      isSecretLookingKey(key) && value !== REDACTED ? `${key}${sep}${quote}${REDACTED}` : whole,
+      isSecretLookingKey(key) && !PUBLIC_VALUES.has(value.toLowerCase()) ? `${key}${sep}${quote}${REDACTED}` : whole,
     );
     // Longest first, so that a secret containing another one is hidden whole.
     for (const secret of [...this.secrets].sort((a, b) => b.length - a.length)) {
