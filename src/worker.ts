@@ -58,6 +58,8 @@ export async function createWorker(options: StartWorkerOptions = {}): Promise<Wo
   Runtime.instance().logger.info('worker options', {
     workflowCode: 'workflowBundle' in source ? `bundle ${source.workflowBundle.codePath}` : 'bundled at start-up',
     maxCachedWorkflows,
+    // Off: inline secrets in run input are refused (src/codec/inline-secrets.ts).
+    payloadCodec: codecOn ? 'AES-256-GCM' : 'off',
   });
   return Worker.create({
     ...(converter ? { dataConverter: converter } : {}),
