@@ -16,6 +16,7 @@
  * Compensation: helm rollback to the revision the run found (default), or an upgrade back
  * to single mode on v2 ("disable clustering"), or none; each checks where it left the release.
  */
+import { refuseInlineSecretsWithoutCodec } from '../lib/inline-secrets.js';
 import type { z } from 'zod';
 import type { PlanValuesRequest } from '../../activities/opencti/activities.js';
 import { FailureType } from '../../domain/failure-types.js';
@@ -41,6 +42,7 @@ export type OpenctiClusteringMigrationInput = z.input<typeof OpenctiClusteringMi
 
 export async function openctiClusteringMigration(raw: OpenctiClusteringMigrationInput): Promise<OpenctiUpgradeResult | OpenctiPlanResult> {
   const input = parseInput(OpenctiClusteringMigrationInputSchema, raw, 'opencti-clustering-migration');
+  await refuseInlineSecretsWithoutCodec(input, 'opencti-clustering-migration');
   const ref = releaseRef(input);
   const run = openctiRun('opencti-clustering-migration', input, input.version);
   return run.execute(async () => {

@@ -9,6 +9,7 @@
  *
  * The upgrade modes are compensated by helm rollback to the revision the run found.
  */
+import { refuseInlineSecretsWithoutCodec } from '../lib/inline-secrets.js';
 import type { z } from 'zod';
 import type { PlanValuesRequest } from '../../activities/opencti/activities.js';
 import { FailureType } from '../../domain/failure-types.js';
@@ -52,6 +53,7 @@ const STEP = {
 
 export async function openctiRollback(raw: OpenctiRollbackInput): Promise<OpenctiRollbackResult | OpenctiPlanResult> {
   const input = parseInput(OpenctiRollbackInputSchema, raw, 'opencti-rollback');
+  await refuseInlineSecretsWithoutCodec(input, 'opencti-rollback');
   const ref = releaseRef(input);
   const run = openctiRun('opencti-rollback', input, input.version);
   return run.execute(async () => {

@@ -12,6 +12,7 @@
  * A failed upgrade or verification, or an abort, is compensated by `helm rollback` to the
  * revision the run found (unless compensation is "none"), then checked.
  */
+import { refuseInlineSecretsWithoutCodec } from '../lib/inline-secrets.js';
 import type { z } from 'zod';
 import type { PlanValuesRequest } from '../../activities/opencti/activities.js';
 import { OpenctiUpgradeV2InputSchema } from '../../domain/opencti/inputs.js';
@@ -36,6 +37,7 @@ export type { OpenctiPlanResult, OpenctiUpgradeResult } from './common.js';
 
 export async function openctiUpgradeV2(raw: OpenctiUpgradeV2Input): Promise<OpenctiUpgradeResult | OpenctiPlanResult> {
   const input = parseInput(OpenctiUpgradeV2InputSchema, raw, 'opencti-upgrade-v2');
+  await refuseInlineSecretsWithoutCodec(input, 'opencti-upgrade-v2');
   const ref = releaseRef(input);
   const run = openctiRun('opencti-upgrade-v2', input, input.version);
   return run.execute(async () => {

@@ -7,6 +7,7 @@
  * children in fleet/tenants.ts; this file wires them and runs the chosen action per stage.
  * History stays bounded through continue-as-new.
  */
+import { refuseInlineSecretsWithoutCodec } from '../lib/inline-secrets.js';
 import { condition, makeContinueAsNewFunc, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import { approvalRefusal } from '../../domain/approval-policy.js';
@@ -46,6 +47,7 @@ type Outcome = { kind: 'done'; result: FleetResult } | { kind: 'continue'; carry
 
 export async function soctalkFleetUpgrade(raw: FleetUpgradeInput, carry?: FleetCarry): Promise<FleetResult> {
   const input: FleetUpgradeParams = parseRunInput(FleetUpgradeInputSchema, raw, 'soctalk-fleet-upgrade');
+  await refuseInlineSecretsWithoutCodec(input, 'soctalk-fleet-upgrade');
   const { approval: policy, requestedBy } = input;
   const run = new Run({
     runbook: 'soctalk-fleet-upgrade',

@@ -3,6 +3,7 @@
  * -n soctalk-system --wait`, and, when the upgrade's migration touched data, the restore
  * of Postgres from the pre-upgrade backup. Behind the same approval gate as the upgrade.
  */
+import { refuseInlineSecretsWithoutCodec } from '../lib/inline-secrets.js';
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import { SystemRollbackInputSchema } from '../../domain/soctalk/system-rollback-input.js';
@@ -25,6 +26,7 @@ export interface SystemRollbackResult {
 
 export async function soctalkSystemRollback(rawInput: unknown): Promise<SystemRollbackResult> {
   const input = parseRunInput(SystemRollbackInputSchema, rawInput, 'soctalk-system rollback');
+  await refuseInlineSecretsWithoutCodec(input, 'soctalk-system rollback');
   const { release, namespace, kube } = input;
   const releaseRef = { release, namespace, kube };
   const long = proxyActivities<Activities>(longStepProfile(input.timeout));

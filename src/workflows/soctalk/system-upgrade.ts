@@ -8,6 +8,7 @@
  * restores the database from the pre-upgrade backup, and once the upgrade has started,
  * helm rolls back first.
  */
+import { refuseInlineSecretsWithoutCodec } from '../lib/inline-secrets.js';
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import type { BackupRecord } from '../../activities/postgres/backup.js';
@@ -46,6 +47,7 @@ export interface SystemUpgradeResult {
 
 export async function soctalkSystemUpgrade(rawInput: unknown): Promise<SystemUpgradeResult> {
   const input = parseRunInput(SystemUpgradeInputSchema, rawInput, 'soctalk-system upgrade');
+  await refuseInlineSecretsWithoutCodec(input, 'soctalk-system upgrade');
   const { release, namespace, kube } = input;
   const releaseRef = { release, namespace, kube };
   const baseRequest = {

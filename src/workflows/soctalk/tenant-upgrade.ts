@@ -5,6 +5,7 @@
  * `helm upgrade --wait --timeout 15m`; rollout status; heartbeats settle; alerts flow.
  * On failure: `helm rollback` to the previous revision and, per policy, PVC restore.
  */
+import { refuseInlineSecretsWithoutCodec } from '../lib/inline-secrets.js';
 import { ApplicationFailure, proxyActivities, sleep } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import { humanDuration } from '../../domain/duration.js';
@@ -50,6 +51,7 @@ export interface TenantUpgradeResult {
 
 export async function soctalkTenantUpgrade(raw: TenantUpgradeInput): Promise<TenantUpgradeResult> {
   const input = parseRunInput(TenantUpgradeInputSchema, raw, 'soctalk-tenant-upgrade');
+  await refuseInlineSecretsWithoutCodec(input, 'soctalk-tenant-upgrade');
   const release = tenantRelease(input.tenant);
   const namespace = tenantNamespace(input.tenant);
   const tenantRef = { release, namespace, kube: input.kube };
