@@ -17,6 +17,7 @@ import { START_SIGNATURE_MEMO } from '../../src/workflows/lib/signed-decisions.j
 import { soctalkSystemRollback } from '../../src/workflows/soctalk/system-rollback.js';
 import { KeyDir, statementFor, type TestKey } from '../helpers/ssh-keys.js';
 import { createTimeSkippingEnv, uniqueTaskQueue, workflowBundle } from '../helpers/temporal.js';
+import { businessWorkflowId } from '../helpers/workflow-harness.js';
 import { systemActivities } from './soctalk-system-mocks.js';
 
 describe('signed approvals (workflow)', () => {
@@ -55,7 +56,8 @@ describe('signed approvals (workflow)', () => {
   ) {
     const mocks = systemActivities(opts.activities);
     const taskQueue = uniqueTaskQueue('signed');
-    const workflowId = `signed-${taskQueue}`;
+    // The release's business ID: the rollback refuses any other.
+    const workflowId = businessWorkflowId('soctalkSystemRollback', { toRevision: 2, ...input }) ?? `signed-${taskQueue}`;
     let runId = '';
     const sign: Sign = async (key, kind, fields = {}) => {
       const statement = statementFor({

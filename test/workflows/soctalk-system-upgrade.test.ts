@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { FailureType } from '../../src/domain/failure-types.js';
+import { releaseWorkflowId } from '../../src/domain/workflow-ids.js';
 import { abortUpdate, approveSignal, approveUpdate, rejectUpdate, statusQuery } from '../../src/workflows/lib/messages.js';
 import { soctalkSystemUpgrade } from '../../src/workflows/soctalk/system-upgrade.js';
 import { decide, failureOf, useWorkflowTestEnv, waitForPhase } from '../helpers/workflow-harness.js';
@@ -325,7 +326,7 @@ describe('soctalkSystemUpgrade', () => {
       mocks.activities,
       async (taskQueue) => {
         const { client } = t.env;
-        const workflowId = `release:soctalk-system/soctalk-system-${taskQueue}`;
+        const workflowId = releaseWorkflowId('soctalk-system', 'soctalk-system'); // the input's defaults
         const first = await client.workflow.start(soctalkSystemUpgrade, { taskQueue, workflowId, args: [baseInput], workflowIdConflictPolicy: 'FAIL' });
         await assert.rejects(client.workflow.start(soctalkSystemUpgrade, { taskQueue, workflowId, args: [baseInput], workflowIdConflictPolicy: 'FAIL' }), WorkflowExecutionAlreadyStartedError);
         await first.terminate('test done');

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { tenantWorkflowId } from '../../src/domain/soctalk/tenant-runbooks.js';
 import type { TenantUpgradeInput } from '../../src/domain/soctalk/tenant-upgrade-input.js';
 import { soctalkTenantUpgrade } from '../../src/workflows/soctalk/tenant-upgrade.js';
 import { useWorkflowTestEnv } from '../helpers/workflow-harness.js';
@@ -17,7 +16,6 @@ describe('soctalkTenantUpgrade (time-skipping)', () => {
       args: [{ tenant: 'acme', ...upgradeSpec, ...input }],
       activities: m.activities,
       taskQueuePrefix: 'tenant',
-      workflowId: (taskQueue) => `${tenantWorkflowId(input.tenant ?? 'acme')}-${taskQueue}`,
       record,
     });
     // Invalid input is refused before the run (and its status query) exists.

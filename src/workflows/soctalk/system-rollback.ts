@@ -10,6 +10,7 @@ import { SystemRollbackInputSchema } from '../../domain/soctalk/system-rollback-
 import { parseRunInput } from '../../domain/validate.js';
 import { longStepProfile, notifyProfile, readProfile, writeProfile } from '../lib/activity-profiles.js';
 import { refuse } from '../lib/errors.js';
+import { requireReleaseWorkflowId } from '../lib/release-workflow-id.js';
 import { Run } from '../lib/run.js';
 
 const read = proxyActivities<Activities>(readProfile);
@@ -27,6 +28,7 @@ export interface SystemRollbackResult {
 export async function soctalkSystemRollback(rawInput: unknown): Promise<SystemRollbackResult> {
   const input = parseRunInput(SystemRollbackInputSchema, rawInput, 'soctalk-system rollback');
   const { release, namespace, kube } = input;
+  requireReleaseWorkflowId('soctalk-system rollback', input);
   const releaseRef = { release, namespace, kube };
   const long = proxyActivities<Activities>(longStepProfile(input.timeout));
   const run = new Run({

@@ -22,6 +22,7 @@ import { parseRunInput } from '../../domain/validate.js';
 import { longStepProfile, notifyProfile, readProfile, writeProfile } from '../lib/activity-profiles.js';
 import { backupStepProfile } from './backup-profile.js';
 import { refuse } from '../lib/errors.js';
+import { requireReleaseWorkflowId } from '../lib/release-workflow-id.js';
 import { Run } from '../lib/run.js';
 
 const read = proxyActivities<Activities>(readProfile);
@@ -48,6 +49,7 @@ export interface SystemUpgradeResult {
 export async function soctalkSystemUpgrade(rawInput: unknown): Promise<SystemUpgradeResult> {
   const input = parseRunInput(SystemUpgradeInputSchema, rawInput, 'soctalk-system upgrade');
   const { release, namespace, kube } = input;
+  requireReleaseWorkflowId('soctalk-system upgrade', input);
   const releaseRef = { release, namespace, kube };
   const baseRequest = {
     ...releaseRef,

@@ -20,6 +20,7 @@ import {
 } from '../../domain/soctalk/tenant-upgrade-input.js';
 import { longStepProfile, readProfile } from '../lib/activity-profiles.js';
 import { refuse } from '../lib/errors.js';
+import { requireReleaseWorkflowId } from '../lib/release-workflow-id.js';
 import { Run } from '../lib/run.js';
 import { parseRunInput } from '../../domain/validate.js';
 import { checkSystemFirst } from './system-gate.js';
@@ -51,6 +52,7 @@ export async function soctalkTenantUpgrade(raw: TenantUpgradeInput): Promise<Ten
   const input = parseRunInput(TenantUpgradeInputSchema, raw, 'soctalk-tenant-upgrade');
   const release = tenantRelease(input.tenant);
   const namespace = tenantNamespace(input.tenant);
+  requireReleaseWorkflowId('soctalk-tenant-upgrade', { namespace, release });
   const tenantRef = { release, namespace, kube: input.kube };
   const imageTags = imageTagOverrides(input);
   const long = proxyActivities<A>(longStepProfile(input.helmTimeout));
