@@ -35,6 +35,7 @@ import { fixturesDir } from '../helpers/paths.js';
 import { startPostgres, type Postgres } from '../helpers/postgres.js';
 import { startSeaweedfs, type Seaweedfs } from '../helpers/seaweedfs.js';
 import { uniqueTaskQueue, workflowBundle } from '../helpers/temporal.js';
+import { describeCluster, withDiagnostics } from './cluster-diagnostics.js';
 import { startTemporalServer, type TemporalServer } from './temporal-server.js';
 import { startWorkerProcess, type WorkerProcess } from './worker-process.js';
 
@@ -183,8 +184,11 @@ describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)
     const n = scenario;
     const ns = `f${n}-${label}`;
     await kubectl('create', 'namespace', ns);
-    await helm(['install', RELEASE, join(repo.dir, `${CHART}-0.1.0.tgz`), '-n', ns, '--values', valuesFile, '--wait', '--timeout', '60s']);
-    await kubectl('-n', ns, 'wait', '--for=condition=complete', `job/${JOB}`, '--timeout=60s');
+    // A timeout here is the cluster's, not the workflow's: the error says what the cluster looked like.
+    await withDiagnostics(cluster, ns, `helm install --wait of ${ns}/${RELEASE}`, () =>
+      helm(['install', RELEASE, join(repo.dir, `${CHART}-0.1.0.tgz`), '-n', ns, '--values', valuesFile, '--wait', '--timeout', '60s']),
+    );
+    await withDiagnostics(cluster, ns, `the install's migration Job in ${ns}`, () => kubectl('-n', ns, 'wait', '--for=condition=complete', `job/${JOB}`, '--timeout=60s'));
     const psql = (sql: string) => pg.psql(sql, `fault_${n}`);
     const checksum = () =>
       psql(
@@ -225,12 +229,16 @@ describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)
   const start = (sys: System, args: ReturnType<typeof input>) =>
     client.workflow.start('soctalkSystemUpgrade', { taskQueue: workerEnv.TEMPORAL_TASK_QUEUE!, workflowId: sys.workflowId, args: [args], workflowIdConflictPolicy: 'FAIL' });
 
-  async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
+  async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000, ns?: string): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const v = await probe().catch(() => undefined);
+      // A probe's own assertion (the run ended early) fails the wait at once; anything else is "not yet".
+      const v = await probe().catch((err: unknown) => {
+        if (err instanceof assert.AssertionError) throw err;
+        return undefined;
+      });
       if (v !== undefined && v !== false) return v;
-      if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+      if (Date.now() > deadline) await withDiagnostics(cluster, ns, `waiting for ${what}`, () => Promise.reject(new Error(`timed out after ${timeoutMs} ms`)));
       await sleep(200);
     }
   }
@@ -242,7 +250,8 @@ describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)
     });
   const approve = (h: WorkflowHandle) => h.executeUpdate(approveUpdate, { args: [{ by: 'sam', acknowledgeSchemaChanges: true }] });
 
-  async function outcome(h: WorkflowHandle): Promise<{ failure?: ApplicationFailure; status: RunStatus; runId: string }> {
+  /** How the run ended; a run that timed out on the cluster prints the cluster's state (unless the scenario wants that timeout). */
+  async function outcome(h: WorkflowHandle, opts: { ns?: string; expectTimeout?: boolean } = {}): Promise<{ failure?: ApplicationFailure; status: RunStatus; runId: string }> {
     const runId = (await h.describe()).runId;
     try {
       await h.result();
@@ -250,6 +259,8 @@ describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)
     } catch (err) {
       assert.ok(err instanceof WorkflowFailedError, String(err));
       assert.ok(err.cause instanceof ApplicationFailure, `cause: ${String(err.cause)}`);
+      const timedOut = err.cause.type === FailureType.RolloutTimeout || /timed out|timeout/i.test(err.cause.message);
+      if (timedOut && !opts.expectTimeout) console.log(`# run ${h.workflowId} ended on a timeout: ${err.cause.message}\n${(await describeCluster(cluster, opts.ns)).replace(/^/gm, '# ')}`);
       return { failure: err.cause, status: await h.query(statusQuery), runId };
     }
   }
@@ -291,7 +302,7 @@ describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)
   it('a second run on the release whose migration fails restores ITS OWN backup, not the first run\'s', async (t) => {
     const t0 = Date.now();
     const sys = await freshSystem('second-run');
-    const first = await outcome(await start(sys, input(sys)).then(async (h) => (await phase(h, 'waiting-approval'), await approve(h), h)));
+    const first = await outcome(await start(sys, input(sys)).then(async (h) => (await phase(h, 'waiting-approval'), await approve(h), h)), { ns: sys.ns });
     assert.equal(first.failure, undefined, first.failure?.message);
     // The new version runs for a month and writes; this is what the second run must keep.
     await writeAsNewVersion(sys, 'written after the first upgrade');
@@ -301,7 +312,7 @@ describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)
     const h2 = await start(sys, input(sys, { imageTag: '0.2.1', values: { migration: { podLabels: { [FAULT_LABEL]: Fault.JobFail } } } }));
     await phase(h2, 'waiting-approval');
     await approve(h2);
-    const second = await outcome(h2);
+    const second = await outcome(h2, { ns: sys.ns });
     t.diagnostic(journal(second.status));
     assert.ok(second.failure, 'the second run fails');
     assert.equal(second.failure.type, FailureType.MigrationFailed, second.failure.message);
@@ -328,10 +339,10 @@ describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)
     await phase(h, 'waiting-approval');
     await approve(h);
     await phase(h, 'upgrading');
-    await waitFor('pending-upgrade', async () => (await helmStatus(sys.ns)) === 'pending-upgrade' || undefined);
+    await waitFor('pending-upgrade', async () => (await helmStatus(sys.ns)) === 'pending-upgrade' || undefined, 120_000, sys.ns);
     for (const w of live()) await kill9(w);
     await startWorker();
-    const run = await outcome(h);
+    const run = await outcome(h, { ns: sys.ns });
     t.diagnostic(journal(run.status));
     assert.equal(run.failure, undefined, `${run.failure?.message}\n${journal(run.status)}`);
     assert.match(run.status.steps.find((s) => s.name === 'upgrade 4: helm upgrade --wait')?.detail ?? '', /revision 2 \(deployed\), done by an earlier attempt/);
@@ -361,7 +372,7 @@ describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)
     await kill9(taker);
     await writeAsNewVersion(sys, 'half-applied migration');
     await approve(h);
-    const run = await outcome(h);
+    const run = await outcome(h, { ns: sys.ns });
     t.diagnostic(journal(run.status));
     assert.equal(run.failure?.type, FailureType.MigrationFailed, run.failure?.message);
     assert.match(run.failure.message, /compensated: restore database from .*restored and verified/);
@@ -387,7 +398,7 @@ describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)
     await waitFor('pg_dump waiting on the lock', async () => (await sys.psql(dumping)) === '1' || undefined);
     const abortedAt = Date.now();
     await h.executeUpdate(abortUpdate, { args: [{ by: 'sam', reason: 'fault test' }] });
-    const run = await outcome(h);
+    const run = await outcome(h, { ns: sys.ns });
     const endedMs = Date.now() - abortedAt;
     t.diagnostic(journal(run.status));
     assert.equal(run.failure?.type, FailureType.Aborted, run.failure?.message);
@@ -416,7 +427,7 @@ describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)
     await temporal.kill();
     await sleep(3_000);
     await temporal.start();
-    const run = await outcome(h);
+    const run = await outcome(h, { ns: sys.ns });
     t.diagnostic(journal(run.status));
     assert.equal(run.failure, undefined, `${run.failure?.message}\n${journal(run.status)}`);
     await assertReleaseSane(sys, { revisions: 2, last: 'deployed 0.2.0' });
