@@ -58,6 +58,10 @@ describe('soctalkSystemUpgrade', () => {
     const wait = mocks.calls.find((c) => c.name === 'waitForMigrationJob')!.args as Record<string, unknown>;
     assert.equal(wait.jobName, 'soctalk-system-alembic-upgrade');
     assert.equal(wait.timeoutMs, 600_000);
+    // The backup is named by this run and held (retention keeps it) for as long as the run may restore it.
+    const backup = mocks.calls.find((c) => c.name === 'backupDatabase')!.args as Record<string, unknown>;
+    assert.match(String(backup.name), /^release_soctalk-system_soctalk-system-pre-upgrade-run-[0-9a-f-]{36}$/);
+    assert.equal(backup.holdMs, 86_400_000 + 3 * 600_000 + 300_000 + 2 * 1_800_000, 'approval 24h, then migration, upgrade, verify, rollback and two restores');
     assert.equal(status?.phase, 'completed');
     assert.deepEqual(status.decisions.map((d) => [d.kind, d.by, d.comment]), [['approve', 'sam', 'go']]);
     assert.ok(status.steps.every((s) => s.outcome === 'succeeded' && s.endedAt), JSON.stringify(status.steps));

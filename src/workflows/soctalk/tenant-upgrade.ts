@@ -5,7 +5,7 @@
  * `helm upgrade --wait --timeout 15m`; rollout status; heartbeats settle; alerts flow.
  * On failure: `helm rollback` to the previous revision and, per policy, PVC restore.
  */
-import { ApplicationFailure, proxyActivities, sleep } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import { humanDuration } from '../../domain/duration.js';
 import { FailureType } from '../../domain/failure-types.js';
@@ -145,7 +145,8 @@ export async function soctalkTenantUpgrade(raw: TenantUpgradeInput): Promise<Ten
             namespace,
             kube: input.kube,
             selector: input.snapshots.selector ?? '',
-            namePrefix: `${release}-pre-${input.version.replace(/[^a-z0-9-]/gi, '-')}`.toLowerCase(),
+            // Per run, as the system backup: the next run on this tenant never adopts these.
+            namePrefix: `${release}-pre-${input.version.replace(/[^a-z0-9-]/gi, '-')}-${workflowInfo().runId}`.toLowerCase(),
             ...(input.snapshots.snapshotClass ? { snapshotClass: input.snapshots.snapshotClass } : {}),
             timeoutMs: input.snapshots.timeout,
           }),
