@@ -436,4 +436,71 @@ describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)
     assert.equal(await sys.checksum(), before, 'no restore ran');
     console.log(`# scenario temporal-restart: ${Date.now() - t0} ms`);
   });
+
+  it('pods never Ready: helm upgrade --wait times out, helm rolls back and the database is restored to before the run', async (t) => {
+    const t0 = Date.now();
+    const sys = await freshSystem('never-ready');
+    const before = await sys.checksum();
+    // The migration Job runs and writes (as a real one would), then the new API pods never become Ready.
+    const h = await start(sys, input(sys, { values: { api: { podLabels: { [FAULT_LABEL]: Fault.NeverReady } } }, timeouts: { upgrade: '20s' } }));
+    await phase(h, 'waiting-approval');
+    await writeAsNewVersion(sys, 'written by the migration of a release that never became ready');
+    await approve(h);
+    const run = await outcome(h, { ns: sys.ns, expectTimeout: true });
+    t.diagnostic(journal(run.status));
+    assert.ok(run.failure, 'the run fails');
+    assert.equal(run.failure.type, FailureType.RolloutTimeout, run.failure.message);
+    assert.match(run.failure.message, /compensated: .*helm rollback/);
+    assert.match(run.failure.message, /restore database from .*restored and verified/);
+    assert.equal(await sys.checksum(), before, 'the database is as it was before the run');
+    await assertReleaseSane(sys, { revisions: 3, last: 'deployed 0.1.0' });
+    assert.equal((await backups(sys)).length, 1);
+    assert.ok(((await jobRuns(sys.ns))?.runs ?? 0) >= 1, 'the migration Job ran');
+    console.log(`# scenario never-ready: ${Date.now() - t0} ms`);
+  });
+
+  it('abort at the approval gate: nothing was changed, the backup is kept, the release and the database untouched', async (t) => {
+    const t0 = Date.now();
+    const sys = await freshSystem('abort-approval');
+    const before = await sys.checksum();
+    const h = await start(sys, input(sys));
+    await phase(h, 'waiting-approval');
+    await h.executeUpdate(abortUpdate, { args: [{ by: 'sam', reason: 'fault test' }] });
+    const run = await outcome(h, { ns: sys.ns });
+    t.diagnostic(journal(run.status));
+    assert.equal(run.failure?.type, FailureType.Aborted, run.failure?.message);
+    assert.match(run.failure.message, /nothing was changed$/);
+    await assertReleaseSane(sys, { revisions: 1, last: 'deployed 0.1.0' });
+    assert.equal(await sys.checksum(), before);
+    assert.equal((await jobRuns(sys.ns))?.uid, sys.jobUid, 'the Job was not touched');
+    const records = await backups(sys);
+    assert.deepEqual(records.map((r) => r.runId), [run.runId], "the run's own backup, recorded with its run");
+    console.log(`# scenario abort-approval: ${Date.now() - t0} ms`);
+  });
+
+  it('abort during the migration: the Job is stopped, the database restored from this run\'s backup, the release untouched', async (t) => {
+    const t0 = Date.now();
+    const sys = await freshSystem('abort-migration');
+    const before = await sys.checksum();
+    const h = await start(sys, input(sys, { values: { migration: { podLabels: { [JOB_DURATION]: '30s' } } } }));
+    await phase(h, 'waiting-approval');
+    await approve(h);
+    await waitFor(
+      'the migration wait',
+      async () => (await h.query(statusQuery)).steps.some((x) => x.name === 'upgrade 3: wait for migrations to complete' && x.outcome === 'running') || undefined,
+      120_000,
+      sys.ns,
+    );
+    // What the Job has written so far: the restore must take it away.
+    await writeAsNewVersion(sys, 'half-applied migration');
+    await h.executeUpdate(abortUpdate, { args: [{ by: 'sam', reason: 'fault test' }] });
+    const run = await outcome(h, { ns: sys.ns });
+    t.diagnostic(journal(run.status));
+    assert.equal(run.failure?.type, FailureType.Aborted, run.failure?.message);
+    assert.match(run.failure.message, /restore database from .*restored and verified/);
+    assert.equal(await sys.checksum(), before, 'restored to before the run');
+    await assertReleaseSane(sys, { revisions: 1, last: 'deployed 0.1.0' });
+    assert.equal((await backups(sys)).length, 1);
+    console.log(`# scenario abort-migration: ${Date.now() - t0} ms`);
+  });
 });
