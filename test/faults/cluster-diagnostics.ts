@@ -38,10 +38,8 @@ async function clusterProcesses(dir: string): Promise<Proc[]> {
 export async function controlPlaneProcesses(name: string): Promise<Record<string, number | undefined>> {
   const procs = await clusterProcesses(kwokClusterDir(name));
   const byComponent: Record<string, number | undefined> = {};
-  for (const c of COMPONENTS) {
-    const binary = c === 'kwok-controller' ? 'kwok' : c;
-    byComponent[c] = procs.find((p) => (p.argv[0] ?? '').split('/').pop() === binary)?.pid;
-  }
+  // kwokctl's binary runtime runs copies named after the component from <workdir>/bin.
+  for (const c of COMPONENTS) byComponent[c] = procs.find((p) => (p.argv[0] ?? '').split('/').pop() === c)?.pid;
   return byComponent;
 }
 

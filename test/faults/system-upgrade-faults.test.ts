@@ -105,17 +105,21 @@ describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)
     tmp = await mkdtemp(join(tmpdir(), 'faults-'));
     const helmHome = { HELM_CONFIG_HOME: join(tmp, 'helm', 'config'), HELM_CACHE_HOME: join(tmp, 'helm', 'cache'), HELM_DATA_HOME: join(tmp, 'helm', 'data') };
     let bundlePath = '';
-    [cluster, repo, pg, s3, temporal] = await Promise.all([
-      createKwokCluster('faults'),
-      startChartRepo(),
-      startPostgres(),
-      startSeaweedfs(),
-      startTemporalServer(tmp),
+    // Each component is kept as soon as it is up, so that after() stops it even when another
+    // one failed to start (a cluster left running would outlive the test).
+    const settled = await Promise.allSettled([
+      createKwokCluster('faults').then((c) => (cluster = c)),
+      startChartRepo().then((r) => (repo = r)),
+      startPostgres().then((p) => (pg = p)),
+      startSeaweedfs().then((s) => (s3 = s)),
+      startTemporalServer(tmp).then((t) => (temporal = t)),
       workflowBundle().then(async (b) => {
         bundlePath = join(tmp, 'workflow-bundle.js');
         await writeFile(bundlePath, b.code);
       }),
-    ]).then(([c, r, p, s, t]) => [c, r, p, s, t] as const);
+    ]);
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
     Object.assign(cluster.env, helmHome);
     await installStages();
     valuesFile = join(tmp, 'soctalk-system-values.yaml');
