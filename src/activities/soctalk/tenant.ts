@@ -17,11 +17,15 @@ import { helmGetValuesArgs } from '../helm/commands.js';
 import { kubectlGetClusterJsonArgs, kubectlGetJsonArgs, kubectlRolloutStatusArgs } from '../kubectl/commands.js';
 import { currentRunContext } from '../run-context.js';
 import type { ClusterCapabilities } from '../../domain/cluster-capabilities.js';
+import { sameOriginUrl } from '../../domain/grammar.js';
+import { readAllowedSecretEnv } from '../secret-env.js';
 import { inspectRenderedTarget, type TargetRelease } from './target.js';
 import { checkValuesDocument, hookCommand, parseNamespaceNames, parseReleaseDeployments, tenantHealthRow, tenantRuntimeHeartbeat, type AdapterHeartbeat } from './tenant-parse.js';
 
 /** The worker's own setting: the MSSP API bearer token for the heartbeat settle (never named by a run's input). */
 export const MSSP_API_TOKEN_ENV = 'SOCTALK_MSSP_API_TOKEN';
+/** The worker's own setting: the MSSP API the token belongs to; the token is sent to no other origin. */
+export const MSSP_API_URL_ENV = 'SOCTALK_MSSP_API_URL';
 
 export interface TenantDeps {
   runner: CommandRunner;
@@ -67,11 +71,28 @@ function quietContext(): RunContext {
   };
 }
 
-function bearer(env: NodeJS.ProcessEnv, tokenEnv: string | undefined): Record<string, string> {
+/** A bearer token from an allow-listed variable (see secret-env.ts), for a request to `url` only. */
+function bearer(env: NodeJS.ProcessEnv, tokenEnv: string | undefined, field: string, url: string): Record<string, string> {
   if (!tokenEnv) return {};
-  const token = env[tokenEnv];
-  if (!token) {
-    throw ApplicationFailure.create({ type: FailureType.InvalidInput, nonRetryable: true, message: `the worker has no ${tokenEnv} environment variable (named by tokenEnv)` });
+  return { authorization: `Bearer ${readAllowedSecretEnv(env, tokenEnv, field, url)}` };
+}
+
+/**
+ * The MSSP token's header for requests to `apiUrl` (from input): only when `apiUrl` is on
+ * the origin the worker configured for that token, so an input can never send it elsewhere.
+ */
+export function msspAuthorization(env: NodeJS.ProcessEnv, apiUrl: string): Record<string, string> {
+  const token = env[MSSP_API_TOKEN_ENV];
+  if (!token) return {};
+  const configured = env[MSSP_API_URL_ENV];
+  const refuse = (message: string) => ApplicationFailure.create({ type: FailureType.InvalidInput, nonRetryable: true, message });
+  if (!configured) {
+    throw refuse(`heartbeat.apiUrl: the worker holds ${MSSP_API_TOKEN_ENV} but no ${MSSP_API_URL_ENV}; set ${MSSP_API_URL_ENV} to the MSSP API the token belongs to (it is sent to no other origin)`);
+  }
+  const allowed = new URL(configured).origin;
+  const asked = new URL(apiUrl).origin;
+  if (asked !== allowed) {
+    throw refuse(`heartbeat.apiUrl: ${asked} is not the worker's MSSP API (${allowed}, ${MSSP_API_URL_ENV}); its token is sent only there: set heartbeat.apiUrl to ${allowed}`);
   }
   return { authorization: `Bearer ${token}` };
 }
@@ -108,7 +129,7 @@ export function createTenantActivities(deps: TenantDeps) {
       }
       case 'http': {
         const url = substituteSlug(source.url, req.tenant);
-        const res = await fetchFn(url, { headers: { accept: 'application/yaml, application/json', ...bearer(env, source.tokenEnv) }, signal: AbortSignal.timeout(source.timeout) });
+        const res = await fetchFn(url, { headers: { accept: 'application/yaml, application/json', ...bearer(env, source.tokenEnv, 'valuesSource.tokenEnv', url) }, signal: AbortSignal.timeout(source.timeout) });
         if (!res.ok) throw httpFailure(`the values endpoint ${safeUrl(url)}`, res.status);
         const text = await res.text();
         checkValuesDocument(text, safeUrl(url));
@@ -223,10 +244,10 @@ export function createTenantActivities(deps: TenantDeps) {
      * /api/mssp/tenants/{id} the runtime the adapter's heartbeats write.
      */
     async adapterHeartbeat(input: { apiUrl: string; tenant: string }): Promise<AdapterHeartbeat> {
-      const token = env[MSSP_API_TOKEN_ENV];
-      const headers = { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) };
+      const headers = { accept: 'application/json', ...msspAuthorization(env, input.apiUrl) };
       const get = async (path: string): Promise<unknown> => {
-        const url = new URL(path, input.apiUrl).toString();
+        // A path join that changed the host would carry the token there: refused.
+        const url = sameOriginUrl(input.apiUrl, path).toString();
         const res = await fetchFn(url, { headers, signal: AbortSignal.timeout(30_000) });
         if (!res.ok) throw httpFailure(`the MSSP API ${safeUrl(url)}`, res.status);
         return res.json();
@@ -253,7 +274,7 @@ export function createTenantActivities(deps: TenantDeps) {
         }
       }
       const url = substituteSlug(check.url, tenant);
-      const res = await fetchFn(url, { method: check.method, headers: bearer(env, check.tokenEnv), signal: AbortSignal.timeout(check.timeout) });
+      const res = await fetchFn(url, { method: check.method, headers: bearer(env, check.tokenEnv, 'alertCheck.tokenEnv', url), signal: AbortSignal.timeout(check.timeout) });
       const body = await res.text();
       if (!res.ok || (check.expectBody !== undefined && !body.includes(check.expectBody))) {
         throw ApplicationFailure.create({
