@@ -1,9 +1,12 @@
 /**
  * VolumeSnapshots of PVCs ("Snapshot Postgres + all tenant PVCs", "Snapshot tenant PVCs
- * first") and their restore. Snapshot names derive from the caller's prefix (the workflow
- * ID), so a retried activity finds the snapshots it already made. Clusters that do not
- * serve snapshot.storage.k8s.io are reported, not failed: the caller decides.
+ * first") and their restore. Snapshot names derive from the caller's prefix, which names the
+ * run (workflow ID and run ID): a retried activity finds the snapshots it already made, and
+ * the next run on the release makes its own. Each snapshot records its run in annotations;
+ * one made by another run is refused, never adopted. Clusters that do not serve
+ * snapshot.storage.k8s.io are reported, not failed: the caller decides.
  */
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../domain/failure-types.js';
 import type { KubeTarget } from '../domain/kube-target.js';
@@ -24,7 +27,13 @@ import { currentRunContext } from './run-context.js';
 export interface SnapshotRef {
   name: string;
   pvc: string;
+  /** The run that took it (absent outside an activity and in histories from before). */
+  runId?: string;
 }
+
+/** Which run made a snapshot: recorded on the VolumeSnapshot itself. */
+export const WORKFLOW_ID_ANNOTATION = 'upgrade-runbooks.io/workflow-id';
+export const RUN_ID_ANNOTATION = 'upgrade-runbooks.io/run-id';
 
 export interface SnapshotRequest {
   namespace: string;
@@ -57,13 +66,28 @@ export function snapshotName(prefix: string, pvc: string): string {
   return `${raw.slice(0, 54).replace(/-+$/, '')}-${hash.toString(36).padStart(7, '0').slice(0, 8)}`;
 }
 
-export function volumeSnapshotManifest(namespace: string, name: string, pvc: string, snapshotClass?: string): string {
+export function volumeSnapshotManifest(namespace: string, name: string, pvc: string, snapshotClass?: string, run?: { workflowId: string; runId: string }): string {
   return JSON.stringify({
     apiVersion: 'snapshot.storage.k8s.io/v1',
     kind: 'VolumeSnapshot',
-    metadata: { name, namespace, labels: { 'app.kubernetes.io/managed-by': 'upgrade-runbooks' } },
+    metadata: {
+      name,
+      namespace,
+      labels: { 'app.kubernetes.io/managed-by': 'upgrade-runbooks' },
+      ...(run ? { annotations: { [WORKFLOW_ID_ANNOTATION]: run.workflowId, [RUN_ID_ANNOTATION]: run.runId } } : {}),
+    },
     spec: { ...(snapshotClass ? { volumeSnapshotClassName: snapshotClass } : {}), source: { persistentVolumeClaimName: pvc } },
   });
+}
+
+/** The run this activity works for, or nothing outside an activity (scripts, unit tests). */
+function currentRun(): { workflowId: string; runId: string } | undefined {
+  try {
+    const execution = Context.current().info.workflowExecution;
+    return execution ? { workflowId: execution.workflowId, runId: execution.runId } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export function createSnapshotActivities({ runner }: { runner: CommandRunner }) {
@@ -76,15 +100,25 @@ export function createSnapshotActivities({ runner }: { runner: CommandRunner }) 
       }
       const scope: Scope = { namespace: input.namespace, kube: input.kube };
       const pvcs = await getList(runner, scope, 'persistentvolumeclaims', input.selector);
+      const run = currentRun();
       const snapshots: SnapshotRef[] = [];
       for (const pvc of pvcs) {
         const name = snapshotName(input.namePrefix, pvc.metadata.name);
-        // Existing snapshot of an earlier attempt: keep it (apply is a no-op on an identical spec).
+        const existing = await getObject(runner, scope, 'volumesnapshot', name);
+        const owner = existing?.metadata.annotations?.[RUN_ID_ANNOTATION];
+        if (run && owner !== undefined && owner !== run.runId) {
+          throw ApplicationFailure.create({
+            type: FailureType.InvalidInput,
+            nonRetryable: true,
+            message: `VolumeSnapshot ${input.namespace}/${name} already exists and belongs to run ${owner}, not to this run (${run.runId}); it is not reused`,
+          });
+        }
+        // Existing snapshot of an earlier attempt of this run: keep it (apply is a no-op on an identical spec).
         await runner.run(
-          { tool: 'kubectl', args: kubectlApplyStdinArgs(scope), input: volumeSnapshotManifest(input.namespace, name, pvc.metadata.name, input.snapshotClass), mutates: true },
+          { tool: 'kubectl', args: kubectlApplyStdinArgs(scope), input: volumeSnapshotManifest(input.namespace, name, pvc.metadata.name, input.snapshotClass, run), mutates: true },
           ctx,
         );
-        snapshots.push({ name, pvc: pvc.metadata.name });
+        snapshots.push({ name, pvc: pvc.metadata.name, ...(run ? { runId: run.runId } : {}) });
       }
       for (const s of snapshots) {
         await runner.run(

@@ -38,6 +38,7 @@ import { createKwokCluster, FAULT_LABEL, Fault, type KwokCluster } from '../help
 import { fixturesDir } from '../helpers/paths.js';
 import { startPostgres, type Postgres } from '../helpers/postgres.js';
 import { createLocalEnv, uniqueTaskQueue, workflowBundle } from '../helpers/temporal.js';
+import { businessWorkflowId } from '../helpers/workflow-harness.js';
 
 const SOCTALK = 'soctalk-system';
 const JOB = `${SOCTALK}-alembic-upgrade`;
@@ -163,7 +164,7 @@ describe('kubectl exec, logs and port-forward through KWOK, end to end', { timeo
     };
   }
   const startSoctalk = (ns: string, input: Record<string, unknown>) =>
-    env.client.workflow.start(soctalkSystemUpgrade, { taskQueue, workflowId: `e2e-kubelet-${ns}-${Date.now()}`, args: [input] });
+    env.client.workflow.start(soctalkSystemUpgrade, { taskQueue, workflowId: businessWorkflowId('soctalkSystemUpgrade', input)!, args: [input] });
 
   // ---- OpenCTI: /health through kubectl port-forward -------------------------------------
 

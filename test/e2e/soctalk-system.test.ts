@@ -41,7 +41,7 @@ import { abortUpdate, approveUpdate, statusQuery } from '../../src/workflows/lib
 import type { RunStatus } from '../../src/workflows/lib/status.js';
 import { soctalkSystemRollback } from '../../src/workflows/soctalk/system-rollback.js';
 import { soctalkSystemUpgrade } from '../../src/workflows/soctalk/system-upgrade.js';
-import { waitForPhase as waitForPhaseOf } from '../helpers/workflow-harness.js';
+import { businessWorkflowId, waitForPhase as waitForPhaseOf } from '../helpers/workflow-harness.js';
 import { startChartRepo, type ChartRepo } from '../helpers/chart-repo.js';
 import { createKwokCluster, FAULT_LABEL, Fault, type KwokCluster } from '../helpers/kwok.js';
 import { startPostgres, type Postgres } from '../helpers/postgres.js';
@@ -217,7 +217,7 @@ describe('soctalk-system upgrade and rollback, end to end', { timeout: 8 * 60_00
   };
 
   const startUpgrade = (ns: string, input: Record<string, unknown>) =>
-    env.client.workflow.start(soctalkSystemUpgrade, { taskQueue, workflowId: `e2e-upgrade-${ns}-${Date.now()}`, args: [input] });
+    env.client.workflow.start(soctalkSystemUpgrade, { taskQueue, workflowId: businessWorkflowId('soctalkSystemUpgrade', input)!, args: [input] });
 
   /** Timing and the run's journal, one diagnostic line each. */
   const report = (t: { diagnostic: (m: string) => void }, what: string, run: { ms: number; status: RunStatus }) => {

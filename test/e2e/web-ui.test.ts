@@ -31,7 +31,7 @@ import { approveUpdate, promoteUpdate, statusQuery } from '../../src/workflows/l
 import { fleetProgressQuery } from '../../src/workflows/soctalk/fleet/progress.js';
 import { soctalkFleetUpgrade } from '../../src/workflows/soctalk/fleet-upgrade.js';
 import { soctalkSystemUpgrade } from '../../src/workflows/soctalk/system-upgrade.js';
-import { waitForPhase } from '../helpers/workflow-harness.js';
+import { businessWorkflowId, waitForPhase } from '../helpers/workflow-harness.js';
 import { freePort } from '../helpers/postgres.js';
 import { createLocalEnv, uniqueTaskQueue, workflowBundle } from '../helpers/temporal.js';
 import { systemActivities } from '../workflows/soctalk-system-mocks.js';
@@ -173,16 +173,18 @@ describe('Temporal Web UI (dev server UI in Debian chromium)', () => {
     timings.bundleAndWorker = Date.now() - t0;
 
     const t1 = Date.now();
-    const start = (workflowId: string, input: Record<string, unknown>, staticSummary: string) =>
-      env.client.workflow.start(soctalkSystemUpgrade, { taskQueue, workflowId, staticSummary, args: [input] });
-    // The run to find, and two the query must leave out: another release waiting for
-    // approval, and one of the same release that needed no approval and completed.
-    const target = await start(`web-ui-target-${taskQueue}`, baseInput, STATIC_SUMMARY);
-    const otherRelease = await start(`web-ui-other-release-${taskQueue}`, { ...baseInput, release: 'soctalk-staging' }, 'decoy: another release');
-    const completed = await start(`web-ui-completed-${taskQueue}`, { ...baseInput, approval: { required: false } }, 'decoy: completed');
+    // Under the release's business ID, as `runbook start` does (the workflow refuses any other).
+    const start = (input: Record<string, unknown>, staticSummary: string) =>
+      env.client.workflow.start(soctalkSystemUpgrade, { taskQueue, workflowId: businessWorkflowId('soctalkSystemUpgrade', input)!, staticSummary, args: [input] });
+    // The run to find, and two the query must leave out: one of the same release that needed
+    // no approval and completed (first: one run per release at a time), and another release
+    // waiting for approval.
+    const completed = await start({ ...baseInput, approval: { required: false } }, 'decoy: completed');
+    await completed.result();
+    const target = await start(baseInput, STATIC_SUMMARY);
+    const otherRelease = await start({ ...baseInput, release: 'soctalk-staging' }, 'decoy: another release');
     await waitForPhase(target, 'waiting-approval');
     await waitForPhase(otherRelease, 'waiting-approval');
-    await completed.result();
     // Visibility is eventually consistent: the UI lists what the server's visibility store has.
     await eventually(`visibility lists exactly one run for ${QUERY}`, () => env.client.workflow.count(QUERY), (c) => c.count === 1);
     timings.runsWaiting = Date.now() - t1;
@@ -206,7 +208,9 @@ describe('Temporal Web UI (dev server UI in Debian chromium)', () => {
       assert.match(filterBar, /UpgradeRelease\s*=\s*"soctalk-system"/);
       assert.match(filterBar, /UpgradePhase\s*=\s*"waiting-approval"/);
       assert.equal(await page.getByRole('link', { name: otherRelease.workflowId, exact: true }).count(), 0, 'another release is filtered out');
-      assert.equal(await page.getByRole('link', { name: completed.workflowId, exact: true }).count(), 0, 'a completed run is filtered out');
+      // The completed run shares the release's workflow ID: only the waiting run is listed.
+      assert.equal(await runLink.count(), 1, 'a completed run of the same release is filtered out');
+      assert.ok(!(await page.locator('body').innerText()).includes(completed.firstExecutionRunId), 'the completed run is not listed');
       timings.list = Date.now() - t2;
       t.diagnostic(`list: ${await shot('1-list')}`);
 

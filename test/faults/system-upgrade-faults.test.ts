@@ -35,6 +35,7 @@ import { fixturesDir } from '../helpers/paths.js';
 import { startPostgres, type Postgres } from '../helpers/postgres.js';
 import { startSeaweedfs, type Seaweedfs } from '../helpers/seaweedfs.js';
 import { uniqueTaskQueue, workflowBundle } from '../helpers/temporal.js';
+import { describeCluster, withDiagnostics } from './cluster-diagnostics.js';
 import { startTemporalServer, type TemporalServer } from './temporal-server.js';
 import { startWorkerProcess, type WorkerProcess } from './worker-process.js';
 
@@ -104,17 +105,21 @@ describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)
     tmp = await mkdtemp(join(tmpdir(), 'faults-'));
     const helmHome = { HELM_CONFIG_HOME: join(tmp, 'helm', 'config'), HELM_CACHE_HOME: join(tmp, 'helm', 'cache'), HELM_DATA_HOME: join(tmp, 'helm', 'data') };
     let bundlePath = '';
-    [cluster, repo, pg, s3, temporal] = await Promise.all([
-      createKwokCluster('faults'),
-      startChartRepo(),
-      startPostgres(),
-      startSeaweedfs(),
-      startTemporalServer(tmp),
+    // Each component is kept as soon as it is up, so that after() stops it even when another
+    // one failed to start (a cluster left running would outlive the test).
+    const settled = await Promise.allSettled([
+      createKwokCluster('faults').then((c) => (cluster = c)),
+      startChartRepo().then((r) => (repo = r)),
+      startPostgres().then((p) => (pg = p)),
+      startSeaweedfs().then((s) => (s3 = s)),
+      startTemporalServer(tmp).then((t) => (temporal = t)),
       workflowBundle().then(async (b) => {
         bundlePath = join(tmp, 'workflow-bundle.js');
         await writeFile(bundlePath, b.code);
       }),
-    ]).then(([c, r, p, s, t]) => [c, r, p, s, t] as const);
+    ]);
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
     Object.assign(cluster.env, helmHome);
     await installStages();
     valuesFile = join(tmp, 'soctalk-system-values.yaml');
@@ -183,8 +188,11 @@ describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)
     const n = scenario;
     const ns = `f${n}-${label}`;
     await kubectl('create', 'namespace', ns);
-    await helm(['install', RELEASE, join(repo.dir, `${CHART}-0.1.0.tgz`), '-n', ns, '--values', valuesFile, '--wait', '--timeout', '60s']);
-    await kubectl('-n', ns, 'wait', '--for=condition=complete', `job/${JOB}`, '--timeout=60s');
+    // A timeout here is the cluster's, not the workflow's: the error says what the cluster looked like.
+    await withDiagnostics(cluster, ns, `helm install --wait of ${ns}/${RELEASE}`, () =>
+      helm(['install', RELEASE, join(repo.dir, `${CHART}-0.1.0.tgz`), '-n', ns, '--values', valuesFile, '--wait', '--timeout', '60s']),
+    );
+    await withDiagnostics(cluster, ns, `the install's migration Job in ${ns}`, () => kubectl('-n', ns, 'wait', '--for=condition=complete', `job/${JOB}`, '--timeout=60s'));
     const psql = (sql: string) => pg.psql(sql, `fault_${n}`);
     const checksum = () =>
       psql(
@@ -225,12 +233,16 @@ describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)
   const start = (sys: System, args: ReturnType<typeof input>) =>
     client.workflow.start('soctalkSystemUpgrade', { taskQueue: workerEnv.TEMPORAL_TASK_QUEUE!, workflowId: sys.workflowId, args: [args], workflowIdConflictPolicy: 'FAIL' });
 
-  async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
+  async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000, ns?: string): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const v = await probe().catch(() => undefined);
+      // A probe's own assertion (the run ended early) fails the wait at once; anything else is "not yet".
+      const v = await probe().catch((err: unknown) => {
+        if (err instanceof assert.AssertionError) throw err;
+        return undefined;
+      });
       if (v !== undefined && v !== false) return v;
-      if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+      if (Date.now() > deadline) await withDiagnostics(cluster, ns, `waiting for ${what}`, () => Promise.reject(new Error(`timed out after ${timeoutMs} ms`)));
       await sleep(200);
     }
   }
@@ -242,7 +254,8 @@ describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)
     });
   const approve = (h: WorkflowHandle) => h.executeUpdate(approveUpdate, { args: [{ by: 'sam', acknowledgeSchemaChanges: true }] });
 
-  async function outcome(h: WorkflowHandle): Promise<{ failure?: ApplicationFailure; status: RunStatus; runId: string }> {
+  /** How the run ended; a run that timed out on the cluster prints the cluster's state (unless the scenario wants that timeout). */
+  async function outcome(h: WorkflowHandle, opts: { ns?: string; expectTimeout?: boolean } = {}): Promise<{ failure?: ApplicationFailure; status: RunStatus; runId: string }> {
     const runId = (await h.describe()).runId;
     try {
       await h.result();
@@ -250,6 +263,8 @@ describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)
     } catch (err) {
       assert.ok(err instanceof WorkflowFailedError, String(err));
       assert.ok(err.cause instanceof ApplicationFailure, `cause: ${String(err.cause)}`);
+      const timedOut = err.cause.type === FailureType.RolloutTimeout || /timed out|timeout/i.test(err.cause.message);
+      if (timedOut && !opts.expectTimeout) console.log(`# run ${h.workflowId} ended on a timeout: ${err.cause.message}\n${(await describeCluster(cluster, opts.ns)).replace(/^/gm, '# ')}`);
       return { failure: err.cause, status: await h.query(statusQuery), runId };
     }
   }
@@ -291,7 +306,7 @@ describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)
   it('a second run on the release whose migration fails restores ITS OWN backup, not the first run\'s', async (t) => {
     const t0 = Date.now();
     const sys = await freshSystem('second-run');
-    const first = await outcome(await start(sys, input(sys)).then(async (h) => (await phase(h, 'waiting-approval'), await approve(h), h)));
+    const first = await outcome(await start(sys, input(sys)).then(async (h) => (await phase(h, 'waiting-approval'), await approve(h), h)), { ns: sys.ns });
     assert.equal(first.failure, undefined, first.failure?.message);
     // The new version runs for a month and writes; this is what the second run must keep.
     await writeAsNewVersion(sys, 'written after the first upgrade');
@@ -301,7 +316,7 @@ describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)
     const h2 = await start(sys, input(sys, { imageTag: '0.2.1', values: { migration: { podLabels: { [FAULT_LABEL]: Fault.JobFail } } } }));
     await phase(h2, 'waiting-approval');
     await approve(h2);
-    const second = await outcome(h2);
+    const second = await outcome(h2, { ns: sys.ns });
     t.diagnostic(journal(second.status));
     assert.ok(second.failure, 'the second run fails');
     assert.equal(second.failure.type, FailureType.MigrationFailed, second.failure.message);
@@ -328,10 +343,10 @@ describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)
     await phase(h, 'waiting-approval');
     await approve(h);
     await phase(h, 'upgrading');
-    await waitFor('pending-upgrade', async () => (await helmStatus(sys.ns)) === 'pending-upgrade' || undefined);
+    await waitFor('pending-upgrade', async () => (await helmStatus(sys.ns)) === 'pending-upgrade' || undefined, 120_000, sys.ns);
     for (const w of live()) await kill9(w);
     await startWorker();
-    const run = await outcome(h);
+    const run = await outcome(h, { ns: sys.ns });
     t.diagnostic(journal(run.status));
     assert.equal(run.failure, undefined, `${run.failure?.message}\n${journal(run.status)}`);
     assert.match(run.status.steps.find((s) => s.name === 'upgrade 4: helm upgrade --wait')?.detail ?? '', /revision 2 \(deployed\), done by an earlier attempt/);
@@ -361,7 +376,7 @@ describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)
     await kill9(taker);
     await writeAsNewVersion(sys, 'half-applied migration');
     await approve(h);
-    const run = await outcome(h);
+    const run = await outcome(h, { ns: sys.ns });
     t.diagnostic(journal(run.status));
     assert.equal(run.failure?.type, FailureType.MigrationFailed, run.failure?.message);
     assert.match(run.failure.message, /compensated: restore database from .*restored and verified/);
@@ -387,7 +402,7 @@ describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)
     await waitFor('pg_dump waiting on the lock', async () => (await sys.psql(dumping)) === '1' || undefined);
     const abortedAt = Date.now();
     await h.executeUpdate(abortUpdate, { args: [{ by: 'sam', reason: 'fault test' }] });
-    const run = await outcome(h);
+    const run = await outcome(h, { ns: sys.ns });
     const endedMs = Date.now() - abortedAt;
     t.diagnostic(journal(run.status));
     assert.equal(run.failure?.type, FailureType.Aborted, run.failure?.message);
@@ -416,7 +431,7 @@ describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)
     await temporal.kill();
     await sleep(3_000);
     await temporal.start();
-    const run = await outcome(h);
+    const run = await outcome(h, { ns: sys.ns });
     t.diagnostic(journal(run.status));
     assert.equal(run.failure, undefined, `${run.failure?.message}\n${journal(run.status)}`);
     await assertReleaseSane(sys, { revisions: 2, last: 'deployed 0.2.0' });
@@ -424,5 +439,72 @@ describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)
     assert.equal((await backups(sys)).length, 1);
     assert.equal(await sys.checksum(), before, 'no restore ran');
     console.log(`# scenario temporal-restart: ${Date.now() - t0} ms`);
+  });
+
+  it('pods never Ready: helm upgrade --wait times out, helm rolls back and the database is restored to before the run', async (t) => {
+    const t0 = Date.now();
+    const sys = await freshSystem('never-ready');
+    const before = await sys.checksum();
+    // The migration Job runs and writes (as a real one would), then the new API pods never become Ready.
+    const h = await start(sys, input(sys, { values: { api: { podLabels: { [FAULT_LABEL]: Fault.NeverReady } } }, timeouts: { upgrade: '20s' } }));
+    await phase(h, 'waiting-approval');
+    await writeAsNewVersion(sys, 'written by the migration of a release that never became ready');
+    await approve(h);
+    const run = await outcome(h, { ns: sys.ns, expectTimeout: true });
+    t.diagnostic(journal(run.status));
+    assert.ok(run.failure, 'the run fails');
+    assert.equal(run.failure.type, FailureType.RolloutTimeout, run.failure.message);
+    assert.match(run.failure.message, /compensated: .*helm rollback/);
+    assert.match(run.failure.message, /restore database from .*restored and verified/);
+    assert.equal(await sys.checksum(), before, 'the database is as it was before the run');
+    await assertReleaseSane(sys, { revisions: 3, last: 'deployed 0.1.0' });
+    assert.equal((await backups(sys)).length, 1);
+    assert.ok(((await jobRuns(sys.ns))?.runs ?? 0) >= 1, 'the migration Job ran');
+    console.log(`# scenario never-ready: ${Date.now() - t0} ms`);
+  });
+
+  it('abort at the approval gate: nothing was changed, the backup is kept, the release and the database untouched', async (t) => {
+    const t0 = Date.now();
+    const sys = await freshSystem('abort-approval');
+    const before = await sys.checksum();
+    const h = await start(sys, input(sys));
+    await phase(h, 'waiting-approval');
+    await h.executeUpdate(abortUpdate, { args: [{ by: 'sam', reason: 'fault test' }] });
+    const run = await outcome(h, { ns: sys.ns });
+    t.diagnostic(journal(run.status));
+    assert.equal(run.failure?.type, FailureType.Aborted, run.failure?.message);
+    assert.match(run.failure.message, /nothing was changed$/);
+    await assertReleaseSane(sys, { revisions: 1, last: 'deployed 0.1.0' });
+    assert.equal(await sys.checksum(), before);
+    assert.equal((await jobRuns(sys.ns))?.uid, sys.jobUid, 'the Job was not touched');
+    const records = await backups(sys);
+    assert.deepEqual(records.map((r) => r.runId), [run.runId], "the run's own backup, recorded with its run");
+    console.log(`# scenario abort-approval: ${Date.now() - t0} ms`);
+  });
+
+  it('abort during the migration: the Job is stopped, the database restored from this run\'s backup, the release untouched', async (t) => {
+    const t0 = Date.now();
+    const sys = await freshSystem('abort-migration');
+    const before = await sys.checksum();
+    const h = await start(sys, input(sys, { values: { migration: { podLabels: { [JOB_DURATION]: '30s' } } } }));
+    await phase(h, 'waiting-approval');
+    await approve(h);
+    await waitFor(
+      'the migration wait',
+      async () => (await h.query(statusQuery)).steps.some((x) => x.name === 'upgrade 3: wait for migrations to complete' && x.outcome === 'running') || undefined,
+      120_000,
+      sys.ns,
+    );
+    // What the Job has written so far: the restore must take it away.
+    await writeAsNewVersion(sys, 'half-applied migration');
+    await h.executeUpdate(abortUpdate, { args: [{ by: 'sam', reason: 'fault test' }] });
+    const run = await outcome(h, { ns: sys.ns });
+    t.diagnostic(journal(run.status));
+    assert.equal(run.failure?.type, FailureType.Aborted, run.failure?.message);
+    assert.match(run.failure.message, /restore database from .*restored and verified/);
+    assert.equal(await sys.checksum(), before, 'restored to before the run');
+    await assertReleaseSane(sys, { revisions: 1, last: 'deployed 0.1.0' });
+    assert.equal((await backups(sys)).length, 1);
+    console.log(`# scenario abort-migration: ${Date.now() - t0} ms`);
   });
 });

@@ -13,6 +13,7 @@ import { ApplicationFailure, type UpdateDefinition, type Workflow, type Workflow
 import proto from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
+import { RUNBOOKS } from '../../src/runbook-catalog.js';
 import { statusQuery, type DecisionAck } from '../../src/workflows/lib/messages.js';
 import type { RunStatus } from '../../src/workflows/lib/status.js';
 import { fixturesDir } from './paths.js';
@@ -23,7 +24,10 @@ type Queryable = Pick<WorkflowHandle, 'query'>;
 export interface RunOptions<W extends Workflow> {
   args: Parameters<W>;
   activities: object;
-  /** The workflow ID from the task queue (unique per run); default `<prefix>-<taskQueue>`. */
+  /**
+   * The workflow ID from the task queue. Default: the business ID the CLI would start the run
+   * under (a run that changes a release refuses any other), else `<prefix>-<taskQueue>`.
+   */
   workflowId?: (taskQueue: string) => string;
   taskQueuePrefix?: string;
   /** Plays the humans while the run is open. */
@@ -82,7 +86,7 @@ export function useWorkflowTestEnv(): WorkflowTestEnv {
         async (taskQueue) => {
           const handle = await harness.env.client.workflow.start(workflow, {
             taskQueue,
-            workflowId: options.workflowId?.(taskQueue) ?? `${prefix}-${taskQueue}`,
+            workflowId: options.workflowId?.(taskQueue) ?? businessWorkflowId(workflow.name, options.args[0]) ?? `${prefix}-${taskQueue}`,
             args: options.args,
           } as unknown as WorkflowStartOptions<typeof workflow>);
           if (options.drive) await options.drive(handle);
@@ -113,6 +117,17 @@ export function useWorkflowTestEnv(): WorkflowTestEnv {
     },
   };
   return harness;
+}
+
+/**
+ * The ID `runbook start` gives a run of this workflow with this input, or undefined (not a
+ * runbook, or an input the workflow itself must refuse). Runs on one release share it, so
+ * a test's runs on one release go one after the other, as they would in production.
+ */
+export function businessWorkflowId(workflowType: string, input: unknown): string | undefined {
+  const runbook = RUNBOOKS.find((r) => r.workflowType === workflowType);
+  const parsed = runbook?.input.safeParse(input ?? {});
+  return runbook && parsed?.success ? runbook.workflowId(parsed.data) : undefined;
 }
 
 /** RECORD_HISTORIES=1 writes to the fixtures the replay test reads; any other value is a directory. */

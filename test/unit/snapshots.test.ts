@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { snapshotName, volumeSnapshotManifest } from '../../src/activities/snapshots.js';
+import { RUN_ID_ANNOTATION, snapshotName, volumeSnapshotManifest, WORKFLOW_ID_ANNOTATION } from '../../src/activities/snapshots.js';
 
 // DNS-1123 subdomain as Kubernetes checks it for VolumeSnapshot names, without dots.
 const DNS_LABELISH = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -50,6 +50,32 @@ describe('snapshotName', () => {
       assert.match(n, DNS_LABELISH, n);
       assert.ok(n.length <= 63, n);
     }
+  });
+});
+
+describe('snapshot names belong to one run', () => {
+  // What the tenant upgrade passes: release, target version and the run ID (UUIDv7: the
+  // first characters of two runs close in time are the same, so the whole ID counts).
+  const prefix = (runId: string) => `tenant-acme-pre-0-2-1-${runId}`;
+  const run1 = '0199a3b2-7c4d-7e8f-9a0b-1c2d3e4f5a6b';
+  const run2 = '0199a3b2-7c4d-7e8f-9a0b-1c2d3e4f5a6c';
+
+  it('two runs on one tenant and version get different names, a retry of one run the same', () => {
+    const a = snapshotName(prefix(run1), 'soctalk-tenant-data');
+    const b = snapshotName(prefix(run2), 'soctalk-tenant-data');
+    assert.notEqual(a, b);
+    assert.equal(a, snapshotName(prefix(run1), 'soctalk-tenant-data'));
+    for (const n of [a, b]) {
+      assert.ok(n.length <= 63, n);
+      assert.match(n, DNS_LABELISH);
+    }
+  });
+
+  it('the manifest records the run that took it', () => {
+    const m = JSON.parse(volumeSnapshotManifest('tenant-acme', 'snap-1', 'data-0', undefined, { workflowId: 'release:tenant-acme/tenant-acme', runId: run1 })) as {
+      metadata: { annotations: Record<string, string> };
+    };
+    assert.deepEqual(m.metadata.annotations, { [WORKFLOW_ID_ANNOTATION]: 'release:tenant-acme/tenant-acme', [RUN_ID_ANNOTATION]: run1 });
   });
 });
 

@@ -6,12 +6,11 @@ import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import { FailureType } from '../../src/domain/failure-types.js';
-import { releaseWorkflowId } from '../../src/domain/workflow-ids.js';
 import { abortUpdate, approveUpdate, statusQuery } from '../../src/workflows/lib/messages.js';
 import { openctiClusteringMigration, type OpenctiClusteringMigrationInput } from '../../src/workflows/opencti/opencti-clustering-migration.js';
 import type { OpenctiUpgradeResult } from '../../src/workflows/opencti/common.js';
 import { workflowBundle } from '../helpers/temporal.js';
-import { runningStep, useWorkflowTestEnv, waitForStatus } from '../helpers/workflow-harness.js';
+import { businessWorkflowId, runningStep, useWorkflowTestEnv, waitForStatus } from '../helpers/workflow-harness.js';
 import { common, noApproval, openctiMocks, upgradeValues, valuesFile, verificationFailed, type OpenctiMockOptions } from './opencti-mocks.js';
 
 const input = (extra: Partial<OpenctiClusteringMigrationInput> = {}): OpenctiClusteringMigrationInput => ({
@@ -45,7 +44,8 @@ describe('openctiClusteringMigration (time-skipping)', () => {
     return t.withWorker(m.activities, async (taskQueue) => {
       const handle = await t.env.client.workflow.start(openctiClusteringMigration, {
         taskQueue,
-        workflowId: `${releaseWorkflowId('opencti', 'opencti')}-${taskQueue}`,
+        // The ID `runbook start` gives it: a run that changes a release refuses any other.
+        workflowId: businessWorkflowId('openctiClusteringMigration', raw) ?? `opencti-${taskQueue}`,
         args: [raw as OpenctiClusteringMigrationInput],
       });
       if (during) await during(handle);

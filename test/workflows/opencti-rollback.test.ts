@@ -4,11 +4,10 @@ import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import { FailureType } from '../../src/domain/failure-types.js';
-import { releaseWorkflowId } from '../../src/domain/workflow-ids.js';
 import { abortUpdate, approveUpdate, statusQuery } from '../../src/workflows/lib/messages.js';
 import { openctiRollback, type OpenctiRollbackInput, type OpenctiRollbackResult } from '../../src/workflows/opencti/opencti-rollback.js';
 import { workflowBundle } from '../helpers/temporal.js';
-import { runningStep, useWorkflowTestEnv, waitForStatus } from '../helpers/workflow-harness.js';
+import { businessWorkflowId, runningStep, useWorkflowTestEnv, waitForStatus } from '../helpers/workflow-harness.js';
 import { common, noApproval, openctiMocks, upgradeValues, valuesFile, verificationFailed, type OpenctiMockOptions } from './opencti-mocks.js';
 
 const helmRollbackInput = (extra: Partial<OpenctiRollbackInput> = {}): OpenctiRollbackInput => ({ ...common, mode: 'helm-rollback', ...noApproval, ...extra });
@@ -40,7 +39,8 @@ describe('openctiRollback (time-skipping)', () => {
     return t.withWorker(m.activities, async (taskQueue) => {
       const handle = await t.env.client.workflow.start(openctiRollback, {
         taskQueue,
-        workflowId: `${releaseWorkflowId('opencti', 'opencti')}-${taskQueue}`,
+        // The ID `runbook start` gives it: a run that changes a release refuses any other.
+        workflowId: businessWorkflowId('openctiRollback', raw) ?? `opencti-${taskQueue}`,
         args: [raw as OpenctiRollbackInput],
       });
       if (during) await during(handle);

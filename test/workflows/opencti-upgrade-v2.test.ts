@@ -5,11 +5,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import { FailureType } from '../../src/domain/failure-types.js';
 import { PhaseKey, RunbookKey, TargetVersionKey } from '../../src/domain/search-attributes.js';
-import { releaseWorkflowId } from '../../src/domain/workflow-ids.js';
 import { abortUpdate, approveUpdate, rejectUpdate, statusQuery } from '../../src/workflows/lib/messages.js';
 import { openctiUpgradeV2, type OpenctiUpgradeResult, type OpenctiUpgradeV2Input } from '../../src/workflows/opencti/opencti-upgrade-v2.js';
 import { workflowBundle } from '../helpers/temporal.js';
-import { runningStep, useWorkflowTestEnv, waitForStatus } from '../helpers/workflow-harness.js';
+import { businessWorkflowId, runningStep, useWorkflowTestEnv, waitForStatus } from '../helpers/workflow-harness.js';
 import { upgradeValues, common, noApproval, openctiMocks, valuesFile, verificationFailed, type OpenctiMockOptions } from './opencti-mocks.js';
 
 const input = (extra: Partial<OpenctiUpgradeV2Input> = {}): OpenctiUpgradeV2Input => ({
@@ -36,7 +35,8 @@ describe('openctiUpgradeV2 (time-skipping)', () => {
     return t.withWorker(m.activities, async (taskQueue) => {
       const handle = await t.env.client.workflow.start(openctiUpgradeV2, {
         taskQueue,
-        workflowId: `${releaseWorkflowId('opencti', 'opencti')}-${taskQueue}`,
+        // The ID `runbook start` gives it: a run that changes a release refuses any other.
+        workflowId: businessWorkflowId('openctiUpgradeV2', raw) ?? `opencti-${taskQueue}`,
         args: [raw as OpenctiUpgradeV2Input],
       });
       if (during) await during(handle);

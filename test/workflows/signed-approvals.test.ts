@@ -13,7 +13,7 @@ import { abortUpdate, approveSignal, approveUpdate, rejectUpdate, statusQuery } 
 import { START_SIGNATURE_MEMO } from '../../src/workflows/lib/signed-decisions.js';
 import { soctalkSystemRollback, type SystemRollbackResult } from '../../src/workflows/soctalk/system-rollback.js';
 import { KeyDir, statementFor, type TestKey } from '../helpers/ssh-keys.js';
-import { eventually, failureOf, refusalOf, useWorkflowTestEnv, waitForPhase } from '../helpers/workflow-harness.js';
+import { businessWorkflowId, eventually, failureOf, refusalOf, useWorkflowTestEnv, waitForPhase } from '../helpers/workflow-harness.js';
 import { systemActivities } from './soctalk-system-mocks.js';
 
 describe('signed approvals (workflow)', () => {
@@ -50,7 +50,8 @@ describe('signed approvals (workflow)', () => {
     return t.withWorker(
       mocks.activities,
       async (taskQueue) => {
-        const workflowId = `signed-${taskQueue}`;
+        // The release's business ID: the rollback refuses any other.
+        const workflowId = businessWorkflowId('soctalkSystemRollback', { toRevision: 2, ...input }) ?? `signed-${taskQueue}`;
         let runId = '';
         const sign: Sign = async (key, kind, fields = {}) => {
           const statement = statementFor({

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { FailureType } from '../../src/domain/failure-types.js';
+import { releaseWorkflowId } from '../../src/domain/workflow-ids.js';
 import { abortUpdate, approveSignal, approveUpdate, rejectUpdate, statusQuery } from '../../src/workflows/lib/messages.js';
 import { soctalkSystemUpgrade } from '../../src/workflows/soctalk/system-upgrade.js';
 import { decide, failureOf, useWorkflowTestEnv, waitForPhase } from '../helpers/workflow-harness.js';
@@ -57,6 +58,10 @@ describe('soctalkSystemUpgrade', () => {
     const wait = mocks.calls.find((c) => c.name === 'waitForMigrationJob')!.args as Record<string, unknown>;
     assert.equal(wait.jobName, 'soctalk-system-alembic-upgrade');
     assert.equal(wait.timeoutMs, 600_000);
+    // The backup is named by this run and held (retention keeps it) for as long as the run may restore it.
+    const backup = mocks.calls.find((c) => c.name === 'backupDatabase')!.args as Record<string, unknown>;
+    assert.match(String(backup.name), /^release_soctalk-system_soctalk-system-pre-upgrade-run-[0-9a-f-]{36}$/);
+    assert.equal(backup.holdMs, 86_400_000 + 3 * 600_000 + 300_000 + 2 * 1_800_000, 'approval 24h, then migration, upgrade, verify, rollback and two restores');
     assert.equal(status?.phase, 'completed');
     assert.deepEqual(status.decisions.map((d) => [d.kind, d.by, d.comment]), [['approve', 'sam', 'go']]);
     assert.ok(status.steps.every((s) => s.outcome === 'succeeded' && s.endedAt), JSON.stringify(status.steps));
@@ -325,7 +330,7 @@ describe('soctalkSystemUpgrade', () => {
       mocks.activities,
       async (taskQueue) => {
         const { client } = t.env;
-        const workflowId = `release:soctalk-system/soctalk-system-${taskQueue}`;
+        const workflowId = releaseWorkflowId('soctalk-system', 'soctalk-system'); // the input's defaults
         const first = await client.workflow.start(soctalkSystemUpgrade, { taskQueue, workflowId, args: [baseInput], workflowIdConflictPolicy: 'FAIL' });
         await assert.rejects(client.workflow.start(soctalkSystemUpgrade, { taskQueue, workflowId, args: [baseInput], workflowIdConflictPolicy: 'FAIL' }), WorkflowExecutionAlreadyStartedError);
         await first.terminate('test done');

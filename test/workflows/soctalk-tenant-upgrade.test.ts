@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { tenantWorkflowId } from '../../src/domain/soctalk/tenant-runbooks.js';
 import type { TenantUpgradeInput } from '../../src/domain/soctalk/tenant-upgrade-input.js';
 import { soctalkTenantUpgrade } from '../../src/workflows/soctalk/tenant-upgrade.js';
 import { useWorkflowTestEnv } from '../helpers/workflow-harness.js';
@@ -13,15 +12,14 @@ describe('soctalkTenantUpgrade (time-skipping)', () => {
 
   async function runTenant(input: Partial<TenantUpgradeInput>, mocks: TenantMockOptions = {}, record = false) {
     const m = tenantMocks(mocks);
-    const { result, error, status } = await t.run(soctalkTenantUpgrade, {
+    const { result, error, status, handle } = await t.run(soctalkTenantUpgrade, {
       args: [{ tenant: 'acme', ...upgradeSpec, ...input }],
       activities: m.activities,
       taskQueuePrefix: 'tenant',
-      workflowId: (taskQueue) => `${tenantWorkflowId(input.tenant ?? 'acme')}-${taskQueue}`,
       record,
     });
     // Invalid input is refused before the run (and its status query) exists.
-    return { result, error, status: status!, m };
+    return { result, error, status: status!, m, handle };
   }
 
   it('upgrades like the runbook: gate, values, helm upgrade, rollout status, 60s settle, heartbeat, alert check', async () => {
@@ -105,7 +103,7 @@ describe('soctalkTenantUpgrade (time-skipping)', () => {
   });
 
   it('on failure rolls back to the previous revision and restores the PVCs from the snapshots (breaking change, policy)', async () => {
-    const { error, status, m } = await runTenant({ breakingChange: true, onFailure: { rollback: true, restoreVolumes: true } }, { failing: ['acme'] }, true);
+    const { error, status, m, handle } = await runTenant({ breakingChange: true, onFailure: { rollback: true, restoreVolumes: true } }, { failing: ['acme'] }, true);
     const cause = (error as WorkflowFailedError).cause as ApplicationFailure;
     assert.equal(cause.type, 'RolloutTimeout');
     assert.match(cause.message, /deploy\/soctalk-adapter in tenant-acme did not become ready; compensated: helm rollback tenant-acme to revision 3 \(now at revision 5\); restore 1 tenant PVC\(s\) from their pre-upgrade snapshots \(restored soctalk-tenant-data\)/);
@@ -115,6 +113,9 @@ describe('soctalkTenantUpgrade (time-skipping)', () => {
     assert.deepEqual(restore.workloads, ['deployment/soctalk-adapter', 'deployment/soctalk-runs-worker']);
     const names = m.calls.map((c) => c.name);
     assert.ok(names.indexOf('snapshotVolumes') < names.indexOf('tenantHelmUpgrade'), 'snapshots first');
+    // Per run, as the system backup: the next run on this tenant and version makes its own.
+    const { runId } = await handle.describe();
+    assert.equal(m.calls.find((c) => c.name === 'snapshotVolumes')!.args.namePrefix, `tenant-acme-pre-0-2-1-${runId}`);
     assert.ok(names.indexOf('helmRollback') < names.indexOf('restoreVolumes'), 'rollback, then restore (LIFO)');
     assert.equal(status.outcome?.phase, 'failed');
   });

@@ -51,6 +51,12 @@ export interface BackupRecord {
   runId?: string;
   /** The verify query's answer at backup time ("" when the query found nothing). */
   verifyValue?: string;
+  /**
+   * In use until then: the run that took it may still restore it, so retention keeps it
+   * whatever the count (the run's remaining timeouts from the backup on; a run that crashed
+   * holds it until then too).
+   */
+  heldUntil?: string;
 }
 
 export interface DatabaseTarget {
@@ -160,7 +166,7 @@ export function createBackupActivities({ runner, store, keep }: BackupDeps) {
      * the same run finds its own finished backup; a backup of that name taken by another
      * run is refused, never adopted.
      */
-    async backupDatabase(input: DatabaseTarget & { name: string; directory?: string; verifyQuery?: string; timeoutMs: number }): Promise<BackupRecord> {
+    async backupDatabase(input: DatabaseTarget & { name: string; directory?: string; verifyQuery?: string; timeoutMs: number; holdMs?: number }): Promise<BackupRecord> {
       const s = storeFor(input.directory);
       const run = currentRun();
       const existing = await readRecord(s, input.name);
@@ -184,15 +190,17 @@ export function createBackupActivities({ runner, store, keep }: BackupDeps) {
         await s.remove(input.name);
         throw ApplicationFailure.create({ type: FailureType.CommandFailed, nonRetryable: false, message: `pg_dump wrote an empty dump for ${input.name}` });
       }
+      const now = Date.now();
       const record: BackupRecord = {
         name: input.name,
         path: written.location,
         storage: s.kind,
         sizeBytes: written.sizeBytes,
         sha256: written.sha256,
-        createdAt: new Date().toISOString(),
+        createdAt: new Date(now).toISOString(),
         ...(run ? { workflowId: run.workflowId, runId: run.runId } : {}),
         ...(verifyValue !== undefined ? { verifyValue } : {}),
+        ...(input.holdMs !== undefined ? { heldUntil: new Date(now + input.holdMs).toISOString() } : {}),
       };
       await s.writeRecord(input.name, JSON.stringify(record, null, 2));
       if (keep !== undefined) await applyRetention(s, record, keep);

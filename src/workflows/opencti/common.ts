@@ -18,6 +18,7 @@ import type { ValuesWarning } from '../../domain/opencti/values-migration.js';
 import type { ApprovalPolicy } from '../../domain/approval-policy.js';
 import { longStepProfile, notifyProfile, readProfile } from '../lib/activity-profiles.js';
 import { refuse } from '../lib/errors.js';
+import { requireReleaseWorkflowId } from '../lib/release-workflow-id.js';
 import { Run } from '../lib/run.js';
 import { checkLiveRelease, pushHelmRollback } from '../release-steps/index.js';
 
@@ -35,12 +36,16 @@ export interface OpenctiRelease {
 
 export const releaseRef = (i: OpenctiRelease): OpenctiRelease => ({ release: i.release, namespace: i.namespace, kube: i.kube });
 
-/** The shared run contract, with chat notifications and the CLI's approve command as the hint. */
+/**
+ * The shared run contract, with chat notifications and the CLI's approve command as the hint;
+ * a real (not dry) run refuses any workflow ID but the release's business ID.
+ */
 export function openctiRun(
   runbook: string,
-  input: { release: string; namespace: string; requestedBy?: string | undefined; approval: ApprovalPolicy; searchAttributes: boolean },
+  input: { release: string; namespace: string; dryRun?: boolean; requestedBy?: string | undefined; approval: ApprovalPolicy; searchAttributes: boolean },
   targetVersion: string | undefined,
 ): Run {
+  requireReleaseWorkflowId(runbook, input);
   return new Run({
     runbook,
     release: input.release,

@@ -9,6 +9,7 @@ import type { Activities } from '../../activities/index.js';
 import { SystemRollbackInputSchema } from '../../domain/soctalk/system-rollback-input.js';
 import { parseRunInput } from '../../domain/validate.js';
 import { longStepProfile, notifyProfile, readProfile, writeProfile } from '../lib/activity-profiles.js';
+import { requireReleaseWorkflowId } from '../lib/release-workflow-id.js';
 import { Run } from '../lib/run.js';
 import { checkLiveRelease, selectRollbackTarget } from '../release-steps/index.js';
 
@@ -28,6 +29,7 @@ export async function soctalkSystemRollback(rawInput: unknown): Promise<SystemRo
   const input = parseRunInput(SystemRollbackInputSchema, rawInput, 'soctalk-system rollback');
   await refuseInlineSecretsWithoutCodec(input, 'soctalk-system rollback');
   const { release, namespace, kube } = input;
+  requireReleaseWorkflowId('soctalk-system rollback', input);
   const releaseRef = { release, namespace, kube };
   const long = proxyActivities<Activities>(longStepProfile(input.timeout));
   const run = new Run({

@@ -20,7 +20,8 @@ import { describeMigration, type MigrationPlan } from '../../domain/soctalk/migr
 import { SystemUpgradeInputSchema, type SystemUpgradeInput } from '../../domain/soctalk/system-upgrade-input.js';
 import { parseRunInput } from '../../domain/validate.js';
 import { longStepProfile, notifyProfile, readProfile, writeProfile } from '../lib/activity-profiles.js';
-import { backupStepProfile } from './backup-profile.js';
+import { backupHoldMs, backupStepProfile } from './backup-profile.js';
+import { requireReleaseWorkflowId } from '../lib/release-workflow-id.js';
 import { Run } from '../lib/run.js';
 import { checkLiveRelease, pushHelmRollback } from '../release-steps/index.js';
 
@@ -49,6 +50,7 @@ export async function soctalkSystemUpgrade(rawInput: unknown): Promise<SystemUpg
   const input = parseRunInput(SystemUpgradeInputSchema, rawInput, 'soctalk-system upgrade');
   await refuseInlineSecretsWithoutCodec(input, 'soctalk-system upgrade');
   const { release, namespace, kube } = input;
+  requireReleaseWorkflowId('soctalk-system upgrade', input);
   const releaseRef = { release, namespace, kube };
   const baseRequest = {
     ...releaseRef,
@@ -146,6 +148,7 @@ export async function soctalkSystemUpgrade(rawInput: unknown): Promise<SystemUpg
             directory: input.backup.directory,
             verifyQuery: input.backup.verifyQuery,
             timeoutMs: input.timeouts.backup,
+            holdMs: backupHoldMs(input),
           }),
         { detail: (b) => `${b.name}: ${b.sizeBytes} bytes, sha256 ${b.sha256.slice(0, 12)}` },
       );

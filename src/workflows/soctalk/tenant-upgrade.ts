@@ -6,7 +6,7 @@
  * On failure: `helm rollback` to the previous revision and, per policy, PVC restore.
  */
 import { refuseInlineSecretsWithoutCodec } from '../lib/inline-secrets.js';
-import { ApplicationFailure, proxyActivities, sleep } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import { humanDuration } from '../../domain/duration.js';
 import { FailureType } from '../../domain/failure-types.js';
@@ -21,6 +21,7 @@ import {
 } from '../../domain/soctalk/tenant-upgrade-input.js';
 import { longStepProfile, readProfile } from '../lib/activity-profiles.js';
 import { refuse } from '../lib/errors.js';
+import { requireReleaseWorkflowId } from '../lib/release-workflow-id.js';
 import { Run } from '../lib/run.js';
 import { parseRunInput } from '../../domain/validate.js';
 import { checkLiveRelease, pushHelmRollback } from '../release-steps/index.js';
@@ -54,6 +55,7 @@ export async function soctalkTenantUpgrade(raw: TenantUpgradeInput): Promise<Ten
   await refuseInlineSecretsWithoutCodec(input, 'soctalk-tenant-upgrade');
   const release = tenantRelease(input.tenant);
   const namespace = tenantNamespace(input.tenant);
+  requireReleaseWorkflowId('soctalk-tenant-upgrade', { namespace, release });
   const tenantRef = { release, namespace, kube: input.kube };
   const imageTags = imageTagOverrides(input);
   const long = proxyActivities<A>(longStepProfile(input.helmTimeout));
@@ -141,7 +143,8 @@ export async function soctalkTenantUpgrade(raw: TenantUpgradeInput): Promise<Ten
             namespace,
             kube: input.kube,
             selector: input.snapshots.selector ?? '',
-            namePrefix: `${release}-pre-${input.version.replace(/[^a-z0-9-]/gi, '-')}`.toLowerCase(),
+            // Per run, as the system backup: the next run on this tenant never adopts these.
+            namePrefix: `${release}-pre-${input.version.replace(/[^a-z0-9-]/gi, '-')}-${workflowInfo().runId}`.toLowerCase(),
             ...(input.snapshots.snapshotClass ? { snapshotClass: input.snapshots.snapshotClass } : {}),
             timeoutMs: input.snapshots.timeout,
           }),
