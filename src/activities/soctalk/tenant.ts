@@ -18,16 +18,18 @@ import { kubectlGetClusterJsonArgs, kubectlGetJsonArgs, kubectlRolloutStatusArgs
 import { currentRunContext } from '../run-context.js';
 import type { ClusterCapabilities } from '../../domain/cluster-capabilities.js';
 import { inspectRenderedTarget, type TargetRelease } from './target.js';
-import { checkValuesDocument, hookCommand, parseNamespaceNames, parseReleaseDeployments, tenantHealthRow, tenantRuntimeHeartbeat, type AdapterHeartbeat } from './tenant-parse.js';
+import { readAdapterHeartbeat } from './mssp-api.js';
+import { checkValuesDocument, hookCommand, parseNamespaceNames, parseReleaseDeployments, type AdapterHeartbeat } from './tenant-parse.js';
 
-/** The worker's own setting: the MSSP API bearer token for the heartbeat settle (never named by a run's input). */
-export const MSSP_API_TOKEN_ENV = 'SOCTALK_MSSP_API_TOKEN';
+export { MSSP_API_TOKEN_ENV } from './mssp-api.js';
 
 export interface TenantDeps {
   runner: CommandRunner;
   workDir: string;
   fetch?: typeof globalThis.fetch;
   env?: NodeJS.ProcessEnv;
+  /** How long one MSSP API request of the heartbeat settle may take (default 30s). */
+  msspRequestTimeoutMs?: number;
 }
 
 export interface TenantUpgradeRequest {
@@ -223,18 +225,7 @@ export function createTenantActivities(deps: TenantDeps) {
      * /api/mssp/tenants/{id} the runtime the adapter's heartbeats write.
      */
     async adapterHeartbeat(input: { apiUrl: string; tenant: string }): Promise<AdapterHeartbeat> {
-      const token = env[MSSP_API_TOKEN_ENV];
-      const headers = { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) };
-      const get = async (path: string): Promise<unknown> => {
-        const url = new URL(path, input.apiUrl).toString();
-        const res = await fetchFn(url, { headers, signal: AbortSignal.timeout(30_000) });
-        if (!res.ok) throw httpFailure(`the MSSP API ${safeUrl(url)}`, res.status);
-        return res.json();
-      };
-      const row = tenantHealthRow(await get('/api/mssp/dashboard/tenant-health'), input.tenant);
-      if (!row) return {};
-      const seen = tenantRuntimeHeartbeat(await get(`/api/mssp/tenants/${encodeURIComponent(row.tenantId)}`));
-      return { ...seen, ...(seen.at || !row.lastHeartbeat || Number.isNaN(Date.parse(row.lastHeartbeat)) ? {} : { at: new Date(row.lastHeartbeat).toISOString() }) };
+      return readAdapterHeartbeat({ fetch: fetchFn, env, timeoutMs: deps.msspRequestTimeoutMs ?? 30_000 }, input);
     },
 
     /** The runbook's "verify alerts flow end-to-end": an HTTP check or an operator's command. */
