@@ -43,9 +43,9 @@ describe('end-to-end bench', { timeout: 10 * 60_000 }, () => {
       'template', RELEASE, JOB_CHART, '--version', version, '--namespace', NS, '--kube-version', kubeVersion,
       '--set', `image.tag=${imageTag}`, '--show-only', 'templates/jobs/alembic-upgrade.yaml',
     ]);
-  /** The images and Ready condition of every pod in `ns`. */
-  const pods = async (ns: string) =>
-    (JSON.parse(await kubectl('-n', ns, 'get', 'pods', '-o', 'json')) as {
+  /** The images and Ready condition of every pod in `ns` (matching `selector`). */
+  const pods = async (ns: string, selector?: string) =>
+    (JSON.parse(await kubectl('-n', ns, 'get', 'pods', ...(selector ? ['-l', selector] : []), '-o', 'json')) as {
       items: { spec: { containers: { image: string }[] }; status: { conditions?: { type: string; status: string }[] } }[];
     }).items.map((p) => ({ images: p.spec.containers.map((c) => c.image), ready: p.status.conditions?.find((c) => c.type === 'Ready')?.status }));
 
@@ -168,7 +168,8 @@ describe('end-to-end bench', { timeout: 10 * 60_000 }, () => {
     const history = JSON.parse(await helm(['history', RELEASE, '-n', NS, '-o', 'json'])) as { revision: number; status: string }[];
     assert.equal(history.at(-1)?.status, 'failed');
     // The old pod keeps serving; the new one runs but is not Ready.
-    const apiPods = (await pods(NS)).filter((p) => p.images.some((i) => i.includes('soctalk-api')));
+    // The API Deployment's pods (the pre-upgrade hook's Job pod runs the same image and is done).
+    const apiPods = await pods(NS, 'app.kubernetes.io/name=soctalk-api');
     assert.deepEqual(apiPods.filter((p) => p.images.some((i) => i.endsWith(`:${unready}`))).map((p) => p.ready), ['False']);
     assert.equal(await kubectl('-n', NS, 'get', 'deployment', `${RELEASE}-api`, '-o', 'jsonpath={.status.readyReplicas}'), '1');
   });
