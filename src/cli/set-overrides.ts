@@ -8,6 +8,7 @@
  * to force a string (`--set replicas='"3"'`). A literal dot in a key is written `\.`; a
  * numeric segment indexes an existing array (`tenants.0.name=acme`).
  */
+import { FORBIDDEN_KEYS } from '../domain/grammar.js';
 import { CliError, ExitCode } from './exit-codes.js';
 
 export interface SetOverride {
@@ -63,6 +64,11 @@ export function parseSetOverride(arg: string): SetOverride {
   const path = splitPath(key);
   if (path.some((segment) => segment === '')) {
     throw new CliError(ExitCode.InvalidInput, `--set ${arg}: "${key}" has an empty path segment`);
+  }
+  const forbidden = path.find((segment) => FORBIDDEN_KEYS.has(segment));
+  if (forbidden !== undefined) {
+    // Setting it would change Object.prototype (or a constructor) in the CLI, not the input.
+    throw new CliError(ExitCode.InvalidInput, `--set ${key}: "${forbidden}" is not an input field and may not be set: use the field's own name, such as --set approval.fourEyes=true`);
   }
   return { path, value: parseSetValue(arg.slice(eq + 1)) };
 }

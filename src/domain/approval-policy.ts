@@ -6,7 +6,8 @@
  * here against the run's keyring.
  */
 import { z } from 'zod';
-import { DurationSchema } from './duration.js';
+import { WaitDurationSchema } from './duration.js';
+import { NamespaceSchema, SecretKeySchema, SubdomainNameSchema } from './grammar.js';
 import { KubeTargetSchema, type KubeTarget } from './kube-target.js';
 import type { KeyLine, RelayLine } from './signatures/keyring.js';
 import { parseOpenSshPublicKey } from './signatures/ssh-key.js';
@@ -24,7 +25,7 @@ const OpenSshKeySchema = z.string().superRefine((value, ctx) => {
 const Name = z.string().min(1);
 
 const KubeObjectRefSchema = z
-  .object({ namespace: Name, name: Name, key: Name.describe('the data key holding allowed_signers lines'), kube: KubeTargetSchema.optional() })
+  .object({ namespace: NamespaceSchema, name: SubdomainNameSchema, key: SecretKeySchema.describe('the data key holding allowed_signers lines'), kube: KubeTargetSchema.optional() })
   .strict();
 
 /** Where the run loads more keys from at its start (allowed_signers lines). */
@@ -53,7 +54,7 @@ const PolicyFields = z
     /** The person who requested the run may not approve it. */
     fourEyes: z.boolean().default(false),
     /** How long to wait for a human before the run ends as aborted with nothing changed. */
-    timeout: DurationSchema.default(24 * 3_600_000),
+    timeout: WaitDurationSchema.default(24 * 3_600_000),
     /** required: approve, reject, abort and promote count only when signed by a key in the keyring. */
     signatures: z.enum(['off', 'required']).optional(),
     /** Keys of people who sign but are not approvers (a requester, for four-eyes). */
@@ -62,7 +63,7 @@ const PolicyFields = z
     /** Services that sign for chat users they verified, and which approver each user is. */
     relays: z.array(z.object({ name: Name, key: OpenSshKeySchema, users: z.record(Name, Name) }).strict()).optional(),
     /** How old a signed statement may be, in workflow time. */
-    statementMaxAge: DurationSchema.optional(),
+    statementMaxAge: WaitDurationSchema.optional(),
   })
   .strict();
 

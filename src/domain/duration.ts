@@ -18,18 +18,45 @@ export function parseDurationMs(text: string): number {
   return total;
 }
 
-/** A zod field that accepts "10m"-style strings or milliseconds and yields milliseconds. */
-export const DurationSchema = z.union([z.number().int().positive(), z.string()]).transform((value, ctx) => {
-  if (typeof value === 'number') return value;
-  try {
-    const ms = parseDurationMs(value);
-    if (ms <= 0) throw new Error(`"${value}" must be longer than zero`);
+export const HOUR_MS = 3_600_000;
+export const DAY_MS = 86_400_000;
+/**
+ * Upper bounds (the grammar of every duration in input): a command's timeout, a poll or a
+ * settle time is at most 24 hours (no helm, kubectl or pg_dump step of the runbooks is
+ * meant to run longer, and helm must never receive `--timeout 8.6e+30ms`); a wait for
+ * people (approval, statement age, a fleet's bake time) is at most 30 days.
+ */
+export const MAX_COMMAND_DURATION_MS = 24 * HOUR_MS;
+export const MAX_WAIT_DURATION_MS = 30 * DAY_MS;
+
+/** A zod field that accepts "10m"-style strings or milliseconds and yields milliseconds, at most `maxMs`. */
+export function durationUpTo(maxMs: number) {
+  const limit = maxMs < 2 * DAY_MS && maxMs % HOUR_MS === 0 ? `${maxMs / HOUR_MS}h` : humanDuration(maxMs);
+  return z.union([z.number().int('a duration in milliseconds is a whole number').positive('a duration must be longer than zero'), z.string()]).transform((value, ctx) => {
+    let ms: number;
+    if (typeof value === 'number') ms = value;
+    else {
+      try {
+        ms = parseDurationMs(value);
+        if (ms <= 0) throw new Error(`"${value}" must be longer than zero`);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    }
+    if (!(ms <= maxMs)) {
+      ctx.addIssue({ code: 'custom', message: `${typeof value === 'string' ? `"${value}"` : `${value}ms`} is longer than the limit of ${limit}: use at most ${limit}` });
+      return z.NEVER;
+    }
     return ms;
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: (err as Error).message });
-    return z.NEVER;
-  }
-});
+  });
+}
+
+/** A command timeout, a poll interval, a settle time: at most 24h. */
+export const DurationSchema = durationUpTo(MAX_COMMAND_DURATION_MS);
+
+/** A wait for people (approval timeout, bake time): at most 30 days. */
+export const WaitDurationSchema = durationUpTo(MAX_WAIT_DURATION_MS);
 
 /** Go's duration syntax for helm and kubectl flags: 600000 -> "600s". */
 export function goDuration(ms: number): string {

@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { KubeContextSchema, WorkerPathSchema } from './grammar.js';
 
 /** Which cluster a step talks to. Both empty: the worker's default kubeconfig and context. */
 export const KubeTargetSchema = z
   .object({
-    kubeconfig: z.string().min(1).optional().describe('path to a kubeconfig file on the worker'),
-    context: z.string().min(1).optional().describe('kubeconfig context name'),
+    kubeconfig: WorkerPathSchema('a kubeconfig file on the worker').optional().describe('path to a kubeconfig file on the worker'),
+    context: KubeContextSchema.optional().describe('kubeconfig context name'),
   })
   .strict()
   .default({});

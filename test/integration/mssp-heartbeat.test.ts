@@ -13,7 +13,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { CommandRunner, toolPathsFromEnv } from '../../src/activities/command.js';
-import { createTenantActivities, MSSP_API_TOKEN_ENV } from '../../src/activities/soctalk/tenant.js';
+import { createTenantActivities, MSSP_API_TOKEN_ENV, MSSP_API_URL_ENV } from '../../src/activities/soctalk/tenant.js';
 import { FailureType } from '../../src/domain/failure-types.js';
 import { tenantWorkflowId } from '../../src/domain/soctalk/tenant-runbooks.js';
 import { soctalkTenantUpgrade } from '../../src/workflows/soctalk/tenant-upgrade.js';
@@ -54,7 +54,7 @@ describe('the MSSP heartbeat settle over real HTTP', { timeout: 3 * 60_000 }, ()
 
   describe('the adapterHeartbeat activity', () => {
     it('reads the last heartbeat and version the adapter posted, with the worker\'s token; {} before any heartbeat or for a tenant the API does not list', async () => {
-      const acts = activities({ [MSSP_API_TOKEN_ENV]: TOKEN });
+      const acts = activities({ [MSSP_API_TOKEN_ENV]: TOKEN, [MSSP_API_URL_ENV]: api.url });
       assert.deepEqual(await acts.adapterHeartbeat({ apiUrl: api.url, tenant: 'beta' }), {}, 'no heartbeat yet');
       const before = api.requests.length;
       await api.adapterBeats('beta', '0.2.0');
@@ -70,7 +70,7 @@ describe('the MSSP heartbeat settle over real HTTP', { timeout: 3 * 60_000 }, ()
     });
 
     it('401: permanent, and says which setting of the worker to fix', async () => {
-      const wrong = await failure(activities({ [MSSP_API_TOKEN_ENV]: 'expired' }).adapterHeartbeat({ apiUrl: api.url, tenant: 'acme' }));
+      const wrong = await failure(activities({ [MSSP_API_TOKEN_ENV]: 'expired', [MSSP_API_URL_ENV]: api.url }).adapterHeartbeat({ apiUrl: api.url, tenant: 'acme' }));
       assert.equal(wrong.type, FailureType.Forbidden);
       assert.equal(wrong.nonRetryable, true);
       assert.equal(
@@ -87,7 +87,7 @@ describe('the MSSP heartbeat settle over real HTTP', { timeout: 3 * 60_000 }, ()
       try {
         stuck.hang();
         const t0 = Date.now();
-        const f = await failure(activities({ [MSSP_API_TOKEN_ENV]: TOKEN }, 400).adapterHeartbeat({ apiUrl: stuck.url, tenant: 'acme' }));
+        const f = await failure(activities({ [MSSP_API_TOKEN_ENV]: TOKEN, [MSSP_API_URL_ENV]: stuck.url }, 400).adapterHeartbeat({ apiUrl: stuck.url, tenant: 'acme' }));
         const ms = Date.now() - t0;
         assert.equal(f.type, FailureType.ServerUnavailable);
         assert.equal(f.nonRetryable, false, 'retried by the activity policy: an API restarting with the upgrade answers later');
@@ -97,7 +97,7 @@ describe('the MSSP heartbeat settle over real HTTP', { timeout: 3 * 60_000 }, ()
         await stuck.stop();
       }
       // Nobody listening at all: the same kind of failure.
-      const down = await failure(activities({ [MSSP_API_TOKEN_ENV]: TOKEN }, 400).adapterHeartbeat({ apiUrl: 'http://127.0.0.1:9', tenant: 'acme' }));
+      const down = await failure(activities({ [MSSP_API_TOKEN_ENV]: TOKEN, [MSSP_API_URL_ENV]: 'http://127.0.0.1:9' }, 400).adapterHeartbeat({ apiUrl: 'http://127.0.0.1:9', tenant: 'acme' }));
       assert.equal(down.type, FailureType.ServerUnavailable);
       assert.match(down.message, /^the MSSP API http:\/\/127\.0\.0\.1:9\/api\/mssp\/dashboard\/tenant-health could not be read \(TypeError: fetch failed\)$/);
     });
@@ -141,7 +141,7 @@ describe('the MSSP heartbeat settle over real HTTP', { timeout: 3 * 60_000 }, ()
       await api.adapterBeats('acme', '0.2.0'); // the old adapter, before the upgrade
       const reads = healthReads();
       let readsBeforeBeat = 0;
-      const run = await upgrade({ [MSSP_API_TOKEN_ENV]: TOKEN }, async () => {
+      const run = await upgrade({ [MSSP_API_TOKEN_ENV]: TOKEN, [MSSP_API_URL_ENV]: api.url }, async () => {
         // The new adapter comes up after the settle has polled (and refused the old heartbeat).
         while (healthReads() === reads) await new Promise((r) => setTimeout(r, 50));
         readsBeforeBeat = healthReads() - reads;
@@ -158,8 +158,8 @@ describe('the MSSP heartbeat settle over real HTTP', { timeout: 3 * 60_000 }, ()
 
     it('a stale heartbeat (from before the rollout) never settles, even reporting the target version: the run fails and rolls back', async () => {
       await api.adapterBeats('acme', '0.2.1');
-      const staleAt = new Date(Date.parse((await activities({ [MSSP_API_TOKEN_ENV]: TOKEN }).adapterHeartbeat({ apiUrl: api.url, tenant: 'acme' })).at!)).toISOString();
-      const run = await upgrade({ [MSSP_API_TOKEN_ENV]: TOKEN });
+      const staleAt = new Date(Date.parse((await activities({ [MSSP_API_TOKEN_ENV]: TOKEN, [MSSP_API_URL_ENV]: api.url }).adapterHeartbeat({ apiUrl: api.url, tenant: 'acme' })).at!)).toISOString();
+      const run = await upgrade({ [MSSP_API_TOKEN_ENV]: TOKEN, [MSSP_API_URL_ENV]: api.url });
       const f = failureOf(run.error);
       assert.equal(f.type, FailureType.VerificationFailed);
       assert.match(f.message, new RegExp(`the soctalk-adapter of tenant-acme did not report 0\\.2\\.1 with a heartbeat after the rollout within 4s \\(last: ${staleAt.replace(/\./g, '\\.')}, version 0\\.2\\.1\\)`));
@@ -168,7 +168,7 @@ describe('the MSSP heartbeat settle over real HTTP', { timeout: 3 * 60_000 }, ()
     });
 
     it('a fresh heartbeat reporting another version fails naming the version it reports', async () => {
-      const run = await upgrade({ [MSSP_API_TOKEN_ENV]: TOKEN }, () => api.adapterBeats('acme', '0.2.0'));
+      const run = await upgrade({ [MSSP_API_TOKEN_ENV]: TOKEN, [MSSP_API_URL_ENV]: api.url }, () => api.adapterBeats('acme', '0.2.0'));
       const f = failureOf(run.error);
       assert.equal(f.type, FailureType.VerificationFailed);
       const last = /\(last: (\S+), version 0\.2\.0\)/.exec(f.message);
@@ -179,7 +179,7 @@ describe('the MSSP heartbeat settle over real HTTP', { timeout: 3 * 60_000 }, ()
 
     it('401 from the MSSP API: the run fails at once (no retries) with what to fix, and rolls back', async () => {
       const reads = healthReads();
-      const run = await upgrade({ [MSSP_API_TOKEN_ENV]: 'expired' });
+      const run = await upgrade({ [MSSP_API_TOKEN_ENV]: 'expired', [MSSP_API_URL_ENV]: api.url });
       const f = failureOf(run.error);
       assert.equal(f.type, FailureType.Forbidden);
       assert.match(f.message, /answered HTTP 401: it does not accept the token in SOCTALK_MSSP_API_TOKEN/);

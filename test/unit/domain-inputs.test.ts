@@ -121,7 +121,7 @@ describe('SystemUpgradeInputSchema', () => {
   });
 
   it('names must be Kubernetes names', () => {
-    assert.deepEqual(problems(SystemUpgradeInputSchema, { ...minimal, release: 'SocTalk_System' }), ['release: must be a Kubernetes name: lowercase letters, digits and dashes']);
+    assert.deepEqual(problems(SystemUpgradeInputSchema, { ...minimal, release: 'SocTalk_System' }), ['release: a release name is DNS-1123: lowercase letters, digits, dashes and dots, starting and ending with a letter or digit']);
   });
 
   it('a direct database backup takes a Secret or env reference, never a literal URL', () => {

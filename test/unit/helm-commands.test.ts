@@ -27,7 +27,6 @@ const render = (over: Partial<RenderSpec> = {}): RenderSpec => ({
   chart: 'oci://ghcr.io/soctalk/charts/soctalk-system',
   version: '0.2.0',
   valuesFiles: [],
-  setString: {},
   ...over,
 });
 
@@ -37,18 +36,18 @@ describe('helm command lines', () => {
   });
 
   it('status, as JSON, with and without kubeconfig/context', () => {
-    assert.deepEqual(helmStatusArgs(bare), ['status', 'soctalk-system', '--namespace', 'soctalk', '--output', 'json']);
-    assert.deepEqual(helmStatusArgs(targeted), ['status', 'soctalk-system', '--namespace', 'soctalk', '--output', 'json', ...KUBE]);
+    assert.deepEqual(helmStatusArgs(bare), ['status', '--namespace', 'soctalk', '--output', 'json', '--', 'soctalk-system']);
+    assert.deepEqual(helmStatusArgs(targeted), ['status', '--namespace', 'soctalk', '--output', 'json', ...KUBE, '--', 'soctalk-system']);
   });
 
   it('kubeconfig alone and context alone', () => {
-    assert.deepEqual(helmStatusArgs({ ...bare, kube: { kubeconfig: '/k' } }), ['status', 'soctalk-system', '--namespace', 'soctalk', '--output', 'json', '--kubeconfig', '/k']);
-    assert.deepEqual(helmStatusArgs({ ...bare, kube: { context: 'c' } }), ['status', 'soctalk-system', '--namespace', 'soctalk', '--output', 'json', '--kube-context', 'c']);
+    assert.deepEqual(helmStatusArgs({ ...bare, kube: { kubeconfig: '/k' } }), ['status', '--namespace', 'soctalk', '--output', 'json', '--kubeconfig', '/k', '--', 'soctalk-system']);
+    assert.deepEqual(helmStatusArgs({ ...bare, kube: { context: 'c' } }), ['status', '--namespace', 'soctalk', '--output', 'json', '--kube-context', 'c', '--', 'soctalk-system']);
   });
 
   it('history: 20 entries by default, or the given maximum', () => {
-    assert.deepEqual(helmHistoryArgs(bare), ['history', 'soctalk-system', '--namespace', 'soctalk', '--max', '20', '--output', 'json']);
-    assert.deepEqual(helmHistoryArgs(targeted, 5), ['history', 'soctalk-system', '--namespace', 'soctalk', '--max', '5', '--output', 'json', ...KUBE]);
+    assert.deepEqual(helmHistoryArgs(bare), ['history', '--namespace', 'soctalk', '--max', '20', '--output', 'json', '--', 'soctalk-system']);
+    assert.deepEqual(helmHistoryArgs(targeted, 5), ['history', '--namespace', 'soctalk', '--max', '5', '--output', 'json', ...KUBE, '--', 'soctalk-system']);
   });
 
   it('list: every status (--all), as JSON', () => {
@@ -57,54 +56,52 @@ describe('helm command lines', () => {
   });
 
   it('get manifest, of the current or a given revision (0 included)', () => {
-    assert.deepEqual(helmGetManifestArgs(bare), ['get', 'manifest', 'soctalk-system', '--namespace', 'soctalk']);
-    assert.deepEqual(helmGetManifestArgs(targeted, 3), ['get', 'manifest', 'soctalk-system', '--namespace', 'soctalk', '--revision', '3', ...KUBE]);
-    assert.deepEqual(helmGetManifestArgs(bare, 0), ['get', 'manifest', 'soctalk-system', '--namespace', 'soctalk', '--revision', '0']);
+    assert.deepEqual(helmGetManifestArgs(bare), ['get', 'manifest', '--namespace', 'soctalk', '--', 'soctalk-system']);
+    assert.deepEqual(helmGetManifestArgs(targeted, 3), ['get', 'manifest', '--namespace', 'soctalk', '--revision', '3', ...KUBE, '--', 'soctalk-system']);
+    assert.deepEqual(helmGetManifestArgs(bare, 0), ['get', 'manifest', '--namespace', 'soctalk', '--revision', '0', '--', 'soctalk-system']);
   });
 
   it('get values: user-supplied or all computed values, as JSON', () => {
-    assert.deepEqual(helmGetValuesArgs(bare, false), ['get', 'values', 'soctalk-system', '--namespace', 'soctalk', '--output', 'json']);
-    assert.deepEqual(helmGetValuesArgs(targeted, true), ['get', 'values', 'soctalk-system', '--namespace', 'soctalk', '--all', '--output', 'json', ...KUBE]);
+    assert.deepEqual(helmGetValuesArgs(bare, false), ['get', 'values', '--namespace', 'soctalk', '--output', 'json', '--', 'soctalk-system']);
+    assert.deepEqual(helmGetValuesArgs(targeted, true), ['get', 'values', '--namespace', 'soctalk', '--all', '--output', 'json', ...KUBE, '--', 'soctalk-system']);
   });
 
-  it('template of a repository chart: --version, values files in order, --set-string pairs, --show-only', () => {
+  it('template of a repository chart: --version=, values files in order, --show-only=, the positionals after --', () => {
     const spec = render({
       kube: targeted.kube,
-      valuesFiles: ['/values/base.yaml', '/tmp/values-x/inline-values.yaml'],
-      setString: { 'image.tag': '0.10', 'api.podLabels.team': 'soc' },
+      valuesFiles: ['/values/base.yaml', '/tmp/values-x/override-values.yaml'],
     });
     assert.deepEqual(helmTemplateArgs(spec, 'templates/jobs/alembic-upgrade.yaml'), [
       'template',
-      'soctalk-system',
-      'oci://ghcr.io/soctalk/charts/soctalk-system',
       '--namespace',
       'soctalk',
-      '--version',
-      '0.2.0',
-      '--values',
-      '/values/base.yaml',
-      '--values',
-      '/tmp/values-x/inline-values.yaml',
-      '--set-string',
-      'image.tag=0.10',
-      '--set-string',
-      'api.podLabels.team=soc',
-      '--show-only',
-      'templates/jobs/alembic-upgrade.yaml',
+      '--version=0.2.0',
+      '--values=/values/base.yaml',
+      '--values=/tmp/values-x/override-values.yaml',
+      '--show-only=templates/jobs/alembic-upgrade.yaml',
       ...KUBE,
+      '--',
+      'soctalk-system',
+      'oci://ghcr.io/soctalk/charts/soctalk-system',
     ]);
+  });
+
+  it('a hostile chart reference or release that slipped past validation is still a positional: it comes after --', () => {
+    const args = helmTemplateArgs(render({ release: '-n', chart: '--post-renderer=/tmp/x.sh' }));
+    assert.deepEqual(args.slice(args.indexOf('--')), ['--', '-n', '--post-renderer=/tmp/x.sh']);
+    assert.equal(args.filter((a) => a === '--').length, 1);
+    const upgrade = helmUpgradeArgs({ ...render({ chart: '--post-renderer=/tmp/x.sh' }), wait: true, timeoutMs: 60_000 });
+    assert.deepEqual(upgrade.slice(-3), ['--', 'soctalk-system', '--post-renderer=/tmp/x.sh']);
+    assert.equal(args.some((a) => a.startsWith('--set')), false);
   });
 
   it('template as the cluster renders: --kube-version and one --api-versions per served group/version(/Kind), before --show-only', () => {
     const spec = render({ capabilities: { kubeVersion: 'v1.33.1', apiVersions: ['apps/v1', 'cilium.io/v2/CiliumNetworkPolicy', 'v1'] } });
     assert.deepEqual(helmTemplateArgs(spec, 'templates/30-api.yaml'), [
       'template',
-      'soctalk-system',
-      'oci://ghcr.io/soctalk/charts/soctalk-system',
       '--namespace',
       'soctalk',
-      '--version',
-      '0.2.0',
+      '--version=0.2.0',
       '--kube-version',
       'v1.33.1',
       '--api-versions',
@@ -113,8 +110,10 @@ describe('helm command lines', () => {
       'cilium.io/v2/CiliumNetworkPolicy',
       '--api-versions',
       'v1',
-      '--show-only',
-      'templates/30-api.yaml',
+      '--show-only=templates/30-api.yaml',
+      '--',
+      'soctalk-system',
+      'oci://ghcr.io/soctalk/charts/soctalk-system',
     ]);
     assert.deepEqual(capabilityFlags(undefined), []);
     assert.deepEqual(capabilityFlags({ kubeVersion: 'v1.30.0', apiVersions: [] }), ['--kube-version', 'v1.30.0']);
@@ -129,16 +128,17 @@ describe('helm command lines', () => {
   it('template without a version, values or --show-only', () => {
     assert.deepEqual(helmTemplateArgs(render({ chart: 'soctalk/soctalk-system', version: undefined })), [
       'template',
-      'soctalk-system',
-      'soctalk/soctalk-system',
       '--namespace',
       'soctalk',
+      '--',
+      'soctalk-system',
+      'soctalk/soctalk-system',
     ]);
   });
 
   it('local charts get no --version (a directory or archive has exactly one)', () => {
     for (const chart of ['/charts/soctalk-system', './charts/soctalk-system', '../soctalk-system', 'soctalk-system-0.2.0.tgz', '/tmp/pkg/soctalk-system-0.2.0.tgz']) {
-      assert.deepEqual(helmTemplateArgs(render({ chart })), ['template', 'soctalk-system', chart, '--namespace', 'soctalk'], chart);
+      assert.deepEqual(helmTemplateArgs(render({ chart })), ['template', '--namespace', 'soctalk', '--', 'soctalk-system', chart], chart);
     }
   });
 
@@ -153,23 +153,21 @@ describe('helm command lines', () => {
 
   it('upgrade: --wait and the timeout in Go syntax, after the render flags, kube flags last', () => {
     assert.deepEqual(
-      helmUpgradeArgs({ ...render({ kube: targeted.kube, valuesFiles: ['/v.yaml'], setString: { 'image.tag': '0.2.0' } }), wait: true, timeoutMs: 600_000 }),
+      helmUpgradeArgs({ ...render({ kube: targeted.kube, valuesFiles: ['/v.yaml', '/tmp/values-x/override-values.yaml'] }), wait: true, timeoutMs: 600_000 }),
       [
         'upgrade',
-        'soctalk-system',
-        'oci://ghcr.io/soctalk/charts/soctalk-system',
         '--namespace',
         'soctalk',
-        '--version',
-        '0.2.0',
-        '--values',
-        '/v.yaml',
-        '--set-string',
-        'image.tag=0.2.0',
+        '--version=0.2.0',
+        '--values=/v.yaml',
+        '--values=/tmp/values-x/override-values.yaml',
         '--wait',
         '--timeout',
         '600s',
         ...KUBE,
+        '--',
+        'soctalk-system',
+        'oci://ghcr.io/soctalk/charts/soctalk-system',
       ],
     );
   });
@@ -177,18 +175,19 @@ describe('helm command lines', () => {
   it('upgrade --install, without --wait, with a sub-second timeout', () => {
     assert.deepEqual(helmUpgradeArgs({ ...render({ chart: './chart', version: '9.9.9' }), install: true, wait: false, timeoutMs: 1500 }), [
       'upgrade',
-      'soctalk-system',
-      './chart',
       '--install',
       '--namespace',
       'soctalk',
       '--timeout',
       '1500ms',
+      '--',
+      'soctalk-system',
+      './chart',
     ]);
   });
 
   it('upgrade --wait --cleanup-on-fail (a failed upgrade removes what it created)', () => {
-    assert.deepEqual(helmUpgradeArgs({ ...render(), wait: true, cleanupOnFail: true, timeoutMs: 900_000 }).slice(-4), ['--wait', '--cleanup-on-fail', '--timeout', '900s']);
+    assert.deepEqual(helmUpgradeArgs({ ...render(), wait: true, cleanupOnFail: true, timeoutMs: 900_000 }).slice(-7, -3), ['--wait', '--cleanup-on-fail', '--timeout', '900s']);
   });
 
   it('upgrade with install: false adds no --install', () => {
@@ -198,23 +197,24 @@ describe('helm command lines', () => {
   it('rollback to a given revision, with --wait', () => {
     assert.deepEqual(helmRollbackArgs({ ...targeted, revision: 2, wait: true, timeoutMs: 600_000 }), [
       'rollback',
-      'soctalk-system',
-      '2',
       '--namespace',
       'soctalk',
       '--wait',
       '--timeout',
       '600s',
       ...KUBE,
+      '--',
+      'soctalk-system',
+      '2',
     ]);
   });
 
   it('rollback without a revision (helm picks the previous one), without --wait', () => {
-    assert.deepEqual(helmRollbackArgs({ ...bare, wait: false, timeoutMs: 300_000 }), ['rollback', 'soctalk-system', '--namespace', 'soctalk', '--timeout', '300s']);
+    assert.deepEqual(helmRollbackArgs({ ...bare, wait: false, timeoutMs: 300_000 }), ['rollback', '--namespace', 'soctalk', '--timeout', '300s', '--', 'soctalk-system']);
   });
 
   it('repo add (force-update) and repo update', () => {
-    assert.deepEqual(helmRepoAddArgs('opencti', 'https://devops-ia.github.io/helm-opencti'), ['repo', 'add', 'opencti', 'https://devops-ia.github.io/helm-opencti', '--force-update']);
-    assert.deepEqual(helmRepoUpdateArgs('opencti'), ['repo', 'update', 'opencti']);
+    assert.deepEqual(helmRepoAddArgs('opencti', 'https://devops-ia.github.io/helm-opencti'), ['repo', 'add', '--force-update', '--', 'opencti', 'https://devops-ia.github.io/helm-opencti']);
+    assert.deepEqual(helmRepoUpdateArgs('opencti'), ['repo', 'update', '--', 'opencti']);
   });
 });

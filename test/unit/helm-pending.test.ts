@@ -87,7 +87,6 @@ describe('helm upgrade and an orphaned helm', () => {
       kube: {},
       chart: 'c',
       valuesFiles: [],
-      setString: {},
       wait: true,
       timeoutMs: 60_000,
       mark: { description: 'upgrade-runbooks run release:ns/r (run abc)', labels: { [RUN_LABEL]: 'abc' } },

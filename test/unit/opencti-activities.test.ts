@@ -88,13 +88,11 @@ describe('OpenCTI command lines', () => {
 
   it("builds the guide's helm upgrade and rollback", () => {
     assert.deepEqual(
-      helmUpgradeArgs({ ...ref, chart: 'opencti/opencti', version: '2.0.0', valuesFiles: ['/etc/opencti/values.yaml'], setString: {}, wait: true, timeoutMs: 900_000 }),
-      ['upgrade', 'opencti', 'opencti/opencti', '--namespace', 'opencti', '--version', '2.0.0', '--values', '/etc/opencti/values.yaml', '--wait', '--timeout', '900s', '--kube-context', 'kind-opencti'],
+      helmUpgradeArgs({ ...ref, chart: 'opencti/opencti', version: '2.0.0', valuesFiles: ['/etc/opencti/values.yaml'], wait: true, timeoutMs: 900_000 }),
+      ['upgrade', '--namespace', 'opencti', '--version=2.0.0', '--values=/etc/opencti/values.yaml', '--wait', '--timeout', '900s', '--kube-context', 'kind-opencti', '--', 'opencti', 'opencti/opencti'],
     );
     assert.deepEqual(helmRollbackArgs({ ...ref, revision: 3, wait: true, timeoutMs: 600_000 }), [
       'rollback',
-      'opencti',
-      '3',
       '--namespace',
       'opencti',
       '--wait',
@@ -102,6 +100,9 @@ describe('OpenCTI command lines', () => {
       '600s',
       '--kube-context',
       'kind-opencti',
+      '--',
+      'opencti',
+      '3',
     ]);
   });
 });
@@ -300,7 +301,7 @@ describe('OpenCTI health check', () => {
 
   it('a 503 is a retryable failure with the status', async () => {
     const { runner } = fakeRunner({});
-    const env = { OPENCTI_HEALTH_KEY: 'env-provided-key' };
+    const env = { OPENCTI_HEALTH_KEY: 'env-provided-key', RUNBOOK_SECRET_ENV_ALLOWLIST: 'OPENCTI_HEALTH_KEY' };
     const f = fakeFetch(503);
     const err = await failure(
       createOpenctiActivities({ helm: noHelm, runner, fetch: f.fn, env }).openctiCheckHealth({
@@ -316,13 +317,31 @@ describe('OpenCTI health check', () => {
 
   it('a key reference that resolves to nothing is a NotFound naming it', async () => {
     const { runner } = fakeRunner({ secret: json('secret-credentials') });
-    const acts = createOpenctiActivities({ helm: noHelm, runner, fetch: fakeFetch(200).fn, env: {} });
+    const acts = createOpenctiActivities({ helm: noHelm, runner, fetch: fakeFetch(200).fn, env: { RUNBOOK_SECRET_ENV_ALLOWLIST: 'NOPE' } });
     const missingKey = await failure(
       acts.openctiCheckHealth({ ...ref, targets: [{ component: 'server', service: 'opencti-server', port: 80 }], health: health({ accessKey: { secretRef: { name: 'opencti-credentials', key: 'HEALTH' } } }) }),
     );
     assert.equal(missingKey.message, 'health access key: Secret opencti-credentials in opencti has no key HEALTH');
     const missingEnv = await failure(acts.openctiCheckHealth({ ...ref, targets: [{ component: 'server', service: 'opencti-server', port: 80 }], health: health({ accessKey: { env: 'NOPE' } }) }));
     assert.equal(missingEnv.type, FailureType.NotFound);
+  });
+
+  it('an env key not on the worker allow-list is refused without being read; a bound key goes to its origin only', async () => {
+    const { runner } = fakeRunner({});
+    const target = { ...ref, targets: [{ component: 'ingestion' as const, service: 'opencti-ingestion' }] };
+    const viaUrl = (base: string) => health({ accessKey: { env: 'AWS_SECRET_ACCESS_KEY' }, via: 'url', baseUrls: { ingestion: base } });
+    const f = fakeFetch(200);
+    const notListed = await failure(
+      createOpenctiActivities({ helm: noHelm, runner, fetch: f.fn, env: { AWS_SECRET_ACCESS_KEY: 'cloud-secret' } }).openctiCheckHealth({ ...target, health: viaUrl('https://evil.example/') }),
+    );
+    assert.equal(notListed.type, FailureType.InvalidInput);
+    assert.match(notListed.message, /^health\.accessKey\.env: AWS_SECRET_ACCESS_KEY is not on the worker's RUNBOOK_SECRET_ENV_ALLOWLIST/);
+    const bound = { AWS_SECRET_ACCESS_KEY: 'cloud-secret', RUNBOOK_SECRET_ENV_ALLOWLIST: 'AWS_SECRET_ACCESS_KEY=https://ingestion.cti.example.com' };
+    const elsewhere = await failure(createOpenctiActivities({ helm: noHelm, runner, fetch: f.fn, env: bound }).openctiCheckHealth({ ...target, health: viaUrl('https://evil.example/') }));
+    assert.match(elsewhere.message, /may only be sent to https:\/\/ingestion\.cti\.example\.com .*not to https:\/\/evil\.example/);
+    assert.deepEqual(f.urls, []);
+    await createOpenctiActivities({ helm: noHelm, runner, fetch: f.fn, env: bound }).openctiCheckHealth({ ...target, health: viaUrl('https://ingestion.cti.example.com/') });
+    assert.deepEqual(f.urls, ['https://ingestion.cti.example.com/health?health_access_key=cloud-secret']);
   });
 });
 
@@ -422,7 +441,7 @@ describe('OpenCTI health check through kubectl port-forward', () => {
     try {
       const runner = new CommandRunner({ tools: { ...toolPathsFromEnv({}), kubectl: `${fixturesDir}bin/fake-port-forward.sh` }, heartbeatIntervalMs: 50, killGraceMs: 200 });
       const started = Date.now();
-      const report = await createOpenctiActivities({ helm: noHelm, runner, env: { KEY: 'pf-health-key' } }).openctiCheckHealth({
+      const report = await createOpenctiActivities({ helm: noHelm, runner, env: { KEY: 'pf-health-key', RUNBOOK_SECRET_ENV_ALLOWLIST: 'KEY' } }).openctiCheckHealth({
         ...ref,
         targets: [{ component: 'frontend', service: 'opencti-frontend', port: 80 }],
         health: HealthCheckSchema.parse({ accessKey: { env: 'KEY' }, via: 'port-forward' }),

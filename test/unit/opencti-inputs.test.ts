@@ -76,7 +76,7 @@ describe('OpenCTI runbook inputs', () => {
       assert.equal(r.success, false);
       return formatIssues(r.error as Parameters<typeof formatIssues>[0])[0] ?? '';
     };
-    assert.equal(issue(OpenctiUpgradeV2InputSchema, { ...examples.upgrade, namespace: 'Bad NS' }), 'namespace: a namespace is lowercase letters, digits and dashes');
+    assert.equal(issue(OpenctiUpgradeV2InputSchema, { ...examples.upgrade, namespace: 'Bad NS' }), 'namespace: a namespace is a DNS-1123 label: lowercase letters, digits and dashes, starting and ending with a letter or digit');
     assert.equal(issue(OpenctiUpgradeV2InputSchema, { ...examples.upgrade, timeout: '10 minutes' }), 'timeout: "10 minutes" is not a duration: use a number with a unit, such as 90s, 10m, 24h or 1h30m');
     assert.match(issue(OpenctiUpgradeV2InputSchema, { ...examples.upgrade, health: { accessKey: { value: 'the-key' } } }), /^health\.accessKey: /);
     assert.match(issue(OpenctiUpgradeV2InputSchema, { ...examples.upgrade, healthKey: 'x' }), /Unrecognized key: "healthKey"/);

@@ -17,13 +17,12 @@ const QUERY = 'SELECT version_num FROM alembic_version';
 
 describe('pg_dump / pg_restore / psql over a direct connection', () => {
   it('pg_dump: custom format, never prompts, to a file (the connection comes from PG* env)', () => {
-    assert.deepEqual(pgDumpDirectArgs('/backups/run-pre-upgrade.dump'), ['--format=custom', '--no-password', '--file', '/backups/run-pre-upgrade.dump']);
+    assert.deepEqual(pgDumpDirectArgs('/backups/run-pre-upgrade.dump'), ['--format=custom', '--no-password', '--file=/backups/run-pre-upgrade.dump']);
   });
 
   it('pg_restore: clean, in one transaction, stopping at the first error', () => {
     assert.deepEqual(pgRestoreDirectArgs('soctalk', '/backups/x.dump'), [
-      '--dbname',
-      'soctalk',
+      '--dbname=soctalk',
       '--clean',
       '--if-exists',
       '--no-owner',
@@ -36,16 +35,14 @@ describe('pg_dump / pg_restore / psql over a direct connection', () => {
 
   it('psql: one query, unaligned tuples, no psqlrc, ON_ERROR_STOP', () => {
     assert.deepEqual(psqlQueryDirectArgs('soctalk', QUERY), [
-      '--dbname',
-      'soctalk',
+      '--dbname=soctalk',
       '--no-psqlrc',
       '--tuples-only',
       '--no-align',
       '--set',
       'ON_ERROR_STOP=1',
       '--no-password',
-      '--command',
-      QUERY,
+      `--command=${QUERY}`,
     ]);
   });
 });
@@ -60,10 +57,15 @@ describe('pg_dump / pg_restore / psql inside the postgres pod (kubectl exec)', (
       '--',
       'pg_dump',
       '--format=custom',
-      '--username',
-      'postgres',
-      'soctalk',
+      '--username=postgres',
+      '--dbname=soctalk',
     ]);
+  });
+
+  it('a database name is never a positional: --file=/x as a name stays inside --dbname=', () => {
+    const argv = pgDumpExecArgs({ ...db, database: '--file=/tmp/x' });
+    assert.deepEqual(argv.slice(-2), ['--username=postgres', '--dbname=--file=/tmp/x']);
+    assert.equal(argv.includes('--file=/tmp/x'), false);
   });
 
   it('pg_restore reads the dump from stdin; container and kube flags before --', () => {
@@ -81,10 +83,8 @@ describe('pg_dump / pg_restore / psql inside the postgres pod (kubectl exec)', (
       'prod',
       '--',
       'pg_restore',
-      '--username',
-      'postgres',
-      '--dbname',
-      'soctalk',
+      '--username=postgres',
+      '--dbname=soctalk',
       '--clean',
       '--if-exists',
       '--no-owner',
@@ -101,17 +101,14 @@ describe('pg_dump / pg_restore / psql inside the postgres pod (kubectl exec)', (
       'soctalk',
       '--',
       'psql',
-      '--username',
-      'postgres',
-      '--dbname',
-      'soctalk',
+      '--username=postgres',
+      '--dbname=soctalk',
       '--no-psqlrc',
       '--tuples-only',
       '--no-align',
       '--set',
       'ON_ERROR_STOP=1',
-      '--command',
-      QUERY,
+      `--command=${QUERY}`,
     ]);
   });
 });

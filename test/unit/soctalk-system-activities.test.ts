@@ -62,8 +62,8 @@ describe('helm release state against helm 3.21 output', () => {
       specs.map((s) => [s.tool, ...s.args]),
       [
         ['helm', 'list', '--namespace', 'soctalk-system', '--all', '--output', 'json', '--kubeconfig', '/tmp/kwok/kubeconfig'],
-        ['helm', 'status', 'soctalk-system', '--namespace', 'soctalk-system', '--output', 'json', '--kubeconfig', '/tmp/kwok/kubeconfig'],
-        ['helm', 'history', 'soctalk-system', '--namespace', 'soctalk-system', '--max', '20', '--output', 'json', '--kubeconfig', '/tmp/kwok/kubeconfig'],
+        ['helm', 'status', '--namespace', 'soctalk-system', '--output', 'json', '--kubeconfig', '/tmp/kwok/kubeconfig', '--', 'soctalk-system'],
+        ['helm', 'history', '--namespace', 'soctalk-system', '--max', '20', '--output', 'json', '--kubeconfig', '/tmp/kwok/kubeconfig', '--', 'soctalk-system'],
       ],
     );
   });

@@ -16,9 +16,9 @@ function stubRunner(answer: (spec: CommandSpec) => string | Promise<string>) {
   const runner = {
     async run(spec: CommandSpec): Promise<CommandResult> {
       specs.push(spec);
-      const i = spec.args.indexOf('--values');
-      if (i >= 0) {
-        const file = spec.args[i + 1]!;
+      for (const arg of spec.args) {
+        if (!arg.startsWith('--values=')) continue;
+        const file = arg.slice('--values='.length);
         seenFiles[file] = { text: await readFile(file, 'utf8'), mode: (await stat(file)).mode & 0o777 };
       }
       const stdout = await answer(spec);
@@ -67,30 +67,32 @@ describe('tenantHelmUpgrade', () => {
     assert.equal(render.mutates, false);
 
     const upgrade = specs.find((s) => s.args[0] === 'upgrade')!;
-    const valuesFile = upgrade.args[upgrade.args.indexOf('--values') + 1]!;
+    const [valuesFile, overrideFile] = upgrade.args.filter((a) => a.startsWith('--values=')).map((a) => a.slice('--values='.length));
+    assert.ok(valuesFile && overrideFile);
     assert.deepEqual(upgrade.args, [
       'upgrade',
-      'tenant-acme',
-      'oci://ghcr.io/soctalk/charts/soctalk-tenant',
       '--namespace',
       'tenant-acme',
-      '--version',
-      '0.2.1',
-      '--values',
-      valuesFile,
-      '--set-string',
-      'image.tag=0.2.1',
+      '--version=0.2.1',
+      `--values=${valuesFile}`,
+      `--values=${overrideFile}`,
       '--wait',
       '--timeout',
       '900s',
       '--kube-context',
       'prod',
+      '--',
+      'tenant-acme',
+      'oci://ghcr.io/soctalk/charts/soctalk-tenant',
     ]);
     assert.equal(upgrade.uninterruptible, true);
     assert.equal(upgrade.mutates, true);
     assert.equal(seenFiles[valuesFile]!.mode, 0o600);
     assert.match(seenFiles[valuesFile]!.text, /apiKey: s3cr3t-value/);
+    // The image tag override is a values file (last, so it wins), never --set-string.
+    assert.deepEqual(seenFiles[overrideFile], { text: 'image:\n  tag: 0.2.1\n', mode: 0o600 });
     await assert.rejects(stat(valuesFile), /ENOENT/, 'the values file is removed afterwards');
+    await assert.rejects(stat(overrideFile), /ENOENT/, 'the override file is removed afterwards');
 
     const values = 'adapter:\n  apiKey: s3cr3t-value\nimage:\n  tag: "0.1.0"\n';
     assert.deepEqual(result, {
@@ -109,7 +111,7 @@ describe('tenantHelmUpgrade', () => {
     const workDir = await mkdtemp(join(tmpdir(), 'tenant-test-'));
     const { runner, specs, seenFiles } = stubRunner(releaseAnswers({ n: 3 }));
     await createTenantActivities({ runner, workDir }).tenantHelmUpgrade(request({ valuesSource: { kind: 'current' } }));
-    assert.deepEqual(specs[0]!.args, ['get', 'values', 'tenant-acme', '--namespace', 'tenant-acme', '--all', '--output', 'json', '--kube-context', 'prod']);
+    assert.deepEqual(specs[0]!.args, ['get', 'values', '--namespace', 'tenant-acme', '--all', '--output', 'json', '--kube-context', 'prod', '--', 'tenant-acme']);
     assert.equal(Object.values(seenFiles)[0]!.text, '{"adapter":{"apiKey":"from-release"}}');
   });
 
@@ -121,11 +123,32 @@ describe('tenantHelmUpgrade', () => {
       seen.push({ url, auth: (init.headers as Record<string, string>).authorization });
       return new Response('image:\n  tag: "0.1.0"\n', { status: 200 });
     }) as unknown as typeof globalThis.fetch;
-    await createTenantActivities({ runner, workDir, fetch, env: { SOCTALK_TOKEN: 'tok-123' } }).tenantHelmUpgrade(
+    await createTenantActivities({ runner, workDir, fetch, env: { SOCTALK_TOKEN: 'tok-123', RUNBOOK_SECRET_ENV_ALLOWLIST: 'SOCTALK_TOKEN' } }).tenantHelmUpgrade(
       request({ valuesSource: { kind: 'http', url: 'https://soctalk.example/api/tenants/{slug}/values', tokenEnv: 'SOCTALK_TOKEN', timeout: 60_000 } }),
     );
     assert.deepEqual(seen, [{ url: 'https://soctalk.example/api/tenants/acme/values', auth: 'Bearer tok-123' }]);
     assert.equal(Object.values(seenFiles)[0]!.text, 'image:\n  tag: "0.1.0"\n');
+  });
+
+  it('a tokenEnv not on the worker allow-list is refused before it is read or anything is fetched', async () => {
+    const { runner, specs } = stubRunner(releaseAnswers({ n: 3 }));
+    let fetched = 0;
+    const fetch = (async () => {
+      fetched += 1;
+      return new Response('{}', { status: 200 });
+    }) as unknown as typeof globalThis.fetch;
+    const http = { kind: 'http' as const, url: 'https://evil.example/{slug}', tokenEnv: 'AWS_SECRET_ACCESS_KEY', timeout: 60_000 };
+    await assert.rejects(createTenantActivities({ runner, workDir: tmpdir(), fetch, env: { AWS_SECRET_ACCESS_KEY: 'cloud', RUNBOOK_SECRET_ENV_ALLOWLIST: 'SOCTALK_TOKEN' } }).tenantHelmUpgrade(request({ valuesSource: http })), {
+      type: 'InvalidInput',
+      message: /^valuesSource\.tokenEnv: AWS_SECRET_ACCESS_KEY is not on the worker's RUNBOOK_SECRET_ENV_ALLOWLIST/,
+    });
+    // Bound to an origin: sent nowhere else.
+    const bound = { SOCTALK_TOKEN: 'tok', RUNBOOK_SECRET_ENV_ALLOWLIST: 'SOCTALK_TOKEN=https://soctalk.example' };
+    await assert.rejects(createTenantActivities({ runner, workDir: tmpdir(), fetch, env: bound }).tenantHelmUpgrade(request({ valuesSource: { ...http, tokenEnv: 'SOCTALK_TOKEN' } })), {
+      message: /may only be sent to https:\/\/soctalk\.example .*not to https:\/\/evil\.example/,
+    });
+    assert.equal(fetched, 0);
+    assert.equal(specs.length, 0);
   });
 
   it('does not upgrade again when an earlier attempt already did', async () => {
@@ -186,7 +209,7 @@ describe('tenant kubectl and API activities', () => {
       }
       return Response.json({ id: '7d0c0000-0000-4000-8000-000000000002', slug: 'acme', runtime: { version: '0.2.1', health: 'ok', last_heartbeat: '2026-11-22T01:00:05+00:00' } });
     }) as unknown as typeof globalThis.fetch;
-    const activities = createTenantActivities({ runner: stubRunner(() => '').runner, workDir: tmpdir(), fetch, env: { SOCTALK_MSSP_API_TOKEN: 'tok-123' } });
+    const activities = createTenantActivities({ runner: stubRunner(() => '').runner, workDir: tmpdir(), fetch, env: { SOCTALK_MSSP_API_TOKEN: 'tok-123', SOCTALK_MSSP_API_URL: 'http://soctalk-system-api.soctalk-system.svc:8000/' } });
     const hb = await activities.adapterHeartbeat({ apiUrl: 'http://soctalk-system-api.soctalk-system.svc:8000', tenant: 'acme' });
     assert.deepEqual(calls, [
       { url: 'http://soctalk-system-api.soctalk-system.svc:8000/api/mssp/dashboard/tenant-health', auth: 'Bearer tok-123' },
@@ -194,7 +217,27 @@ describe('tenant kubectl and API activities', () => {
     ]);
     assert.deepEqual(hb, { at: '2026-11-22T01:00:05.000Z', version: '0.2.1' });
     // A tenant the MSSP API does not list has no heartbeat yet.
-    assert.deepEqual(await activities.adapterHeartbeat({ apiUrl: 'http://x:8000', tenant: 'gamma' }), {});
+    assert.deepEqual(await activities.adapterHeartbeat({ apiUrl: 'http://soctalk-system-api.soctalk-system.svc:8000/', tenant: 'gamma' }), {});
+  });
+
+  it('the MSSP token goes only to the configured API origin: another apiUrl, or no configured URL, is refused before any request', async () => {
+    let fetched = 0;
+    const fetch = (async () => {
+      fetched += 1;
+      return Response.json({ items: [] });
+    }) as unknown as typeof globalThis.fetch;
+    const env = { SOCTALK_MSSP_API_TOKEN: 'tok-123', SOCTALK_MSSP_API_URL: 'http://soctalk-system-api.soctalk-system.svc:8000' };
+    const activities = createTenantActivities({ runner: stubRunner(() => '').runner, workDir: tmpdir(), fetch, env });
+    await assert.rejects(activities.adapterHeartbeat({ apiUrl: 'https://other-host.example', tenant: 'acme' }), {
+      type: 'InvalidInput',
+      message: /^heartbeat\.apiUrl: https:\/\/other-host\.example is not the worker's MSSP API \(http:\/\/soctalk-system-api\.soctalk-system\.svc:8000/,
+    });
+    const unconfigured = createTenantActivities({ runner: stubRunner(() => '').runner, workDir: tmpdir(), fetch, env: { SOCTALK_MSSP_API_TOKEN: 'tok-123' } });
+    await assert.rejects(unconfigured.adapterHeartbeat({ apiUrl: 'http://soctalk-system-api.soctalk-system.svc:8000', tenant: 'acme' }), { message: /no SOCTALK_MSSP_API_URL/ });
+    assert.equal(fetched, 0);
+    // Without a token nothing secret is sent, so any validated URL may be polled.
+    const tokenless = createTenantActivities({ runner: stubRunner(() => '').runner, workDir: tmpdir(), fetch, env: {} });
+    assert.deepEqual(await tokenless.adapterHeartbeat({ apiUrl: 'https://other-host.example', tenant: 'acme' }), {});
   });
 
   it('checks that alerts flow with a command or an HTTP endpoint', async () => {

@@ -125,7 +125,7 @@ describe('openctiUpgradeV2 (time-skipping)', () => {
     const failure = cause(error);
     assert.equal(failure.type, FailureType.InvalidInput);
     assert.equal(failure.nonRetryable, true);
-    assert.match(failure.message, /^opencti-upgrade-v2: invalid input: release: a release name is lowercase/);
+    assert.match(failure.message, /^opencti-upgrade-v2: invalid input: release: a release name is DNS-1123: lowercase/);
     assert.deepEqual(m.calls, []);
   });
 

@@ -44,7 +44,7 @@ export interface ChartRequest extends ReleaseRef {
   chart: ChartSource;
   version?: string;
   values: Values;
-  /** --set-string pairs added after the values (image.tag overrides). */
+  /** String overrides applied after the values (image.tag overrides): written to a values file, never --set-string. */
   setString?: Record<string, string>;
   /** The live cluster's version and API versions (readClusterCapabilities), so `helm template` renders as the cluster would. */
   capabilities?: ClusterCapabilities;
@@ -220,7 +220,6 @@ export function createHelmActivities({ runner, workDir, pendingPollMs = 2_000 }:
                   chart: input.chart.ref,
                   version: input.version,
                   valuesFiles: files,
-                  setString: input.setString ?? {},
                   ...(input.capabilities ? { capabilities: input.capabilities } : {}),
                 },
                 input.showOnly,
@@ -233,7 +232,7 @@ export function createHelmActivities({ runner, workDir, pendingPollMs = 2_000 }:
             throw asRenderFailure(err, input);
           });
         return out.stdout;
-      });
+      }, input.setString);
     },
 
     /**
@@ -279,7 +278,6 @@ export function createHelmActivities({ runner, workDir, pendingPollMs = 2_000 }:
               chart: input.chart.ref,
               version: input.version,
               valuesFiles: files,
-              setString: input.setString ?? {},
               wait: input.wait,
               timeoutMs: input.timeoutMs,
               ...(input.cleanupOnFail ? { cleanupOnFail: true } : {}),
@@ -292,6 +290,7 @@ export function createHelmActivities({ runner, workDir, pendingPollMs = 2_000 }:
           },
           watch ? { ...context, progress: () => watch.progress() } : context,
         ),
+        input.setString,
       ).finally(() => watch?.stop());
       const after = await releaseState(ref(input));
       return { revision: after.status?.revision ?? 0, status: after.status?.status ?? 'unknown', chartVersion: after.status?.chartVersion, alreadyDone: false };

@@ -1,6 +1,12 @@
 /**
  * helm command lines as pure functions returning argv arrays (no executable), so that
  * every flag the runbooks use is unit-tested as an exact array.
+ *
+ * Every positional (release, chart, repository) comes after `--`, so no value from input
+ * can be read as a flag even if it slipped past validation (`--post-renderer=x` as a chart
+ * reference). Values that take a value use the `--flag=value` form for the same reason.
+ * There is no --set or --set-string: overrides go into a values file (values-files.ts),
+ * where commas, equals signs, brackets and newlines are just characters.
  */
 import type { ClusterCapabilities } from '../../domain/cluster-capabilities.js';
 import { goDuration } from '../../domain/duration.js';
@@ -15,9 +21,8 @@ export interface ReleaseRef {
 export interface RenderSpec extends ReleaseRef {
   chart: string;
   version?: string;
+  /** The operator's files, then the generated ones (inline values, --set pairs, image tag overrides): later files win. */
   valuesFiles: readonly string[];
-  /** Passed as --set-string so that "0.10" stays a string tag, not the number 0.1. */
-  setString: Readonly<Record<string, string>>;
   /** Render as this cluster would (`helm template` only; `helm upgrade` asks the cluster itself). */
   capabilities?: ClusterCapabilities;
 }
@@ -31,9 +36,8 @@ function renderFlags(spec: RenderSpec): string[] {
   return [
     '--namespace',
     spec.namespace,
-    ...(spec.version && !isLocalChart(spec.chart) ? ['--version', spec.version] : []),
-    ...spec.valuesFiles.flatMap((f) => ['--values', f]),
-    ...Object.entries(spec.setString).flatMap(([k, v]) => ['--set-string', `${k}=${v}`]),
+    ...(spec.version && !isLocalChart(spec.chart) ? [`--version=${spec.version}`] : []),
+    ...spec.valuesFiles.flatMap((f) => [`--values=${f}`]),
   ];
 }
 
@@ -45,11 +49,10 @@ export function capabilityFlags(capabilities: ClusterCapabilities | undefined): 
 
 export const helmVersionArgs = (): string[] => ['version', '--short'];
 
-export const helmStatusArgs = (r: ReleaseRef): string[] => ['status', r.release, '--namespace', r.namespace, '--output', 'json', ...helmKubeFlags(r.kube)];
+export const helmStatusArgs = (r: ReleaseRef): string[] => ['status', '--namespace', r.namespace, '--output', 'json', ...helmKubeFlags(r.kube), '--', r.release];
 
 export const helmHistoryArgs = (r: ReleaseRef, max = 20): string[] => [
   'history',
-  r.release,
   '--namespace',
   r.namespace,
   '--max',
@@ -57,6 +60,8 @@ export const helmHistoryArgs = (r: ReleaseRef, max = 20): string[] => [
   '--output',
   'json',
   ...helmKubeFlags(r.kube),
+  '--',
+  r.release,
 ];
 
 /** Every release in a namespace, whatever its status (pending and failed ones too). */
@@ -73,34 +78,37 @@ export const helmListArgs = (namespace: string, kube: KubeTarget): string[] => [
 export const helmGetManifestArgs = (r: ReleaseRef, revision?: number): string[] => [
   'get',
   'manifest',
-  r.release,
   '--namespace',
   r.namespace,
   ...(revision !== undefined ? ['--revision', String(revision)] : []),
   ...helmKubeFlags(r.kube),
+  '--',
+  r.release,
 ];
 
 /** `all`: computed values (chart defaults included), what `helm get values -a` prints. */
 export const helmGetValuesArgs = (r: ReleaseRef, all: boolean): string[] => [
   'get',
   'values',
-  r.release,
   '--namespace',
   r.namespace,
   ...(all ? ['--all'] : []),
   '--output',
   'json',
   ...helmKubeFlags(r.kube),
+  '--',
+  r.release,
 ];
 
 export const helmTemplateArgs = (spec: RenderSpec, showOnly?: string): string[] => [
   'template',
-  spec.release,
-  spec.chart,
   ...renderFlags(spec),
   ...capabilityFlags(spec.capabilities),
-  ...(showOnly ? ['--show-only', showOnly] : []),
+  ...(showOnly ? [`--show-only=${showOnly}`] : []),
   ...helmKubeFlags(spec.kube),
+  '--',
+  spec.release,
+  spec.chart,
 ];
 
 export interface UpgradeSpec extends RenderSpec {
@@ -119,8 +127,6 @@ export interface UpgradeSpec extends RenderSpec {
 
 export const helmUpgradeArgs = (spec: UpgradeSpec): string[] => [
   'upgrade',
-  spec.release,
-  spec.chart,
   ...(spec.install ? ['--install'] : []),
   ...renderFlags(spec),
   ...(spec.wait ? ['--wait'] : []),
@@ -137,6 +143,9 @@ export const helmUpgradeArgs = (spec: UpgradeSpec): string[] => [
   '--timeout',
   goDuration(spec.timeoutMs),
   ...helmKubeFlags(spec.kube),
+  '--',
+  spec.release,
+  spec.chart,
 ];
 
 export interface RollbackSpec extends ReleaseRef {
@@ -148,16 +157,17 @@ export interface RollbackSpec extends ReleaseRef {
 
 export const helmRollbackArgs = (spec: RollbackSpec): string[] => [
   'rollback',
-  spec.release,
-  ...(spec.revision !== undefined ? [String(spec.revision)] : []),
   '--namespace',
   spec.namespace,
   ...(spec.wait ? ['--wait'] : []),
   '--timeout',
   goDuration(spec.timeoutMs),
   ...helmKubeFlags(spec.kube),
+  '--',
+  spec.release,
+  ...(spec.revision !== undefined ? [String(spec.revision)] : []),
 ];
 
-export const helmRepoAddArgs = (name: string, url: string): string[] => ['repo', 'add', name, url, '--force-update'];
+export const helmRepoAddArgs = (name: string, url: string): string[] => ['repo', 'add', '--force-update', '--', name, url];
 
-export const helmRepoUpdateArgs = (name: string): string[] => ['repo', 'update', name];
+export const helmRepoUpdateArgs = (name: string): string[] => ['repo', 'update', '--', name];

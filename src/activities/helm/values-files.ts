@@ -5,32 +5,44 @@ import type { Values } from '../../domain/chart.js';
 
 /**
  * Gives helm the operator's values as `--values` files: the listed files, then inline
- * values and dotted-path pairs written to private temp files (mode 0600) that are removed
- * afterwards. Image tag overrides are passed as --set-string by the caller.
+ * values, dotted-path pairs and the string overrides (image tags) written to private temp
+ * files (mode 0600, in a 0700 directory) that are removed afterwards. Nothing of them is
+ * argv: a comma, an equals sign, a bracket or a newline in a value is just a character,
+ * and a tag such as "0.10" stays a string. The overrides file comes last so it wins, as
+ * --set-string would.
  */
-export async function withValuesFiles<T>(workDir: string, values: Values, use: (files: string[]) => Promise<T>): Promise<T> {
+export async function withValuesFiles<T>(
+  workDir: string,
+  values: Values,
+  use: (files: string[]) => Promise<T>,
+  overrides: Readonly<Record<string, string>> = {},
+): Promise<T> {
   const setPairs = Object.keys(values.set ?? {}).length > 0;
-  if (!values.inline && !setPairs) return use([...values.files]);
+  const hasOverrides = Object.keys(overrides).length > 0;
+  if (!values.inline && !setPairs && !hasOverrides) return use([...values.files]);
   const dir = await mkdtemp(join(workDir, 'values-'));
   try {
     const files = [...values.files];
-    if (values.inline) {
-      const inline = join(dir, 'inline-values.yaml');
-      await writeFile(inline, stringify(values.inline), { mode: 0o600 });
-      files.push(inline);
-    }
-    if (setPairs) {
-      // --set pairs as a values file keyed by their dotted paths, so they are not in argv.
-      const nested = Object.create(null) as Record<string, unknown>;
-      for (const [path, value] of Object.entries(values.set)) setPath(nested, path, value);
-      const setFile = join(dir, 'set-values.yaml');
-      await writeFile(setFile, stringify(nested), { mode: 0o600 });
-      files.push(setFile);
-    }
+    const write = async (name: string, content: unknown) => {
+      const file = join(dir, name);
+      await writeFile(file, stringify(content), { mode: 0o600 });
+      files.push(file);
+    };
+    if (values.inline) await write('inline-values.yaml', values.inline);
+    // --set pairs as a values file keyed by their dotted paths, so they are not in argv.
+    if (setPairs) await write('set-values.yaml', nestedOf(values.set));
+    if (hasOverrides) await write('override-values.yaml', nestedOf(overrides));
     return await use(files);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Dotted paths -> a nested object without prototypes. */
+export function nestedOf(pairs: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const nested = Object.create(null) as Record<string, unknown>;
+  for (const [path, value] of Object.entries(pairs)) setPath(nested, path, value);
+  return nested;
 }
 
 /**

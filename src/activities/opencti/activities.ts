@@ -44,6 +44,7 @@ import type { CommandRunner, RunContext } from '../command.js';
 import type { HelmActivities, UpgradeResult } from '../helm/activities.js';
 import { kubectlGetJsonArgs, kubectlPortForwardArgs, type Scope } from '../kubectl/commands.js';
 import { currentRunContext } from '../run-context.js';
+import { assertSecretEnvOrigin, readAllowedSecretEnv } from '../secret-env.js';
 import { parseDeployments, parseEndpointSlices, parseIngresses, parsePods, parseServices, secretValue } from './kube-json.js';
 
 export interface OpenctiRef {
@@ -244,8 +245,8 @@ export function createOpenctiActivities(deps: OpenctiDeps) {
     if (!key) return undefined;
     let value: string | undefined;
     if ('env' in key) {
-      value = env[key.env];
-      if (!value) throw ApplicationFailure.create({ type: FailureType.NotFound, nonRetryable: true, message: `health access key: ${key.env} is not set on the worker` });
+      // Allow-listed by the worker (RUNBOOK_SECRET_ENV_ALLOWLIST) before it is read.
+      value = readAllowedSecretEnv(env, key.env, 'health.accessKey.env');
     } else {
       const text = await getJson(r, 'secret', { name: key.secretRef.name }, ctx);
       value = secretValue(text, key.secretRef.key);
@@ -421,6 +422,14 @@ export function createOpenctiActivities(deps: OpenctiDeps) {
 
   async function checkOne(component: PlatformComponent, baseUrl: string, key: string | undefined, health: HealthCheck): Promise<{ status: number; url: string }> {
     const shown = `${baseUrl.replace(/\/$/, '')}${health.path}`;
+    // The joined URL must stay on the base's origin: the access key goes nowhere else.
+    try {
+      const joined = new URL(shown);
+      if (joined.origin !== new URL(baseUrl).origin || joined.search || joined.hash) throw new Error(`${health.path} leaves ${new URL(baseUrl).origin}`);
+    } catch (err) {
+      throw ApplicationFailure.create({ type: FailureType.InvalidInput, nonRetryable: true, message: `health.path: ${(err as Error).message}: use a path such as /health` });
+    }
+    if (key && health.accessKey && 'env' in health.accessKey) assertSecretEnvOrigin(env, health.accessKey.env, 'health.accessKey.env', shown);
     const url = key ? `${shown}?health_access_key=${encodeURIComponent(key)}` : shown;
     let response: Response;
     try {

@@ -9,16 +9,39 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { humanDuration } from '../../domain/duration.js';
 import { FailureType } from '../../domain/failure-types.js';
+import { sameOriginUrl } from '../../domain/grammar.js';
 import { tenantHealthRow, tenantRuntimeHeartbeat, type AdapterHeartbeat } from './tenant-parse.js';
 
 /** The worker's own setting: the MSSP API bearer token for the heartbeat settle (never named by a run's input). */
 export const MSSP_API_TOKEN_ENV = 'SOCTALK_MSSP_API_TOKEN';
+/** The worker's own setting: the MSSP API the token belongs to; the token is sent to no other origin. */
+export const MSSP_API_URL_ENV = 'SOCTALK_MSSP_API_URL';
 
 export interface MsspClient {
   fetch: typeof globalThis.fetch;
   env: NodeJS.ProcessEnv;
   /** How long one request may take; a slow answer is retried by the activity's policy. */
   timeoutMs: number;
+}
+
+/**
+ * The MSSP token's header for requests to `apiUrl` (from input): only when `apiUrl` is on
+ * the origin the worker configured for that token, so an input can never send it elsewhere.
+ */
+export function msspAuthorization(env: NodeJS.ProcessEnv, apiUrl: string): Record<string, string> {
+  const token = env[MSSP_API_TOKEN_ENV];
+  if (!token) return {};
+  const configured = env[MSSP_API_URL_ENV];
+  const refuse = (message: string) => ApplicationFailure.create({ type: FailureType.InvalidInput, nonRetryable: true, message });
+  if (!configured) {
+    throw refuse(`heartbeat.apiUrl: the worker holds ${MSSP_API_TOKEN_ENV} but no ${MSSP_API_URL_ENV}; set ${MSSP_API_URL_ENV} to the MSSP API the token belongs to (it is sent to no other origin)`);
+  }
+  const allowed = new URL(configured).origin;
+  const asked = new URL(apiUrl).origin;
+  if (asked !== allowed) {
+    throw refuse(`heartbeat.apiUrl: ${asked} is not the worker's MSSP API (${allowed}, ${MSSP_API_URL_ENV}); its token is sent only there: set heartbeat.apiUrl to ${allowed}`);
+  }
+  return { authorization: `Bearer ${token}` };
 }
 
 /** The URL without query string or credentials, for messages. */
@@ -29,9 +52,15 @@ const safeUrl = (url: string): string => {
 
 /** GET one MSSP API route as JSON; every way it can fail says which URL and what to do. */
 async function getJson(client: MsspClient, apiUrl: string, path: string): Promise<unknown> {
-  const url = new URL(path, apiUrl).toString();
+  let url: string;
+  try {
+    // A path join that changed the host would carry the token there: refused.
+    url = sameOriginUrl(apiUrl, path).toString();
+  } catch (err) {
+    throw ApplicationFailure.create({ type: FailureType.InvalidInput, nonRetryable: true, message: `heartbeat.apiUrl: ${(err as Error).message}` });
+  }
   const token = client.env[MSSP_API_TOKEN_ENV];
-  const headers = { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) };
+  const headers = { accept: 'application/json', ...msspAuthorization(client.env, apiUrl) };
   const where = `the MSSP API ${safeUrl(url)}`;
   try {
     const res = await client.fetch(url, { headers, signal: AbortSignal.timeout(client.timeoutMs) });

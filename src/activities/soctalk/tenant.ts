@@ -17,11 +17,12 @@ import { helmGetValuesArgs } from '../helm/commands.js';
 import { kubectlGetClusterJsonArgs, kubectlGetJsonArgs, kubectlRolloutStatusArgs } from '../kubectl/commands.js';
 import { currentRunContext } from '../run-context.js';
 import type { ClusterCapabilities } from '../../domain/cluster-capabilities.js';
+import { readAllowedSecretEnv } from '../secret-env.js';
 import { inspectRenderedTarget, type TargetRelease } from './target.js';
 import { readAdapterHeartbeat } from './mssp-api.js';
 import { checkValuesDocument, hookCommand, parseNamespaceNames, parseReleaseDeployments, type AdapterHeartbeat } from './tenant-parse.js';
 
-export { MSSP_API_TOKEN_ENV } from './mssp-api.js';
+export { MSSP_API_TOKEN_ENV, MSSP_API_URL_ENV, msspAuthorization } from './mssp-api.js';
 
 export interface TenantDeps {
   runner: CommandRunner;
@@ -69,13 +70,10 @@ function quietContext(): RunContext {
   };
 }
 
-function bearer(env: NodeJS.ProcessEnv, tokenEnv: string | undefined): Record<string, string> {
+/** A bearer token from an allow-listed variable (see secret-env.ts), for a request to `url` only. */
+function bearer(env: NodeJS.ProcessEnv, tokenEnv: string | undefined, field: string, url: string): Record<string, string> {
   if (!tokenEnv) return {};
-  const token = env[tokenEnv];
-  if (!token) {
-    throw ApplicationFailure.create({ type: FailureType.InvalidInput, nonRetryable: true, message: `the worker has no ${tokenEnv} environment variable (named by tokenEnv)` });
-  }
-  return { authorization: `Bearer ${token}` };
+  return { authorization: `Bearer ${readAllowedSecretEnv(env, tokenEnv, field, url)}` };
 }
 
 function httpFailure(what: string, status: number): ApplicationFailure {
@@ -110,7 +108,7 @@ export function createTenantActivities(deps: TenantDeps) {
       }
       case 'http': {
         const url = substituteSlug(source.url, req.tenant);
-        const res = await fetchFn(url, { headers: { accept: 'application/yaml, application/json', ...bearer(env, source.tokenEnv) }, signal: AbortSignal.timeout(source.timeout) });
+        const res = await fetchFn(url, { headers: { accept: 'application/yaml, application/json', ...bearer(env, source.tokenEnv, 'valuesSource.tokenEnv', url) }, signal: AbortSignal.timeout(source.timeout) });
         if (!res.ok) throw httpFailure(`the values endpoint ${safeUrl(url)}`, res.status);
         const text = await res.text();
         checkValuesDocument(text, safeUrl(url));
@@ -244,7 +242,7 @@ export function createTenantActivities(deps: TenantDeps) {
         }
       }
       const url = substituteSlug(check.url, tenant);
-      const res = await fetchFn(url, { method: check.method, headers: bearer(env, check.tokenEnv), signal: AbortSignal.timeout(check.timeout) });
+      const res = await fetchFn(url, { method: check.method, headers: bearer(env, check.tokenEnv, 'alertCheck.tokenEnv', url), signal: AbortSignal.timeout(check.timeout) });
       const body = await res.text();
       if (!res.ok || (check.expectBody !== undefined && !body.includes(check.expectBody))) {
         throw ApplicationFailure.create({

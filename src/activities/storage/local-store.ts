@@ -5,15 +5,28 @@
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { PassThrough, type Readable } from 'node:stream';
 import type { BackupStore, WrittenObject } from './backup-store.js';
 import { HashingStream } from './backup-store.js';
 
+/**
+ * The file for a backup name, which must stay a file directly in `directory`: a name from
+ * input (restore.backupName) such as `../../x` is refused even if validation was skipped.
+ */
+export function pathInside(directory: string, file: string): string {
+  const base = resolve(directory);
+  const path = resolve(base, file);
+  if (dirname(path) !== base || basename(path) !== file) {
+    throw new Error(`backup name ${JSON.stringify(file)} would leave the backup directory: use the name the upgrade run recorded`);
+  }
+  return path;
+}
+
 export function localBackupStore(directory: string): BackupStore {
-  const dumpPath = (name: string) => join(directory, `${name}.dump`);
-  const recordPath = (name: string) => join(directory, `${name}.json`);
+  const dumpPath = (name: string) => pathInside(directory, `${name}.dump`);
+  const recordPath = (name: string) => pathInside(directory, `${name}.json`);
   return {
     kind: 'local',
     locationOf: dumpPath,

@@ -7,11 +7,23 @@ import { z } from 'zod';
 import { ApprovalPolicySchema } from '../approval-policy.js';
 import { ChartSourceSchema, ValuesSchema } from '../chart.js';
 import { DurationSchema } from '../duration.js';
+import {
+  ChartVersionSchema,
+  EnvNameSchema,
+  HttpUrlSchema,
+  MAX_REPLICAS,
+  NamespaceSchema,
+  plainRecord,
+  PortSchema,
+  ReleaseNameSchema,
+  RevisionSchema,
+  SecretKeySchema,
+  SubdomainNameSchema,
+  UrlPathSchema,
+} from '../grammar.js';
 import { KubeTargetSchema } from '../kube-target.js';
 import { DEFAULT_MINIMUM_CHART_VERSION } from './values-migration.js';
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** The guide's chart repository. */
 export const DEFAULT_OPENCTI_CHART = { ref: 'opencti/opencti', repository: { name: 'opencti', url: 'https://devops-ia.github.io/helm-opencti' } };
@@ -22,9 +34,10 @@ export const DEFAULT_OPENCTI_CHART = { ref: 'opencti/opencti', repository: { nam
  */
 export const HealthKeySchema = z.union([
   z
-    .object({ secretRef: z.object({ name: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'a Secret name'), key: z.string().min(1) }).strict() })
+    .object({ secretRef: z.object({ name: SubdomainNameSchema, key: SecretKeySchema }).strict() })
     .strict(),
-  z.object({ env: z.string().regex(ENV_NAME, 'an environment variable name') }).strict(),
+  /** The name must be on the worker's RUNBOOK_SECRET_ENV_ALLOWLIST (checked where it is read). */
+  z.object({ env: EnvNameSchema }).strict(),
 ]);
 
 export type HealthKey = z.output<typeof HealthKeySchema>;
@@ -41,12 +54,13 @@ export const HealthCheckSchema = z
      */
     via: z.enum(['service', 'url', 'port-forward']).default('service'),
     baseUrls: z
-      .object({ server: z.url().optional(), frontend: z.url().optional(), ingestion: z.url().optional() })
+      .object({ server: HttpUrlSchema.optional(), frontend: HttpUrlSchema.optional(), ingestion: HttpUrlSchema.optional() })
       .strict()
       .default({}),
     /** Used only when the rendered Service has no port. */
-    servicePort: z.number().int().min(1).max(65535).default(80),
-    path: z.string().startsWith('/').default('/health'),
+    servicePort: PortSchema.default(80),
+    /** Joined to each base URL; it can never change the host (no `//`, no `\\`). */
+    path: UrlPathSchema.default('/health'),
     requestTimeout: DurationSchema.default(10_000),
   })
   .strict()
@@ -60,8 +74,8 @@ export const HealthCheckSchema = z
 export type HealthCheck = z.output<typeof HealthCheckSchema>;
 
 const CommonSchema = {
-  release: z.string().regex(DNS_LABEL, 'a release name is lowercase letters, digits and dashes').max(53),
-  namespace: z.string().regex(DNS_LABEL, 'a namespace is lowercase letters, digits and dashes').max(63),
+  release: ReleaseNameSchema,
+  namespace: NamespaceSchema,
   kube: KubeTargetSchema,
   approval: ApprovalPolicySchema.default({ required: true, approvers: [], fourEyes: false, timeout: 24 * 3_600_000 }),
   requestedBy: z.string().min(1).optional(),
@@ -74,7 +88,7 @@ const CommonSchema = {
 
 const ChartFields = {
   chart: ChartSourceSchema.default(DEFAULT_OPENCTI_CHART),
-  version: z.string().min(1).describe('the 2.x chart version, e.g. 2.0.0 (a range such as 2.x is accepted)'),
+  version: ChartVersionSchema.describe('the 2.x chart version, e.g. 2.0.0 (a range such as 2.x is accepted)'),
   minimumChartVersion: z.string().regex(/^\d+\.\d+\.\d+$/).default(DEFAULT_MINIMUM_CHART_VERSION),
   values: ValuesSchema.describe("the operator's existing values: files on the worker, inline values, --set-string pairs"),
 };
@@ -92,7 +106,15 @@ export const OpenctiUpgradeV2InputSchema = z
 
 export type OpenctiUpgradeV2Input = z.output<typeof OpenctiUpgradeV2InputSchema>;
 
-const ClusterOverrides = z.record(z.string(), z.unknown()).optional().describe('merged over the generated block (replicaCount, resources, autoscaling...)');
+/** A replica count in cluster overrides is bounded: a typo must not ask for a million pods. */
+const ClusterOverrides = plainRecord(z.string(), z.unknown())
+  .superRefine((block, ctx) => {
+    const replicas = block.replicaCount;
+    if (replicas !== undefined && !(Number.isInteger(replicas) && (replicas as number) >= 0 && (replicas as number) <= MAX_REPLICAS)) {
+      ctx.addIssue({ code: 'custom', path: ['replicaCount'], message: `replicaCount is a whole number from 0 to ${MAX_REPLICAS}` });
+    }
+  })
+  .optional().describe('merged over the generated block (replicaCount, resources, autoscaling...)');
 
 /** Strategy 2: migration to clustering mode. */
 export const OpenctiClusteringMigrationInputSchema = z
@@ -120,10 +142,10 @@ export const OpenctiRollbackInputSchema = z
     ...CommonSchema,
     mode: z.enum(ROLLBACK_MODES),
     /** helm-rollback: the revision to return to (omitted: the previous one). */
-    toRevision: z.number().int().min(1).optional(),
+    toRevision: RevisionSchema.optional(),
     /** disable-*: the chart, version and the release's current (clustering) values. */
     chart: ChartSourceSchema.default(DEFAULT_OPENCTI_CHART),
-    version: z.string().min(1).optional(),
+    version: ChartVersionSchema.optional(),
     values: ValuesSchema,
     /**
      * disable-*: `values` are the single-mode values the clustering migration started from

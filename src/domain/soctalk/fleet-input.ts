@@ -5,8 +5,9 @@
  */
 import { z } from 'zod';
 import { ApprovalPolicySchema } from '../approval-policy.js';
-import { DurationSchema } from '../duration.js';
-import { TenantSlugSchema, TenantUpgradeSpecSchema } from './tenant-upgrade-input.js';
+import { WaitDurationSchema } from '../duration.js';
+import { LabelSelectorSchema, TenantSlugSchema } from '../grammar.js';
+import { TenantUpgradeSpecSchema } from './tenant-upgrade-input.js';
 import { CanariesSchema, FailureBudgetSchema, WavesSchema } from './wave-plan.js';
 
 export const DEFAULT_TENANT_SELECTOR = 'tenant=true,managed-by=soctalk';
@@ -19,9 +20,9 @@ export const FleetUpgradeInputSchema = z
     tenants: z
       .object({
         /** Namespace label selector (the runbook's `kubectl get ns -l ...`); used when `list` is absent. */
-        selector: z.string().min(1).default(DEFAULT_TENANT_SELECTOR),
+        selector: LabelSelectorSchema.default(DEFAULT_TENANT_SELECTOR),
         list: z.array(TenantSlugSchema).min(1).optional(),
-        exclude: z.array(z.string().min(1)).default([]),
+        exclude: z.array(TenantSlugSchema).default([]),
       })
       .strict()
       .default({ selector: DEFAULT_TENANT_SELECTOR, exclude: [] }),
@@ -30,7 +31,7 @@ export const FleetUpgradeInputSchema = z
     /** Tenants upgrading at once within a wave. */
     maxParallel: z.number().int().min(1).max(200).default(5),
     /** Wait after each wave (canary included) before the next one. */
-    bakeTime: DurationSchema.default(10 * 60_000),
+    bakeTime: WaitDurationSchema.default(10 * 60_000),
     failureBudget: FailureBudgetSchema,
     /** Failed tenants: roll back (`helm rollback`, + PVC restore per upgrade.onFailure) or leave them for inspection. */
     failedTenants: z.enum(['rollback', 'leave']).default('rollback'),
@@ -43,7 +44,7 @@ export const FleetUpgradeInputSchema = z
     /** Plan mode: return the tenant list and the wave plan, change nothing. */
     dryRun: z.boolean().default(false),
     /** History bound: continue-as-new once the history passes this many events (between tenants). */
-    continueAsNewAfterEvents: z.number().int().min(500).default(8_000),
+    continueAsNewAfterEvents: z.number().int().min(500).max(50_000).default(8_000),
     requestedBy: z.string().min(1).optional(),
     searchAttributes: z.boolean().optional(),
   })

@@ -6,25 +6,26 @@
 import { z } from 'zod';
 import { ApprovalPolicySchema } from '../approval-policy.js';
 import { DurationSchema } from '../duration.js';
+import { BaseNameSchema, NamespaceSchema, ObjectNameSchema, ReleaseNameSchema, RevisionSchema, WorkerPathSchema } from '../grammar.js';
 import { KubeTargetSchema } from '../kube-target.js';
 import { DatabaseBackupSchema } from './system-upgrade-input.js';
 
-const Name = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a Kubernetes name: lowercase letters, digits and dashes');
+const Name = ObjectNameSchema;
 
 export const SystemRollbackInputSchema = z
   .object({
-    release: Name.default('soctalk-system'),
-    namespace: Name.default('soctalk-system'),
+    release: ReleaseNameSchema.default('soctalk-system'),
+    namespace: NamespaceSchema.default('soctalk-system'),
     kube: KubeTargetSchema,
     /** Omitted: the revision before the current one. */
-    toRevision: z.number().int().positive().optional(),
+    toRevision: RevisionSchema.optional(),
     /** The Alembic Job, deleted before the rollback (its pod template is immutable). Defaults to <release>-alembic-upgrade. */
     migrationJob: Name.optional(),
     restore: z
       .object({
         /** The backup's name, as the upgrade run recorded it (`<workflow id>-pre-upgrade`). */
-        backupName: z.string().min(1),
-        directory: z.string().min(1).optional(),
+        backupName: BaseNameSchema('restore.backupName'),
+        directory: WorkerPathSchema('a backup directory on the worker').optional(),
         database: DatabaseBackupSchema.refine((d) => d.mode !== 'none', { message: 'a restore needs mode exec or direct' }),
         verifyQuery: z.string().default('SELECT version_num FROM alembic_version'),
         apiDeployment: Name.optional(),

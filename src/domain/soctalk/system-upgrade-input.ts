@@ -8,16 +8,35 @@ import { z } from 'zod';
 import { ApprovalPolicySchema } from '../approval-policy.js';
 import { ChartSourceSchema, ValuesSchema } from '../chart.js';
 import { DurationSchema } from '../duration.js';
+import {
+  ChartTemplatePathSchema,
+  EnvNameSchema,
+  HttpUrlSchema,
+  ImageTagSchema,
+  LabelSelectorSchema,
+  NamespaceSchema,
+  ObjectNameSchema,
+  PgIdentifierSchema,
+  PortSchema,
+  RegexSourceSchema,
+  ReleaseNameSchema,
+  SecretKeySchema,
+  SubdomainNameSchema,
+  UrlPathSchema,
+  ValuesKeyPathSchema,
+  WorkerPathSchema,
+} from '../grammar.js';
 import { KubeTargetSchema } from '../kube-target.js';
 import { imageTagKeysFor } from './image-keys.js';
 
-const Name = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a Kubernetes name: lowercase letters, digits and dashes');
+const Name = ObjectNameSchema;
 const Version = z.string({ error: 'required: a semantic version such as 0.2.0' }).refine((v) => semver.valid(v) !== null, { message: 'must be a semantic version such as 0.2.0' });
 
 /** A secret value named by reference: never the value itself. */
 export const SecretRefSchema = z.union([
-  z.object({ secretRef: z.object({ name: Name, key: z.string().min(1), namespace: Name.optional() }).strict() }).strict(),
-  z.object({ env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name such as SOCTALK_DATABASE_URL') }).strict(),
+  z.object({ secretRef: z.object({ name: SubdomainNameSchema, key: SecretKeySchema, namespace: NamespaceSchema.optional() }).strict() }).strict(),
+  /** The name must be on the worker's RUNBOOK_SECRET_ENV_ALLOWLIST (checked where it is read). */
+  z.object({ env: EnvNameSchema }).strict(),
 ]);
 export type SecretRef = z.output<typeof SecretRefSchema>;
 
@@ -26,11 +45,12 @@ export const DatabaseBackupSchema = z.discriminatedUnion('mode', [
     .object({
       /** pg_dump inside the chart's postgres pod (`kubectl exec`). */
       mode: z.literal('exec'),
-      podSelector: z.string().default('app.kubernetes.io/component=postgres'),
-      container: z.string().optional(),
-      database: z.string().default('soctalk'),
+      podSelector: LabelSelectorSchema.default('app.kubernetes.io/component=postgres'),
+      container: ObjectNameSchema.optional(),
+      /** Passed as --dbname=<name>: an identifier, never a connection string or an option. */
+      database: PgIdentifierSchema('database name').default('soctalk'),
       /** The chart's database superuser (POSTGRES_USER from <release>-postgres-admin-creds). */
-      user: z.string().default('soctalk_admin'),
+      user: PgIdentifierSchema('database user').default('soctalk_admin'),
     })
     .strict(),
   z
@@ -55,17 +75,18 @@ export type DatabaseBackup = z.output<typeof DatabaseBackupSchema>;
 
 export const SystemUpgradeInputSchema = z
   .object({
-    release: Name.default('soctalk-system'),
-    namespace: Name.default('soctalk-system'),
+    release: ReleaseNameSchema.default('soctalk-system'),
+    namespace: NamespaceSchema.default('soctalk-system'),
     kube: KubeTargetSchema,
     chart: ChartSourceSchema.default({ ref: 'oci://ghcr.io/soctalk/charts/soctalk-system' }),
     targetVersion: Version.describe('the soctalk-system chart version to upgrade to'),
     /** Always set: a values file pinning image.tag would silently keep the old image. */
     imageTag: z
       .string({ error: 'required: set imageTag to the new version (a values file pinning image.tag keeps the old image otherwise)' })
-      .min(1, 'set imageTag to the new version: a values file pinning image.tag keeps the old image otherwise'),
+      .min(1, 'set imageTag to the new version: a values file pinning image.tag keeps the old image otherwise')
+      .pipe(ImageTagSchema),
     /** The values keys that carry image tags; default: the chart's preset (soctalk-system: image.tag). */
-    imageTagKeys: z.array(z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'a values key path such as image.tag')).min(1).optional(),
+    imageTagKeys: z.array(ValuesKeyPathSchema).min(1).max(32).optional(),
     values: ValuesSchema,
     /** The release notes say the target has schema changes (a Job-shipping chart then runs the Alembic Job first). */
     schemaChanges: z.boolean().default(true),
@@ -87,7 +108,7 @@ export const SystemUpgradeInputSchema = z
          * "none", or "detect" from the rendered target at pre-flight.
          */
         mechanism: z.enum(['detect', 'job', 'in-upgrade', 'none']).default('detect'),
-        template: z.string().default('templates/jobs/alembic-upgrade.yaml'),
+        template: ChartTemplatePathSchema.default('templates/jobs/alembic-upgrade.yaml'),
         /** What a migrating container runs, matched in its command and args. */
         command: z.string().min(1).default('alembic upgrade'),
         /** Defaults to <release>-alembic-upgrade, the chart's Job name. */
@@ -100,22 +121,22 @@ export const SystemUpgradeInputSchema = z
     prerequisites: z
       .object({
         /** API groups that must be served, e.g. cert-manager.io. */
-        apiGroups: z.array(z.string().min(1)).default([]),
+        apiGroups: z.array(SubdomainNameSchema).default([]),
         /** CRDs that must exist, e.g. certificates.cert-manager.io. */
-        crds: z.array(z.string().min(1)).default([]),
+        crds: z.array(SubdomainNameSchema).default([]),
       })
       .strict()
       .default({ apiGroups: [], crds: [] }),
     compatibility: z
-      .object({ file: z.string().min(1).optional(), url: z.url().optional() })
+      .object({ file: WorkerPathSchema('a compatibility file on the worker').optional(), url: HttpUrlSchema.optional() })
       .strict()
       .refine((c) => Boolean(c.file) !== Boolean(c.url), { message: 'set exactly one of file or url' })
       .optional()
       .describe('the compatibility matrix; without it the check is recorded as skipped'),
     tenants: z
       .object({
-        selector: z.string().default('tenant=true,managed-by=soctalk'),
-        chartName: z.string().default('soctalk-tenant'),
+        selector: LabelSelectorSchema.default('tenant=true,managed-by=soctalk'),
+        chartName: ObjectNameSchema.default('soctalk-tenant'),
       })
       .strict()
       .default({ selector: 'tenant=true,managed-by=soctalk', chartName: 'soctalk-tenant' }),
@@ -123,11 +144,11 @@ export const SystemUpgradeInputSchema = z
       .object({
         database: DatabaseBackupSchema,
         /** Where dumps are written on the worker; default: the worker's BACKUP_DIR. */
-        directory: z.string().min(1).optional(),
+        directory: WorkerPathSchema('a backup directory on the worker').optional(),
         /** A query whose answer is recorded at backup time and must match after a restore. */
         verifyQuery: z.string().default('SELECT version_num FROM alembic_version'),
         volumeSnapshots: z
-          .object({ selector: z.string().min(1), snapshotClass: z.string().optional() })
+          .object({ selector: LabelSelectorSchema, snapshotClass: SubdomainNameSchema.optional() })
           .strict()
           .optional()
           .describe('PVCs to snapshot, where the cluster serves snapshot.storage.k8s.io'),
@@ -138,15 +159,15 @@ export const SystemUpgradeInputSchema = z
         /** Defaults to <release>-api. */
         deployment: Name.optional(),
         /** The readiness endpoint: a full URL, or a Service the worker can reach in-cluster (default <release>-api:8000/health/ready). */
-        healthUrl: z.url().optional(),
-        service: z.object({ name: Name, port: z.number().int().positive().default(8000), path: z.string().default('/health/ready') }).strict().optional(),
+        healthUrl: HttpUrlSchema.optional(),
+        service: z.object({ name: Name, port: PortSchema.default(8000), path: UrlPathSchema.default('/health/ready') }).strict().optional(),
       })
       .strict()
       .default({}),
     verify: z
       .object({
         /** Images whose tag must be the new one (a regular expression on the image repository). */
-        imagePattern: z.string().default('soctalk'),
+        imagePattern: RegexSourceSchema('verify.imagePattern').default('soctalk'),
       })
       .strict()
       .default({ imagePattern: 'soctalk' }),

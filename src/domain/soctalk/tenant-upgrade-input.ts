@@ -8,15 +8,34 @@ import { z } from 'zod';
 import { ApprovalPolicySchema } from '../approval-policy.js';
 import { ChartSourceSchema } from '../chart.js';
 import { DurationSchema } from '../duration.js';
+import {
+  EnvNameSchema,
+  HttpUrlSchema,
+  ImageTagSchema,
+  LabelSelectorSchema,
+  NamespaceSchema,
+  plainRecord,
+  RegexSourceSchema,
+  ReleaseNameSchema,
+  SubdomainNameSchema,
+  TENANT_SLUG,
+  TenantSlugSchema,
+  ValuesKeyPathSchema,
+  WorkerPathSchema,
+} from '../grammar.js';
 import { KubeTargetSchema } from '../kube-target.js';
 import { MaintenanceWindowSchema } from './maintenance-window.js';
 
 import { imageTagKeysFor, tagOverrides } from './image-keys.js';
 
 export const TENANT_CHART = 'oci://ghcr.io/soctalk/charts/soctalk-tenant';
-export const TENANT_SLUG = /^[a-z0-9]([a-z0-9-]{0,53}[a-z0-9])?$/;
+export { TENANT_SLUG, TenantSlugSchema };
 
-export const TenantSlugSchema = z.string().regex(TENANT_SLUG, 'a tenant slug: lowercase letters, digits and dashes (the namespace is tenant-<slug>)');
+/** A URL with `{slug}` placeholders: checked as an http(s) URL with a sample slug in place. */
+const SlugUrlSchema = z.string().superRefine((url, ctx) => {
+  const checked = HttpUrlSchema.safeParse(url.replaceAll('{slug}', 'tenant'));
+  if (!checked.success) for (const issue of checked.error.issues) ctx.addIssue({ code: 'custom', message: issue.message });
+});
 
 /** Where the tenant's values come from. They may hold secrets: they are read and used inside one activity. */
 export const ValuesSourceSchema = z
@@ -33,9 +52,9 @@ export const ValuesSourceSchema = z
       .object({
         kind: z.literal('http'),
         /** `{slug}` is replaced by the tenant's slug. The body is the values YAML or JSON. */
-        url: z.url(),
-        /** Name of a worker environment variable holding a bearer token (never the token itself). */
-        tokenEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional(),
+        url: SlugUrlSchema,
+        /** Name of a worker environment variable holding a bearer token (never the token itself), on the worker's RUNBOOK_SECRET_ENV_ALLOWLIST. */
+        tokenEnv: EnvNameSchema.optional(),
         timeout: DurationSchema.default(60_000),
       })
       .strict(),
@@ -51,10 +70,10 @@ export const AlertCheckSchema = z.discriminatedUnion('kind', [
     .object({
       kind: z.literal('http'),
       /** `{slug}` is replaced. A 2xx answer (containing `expectBody` when set) means alerts flow. */
-      url: z.url(),
+      url: SlugUrlSchema,
       method: z.enum(['GET', 'POST']).default('GET'),
-      expectBody: z.string().optional(),
-      tokenEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional(),
+      expectBody: z.string().max(4096).optional(),
+      tokenEnv: EnvNameSchema.optional(),
       timeout: DurationSchema.default(2 * 60_000),
     })
     .strict(),
@@ -80,7 +99,7 @@ export const HeartbeatSchema = z
      * last heartbeat is newer than the rollout and its version is the target. The bearer
      * token is the worker's own configuration (SOCTALK_MSSP_API_TOKEN), never the input's.
      */
-    apiUrl: z.url().optional(),
+    apiUrl: HttpUrlSchema.optional(),
     /** How long to keep polling before the upgrade counts as failed. */
     timeout: DurationSchema.default(10 * 60_000),
     pollInterval: DurationSchema.default(15_000),
@@ -100,19 +119,19 @@ export const TenantUpgradeSpecSchema = z
      * runsWorker.image.tag, or imageTagKeys) = the target version. Pre-flight renders the
      * target with them: the chart's values.schema.json refuses unknown keys.
      */
-    imageTags: z.record(z.string().min(1), z.string().min(1)).optional(),
+    imageTags: plainRecord(ValuesKeyPathSchema, ImageTagSchema).optional(),
     /** The values keys carrying image tags when imageTags is not given; default: the chart's preset. */
-    imageTagKeys: z.array(z.string().min(1)).min(1).optional(),
+    imageTagKeys: z.array(ValuesKeyPathSchema).min(1).max(32).optional(),
     /** Which images are SocTalk's own, so must carry the target tag (a regular expression on the repository). */
-    imagePattern: z.string().min(1).default('soctalk'),
+    imagePattern: RegexSourceSchema('imagePattern').default('soctalk'),
     valuesSource: ValuesSourceSchema,
     /** The compatibility matrix: a file on the worker or a URL (YAML or JSON). */
     compatibility: z
-      .object({ file: z.string().min(1).optional(), url: z.url().optional() })
+      .object({ file: WorkerPathSchema('a compatibility file on the worker').optional(), url: HttpUrlSchema.optional() })
       .strict()
       .refine((c) => (c.file === undefined) !== (c.url === undefined), { message: 'set exactly one of file or url' }),
     system: z
-      .object({ release: z.string().min(1).default('soctalk-system'), namespace: z.string().min(1).default('soctalk-system') })
+      .object({ release: ReleaseNameSchema.default('soctalk-system'), namespace: NamespaceSchema.default('soctalk-system') })
       .strict()
       .default({ release: 'soctalk-system', namespace: 'soctalk-system' }),
     kube: KubeTargetSchema,
@@ -124,8 +143,8 @@ export const TenantUpgradeSpecSchema = z
     snapshots: z
       .object({
         /** PVCs to snapshot (label selector); omitted: every PVC in the namespace. */
-        selector: z.string().optional(),
-        snapshotClass: z.string().optional(),
+        selector: LabelSelectorSchema.optional(),
+        snapshotClass: SubdomainNameSchema.optional(),
         timeout: DurationSchema.default(15 * 60_000),
       })
       .strict()
@@ -153,7 +172,7 @@ export const TenantUpgradeInputSchema = TenantUpgradeSpecSchema.extend({
   requestedBy: z.string().min(1).optional(),
   searchAttributes: z.boolean().optional(),
   /** Set by the fleet for its children. */
-  fleet: z.string().optional(),
+  fleet: z.string().max(253).optional(),
 }).strict();
 
 export type TenantUpgradeInput = z.input<typeof TenantUpgradeInputSchema>;

@@ -4,13 +4,14 @@
  * failure budget that halts the fleet.
  */
 import { z } from 'zod';
+import { TenantSlugSchema } from '../grammar.js';
 
 export const WavesSchema = z
   .object({
     /** Cumulative shares of the non-canary tenants, e.g. [10, 50, 100]; a last wave takes the rest. */
     percentages: z.array(z.number().positive().max(100)).min(1).optional(),
     /** Tenants per wave, e.g. [5, 50, 500]; a last wave takes the rest. */
-    sizes: z.array(z.number().int().positive()).min(1).optional(),
+    sizes: z.array(z.number().int().positive().max(10_000)).min(1).max(1_000).optional(),
   })
   .strict()
   .refine((w) => !(w.percentages && w.sizes), { message: 'set percentages or sizes, not both' })
@@ -24,7 +25,7 @@ export type Waves = z.output<typeof WavesSchema>;
 export const CanariesSchema = z
   .object({
     /** Explicit canary tenants (slugs); they must be in the fleet. */
-    tenants: z.array(z.string().min(1)).optional(),
+    tenants: z.array(TenantSlugSchema).optional(),
     /** Otherwise the first N tenants (sorted by slug). 0: no canary wave. */
     count: z.number().int().min(0).default(1),
   })
