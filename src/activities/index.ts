@@ -61,7 +61,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSnapshotActivities({ runner }),
     ...createKeyringActivities({ runner }),
     ...createMigrationActivities({ runner, helm, ...(deps.pollIntervalMs ? { pollIntervalMs: deps.pollIntervalMs } : {}) }),
-    ...createVerifyActivities({ runner, helm, fetch }),
+    ...createVerifyActivities({ runner, fetch }),
     ...createTargetActivities({ helm }),
     ...createNotifyActivities({ webhookUrl: deps.notifyWebhookUrl }),
     ...createOpenctiActivities({ runner, fetch, helm }),

@@ -6,24 +6,12 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../domain/failure-types.js';
-import { manifestObjects } from '../domain/manifest-diff.js';
 import { splitImage, type RenderedWorkload } from '../domain/rendered-release.js';
 import type { KubeTarget } from '../domain/kube-target.js';
 import type { CommandRunner } from './command.js';
-import type { HelmActivities } from './helm/activities.js';
 import { getList, getObject } from './kube-json.js';
 import { kubectlRolloutStatusArgs, type Scope } from './kubectl/commands.js';
 import { currentRunContext } from './run-context.js';
-
-export interface VerifyRolloutRequest {
-  release: string;
-  namespace: string;
-  kube: KubeTarget;
-  imageTag: string;
-  /** Images whose repository matches this regular expression must carry `imageTag`. */
-  imagePattern: string;
-  timeoutMs: number;
-}
 
 interface Container {
   name: string;
@@ -57,14 +45,9 @@ export function readyEndpoints(slices: readonly { endpoints?: { conditions?: { r
   return slices.reduce((n, s) => n + (s.endpoints ?? []).filter((e) => e.conditions?.ready !== false).length, 0);
 }
 
-/** Images matching the pattern whose tag is not the expected one. */
-export function wrongImages(images: readonly string[], pattern: RegExp, tag: string): string[] {
-  return images.filter((i) => pattern.test(splitImage(i).repository) && splitImage(i).tag !== tag);
-}
-
 const verificationFailed = (message: string) => ApplicationFailure.create({ type: FailureType.VerificationFailed, nonRetryable: true, message });
 
-export function createVerifyActivities({ runner, helm, fetch = globalThis.fetch }: { runner: CommandRunner; helm: Pick<HelmActivities, 'helmGetManifest'>; fetch?: typeof globalThis.fetch }) {
+export function createVerifyActivities({ runner, fetch = globalThis.fetch }: { runner: CommandRunner; fetch?: typeof globalThis.fetch }) {
   return {
     /**
      * Every workload of the rendered target rolled out (`kubectl rollout status`) and
@@ -104,40 +87,6 @@ export function createVerifyActivities({ runner, helm, fetch = globalThis.fetch 
         images: [...new Set(input.workloads.flatMap((w) => w.images))],
         services: input.services,
       };
-    },
-
-    async verifyReleaseRollout(input: VerifyRolloutRequest): Promise<{ workloads: string[]; images: string[] }> {
-      const scope: Scope = { namespace: input.namespace, kube: input.kube };
-      const ctx = currentRunContext();
-      const manifest = await helm.helmGetManifest({ release: input.release, namespace: input.namespace, kube: input.kube });
-      const workloads = [...manifestObjects(manifest).keys()].filter((k) => k.startsWith('Deployment/') || k.startsWith('StatefulSet/'));
-      const pattern = new RegExp(input.imagePattern);
-      const seen: string[] = [];
-      for (const key of workloads) {
-        const [kind, name] = key.split('/') as [string, string];
-        const target = `${kind.toLowerCase()}/${name}`;
-        await runner.run({ tool: 'kubectl', args: kubectlRolloutStatusArgs(scope, target, input.timeoutMs), mutates: false, timeoutMs: input.timeoutMs + 30_000 }, ctx);
-        const obj = await getObject(runner, scope, kind.toLowerCase(), name);
-        const template = (obj?.spec as { template?: { spec?: { containers?: Container[] } } } | undefined)?.template?.spec?.containers ?? [];
-        const images = template.map((c) => c.image ?? '');
-        seen.push(...images.filter((i) => pattern.test(splitImage(i).repository)));
-        const wrong = wrongImages(images, pattern, input.imageTag);
-        if (wrong.length) {
-          throw ApplicationFailure.create({
-            type: FailureType.VerificationFailed,
-            nonRetryable: true,
-            message: `${target} runs ${wrong.join(', ')} instead of tag ${input.imageTag}: a values file probably pins image.tag`,
-          });
-        }
-      }
-      if (seen.length === 0) {
-        throw ApplicationFailure.create({
-          type: FailureType.VerificationFailed,
-          nonRetryable: true,
-          message: `no image of release ${input.release} matches /${input.imagePattern}/, so the new tag cannot be verified; set verify.imagePattern`,
-        });
-      }
-      return { workloads, images: [...new Set(seen)] };
     },
 
     /** GET the health endpoint; anything but 2xx fails (retryable: a fresh rollout may need a moment). */

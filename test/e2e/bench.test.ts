@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
 import { parseAllDocuments } from 'yaml';
 import { startChartRepo, type ChartRepo } from '../helpers/chart-repo.js';
-import { createKwokCluster, FAULT_LABEL, Fault, type KwokCluster } from '../helpers/kwok.js';
+import { Build, createKwokCluster, type KwokCluster } from '../helpers/kwok.js';
 import { startPostgres } from '../helpers/postgres.js';
 
 const NS = 'soctalk-system';
@@ -38,13 +38,16 @@ describe('end-to-end bench', { timeout: 10 * 60_000 }, () => {
     return (await execa(cluster.env.HELM_BIN ?? 'helm', args, { env })).stdout;
   };
   const kubectl = (...args: string[]) => cluster.kubectl(args);
-  const jobYaml = (version: string, podLabels: Record<string, string> = {}) =>
+  const jobYaml = (version: string, imageTag = version) =>
     helm([
       'template', RELEASE, JOB_CHART, '--version', version, '--namespace', NS, '--kube-version', kubeVersion,
-      '--set', `image.tag=${version}`,
-      ...Object.entries(podLabels).flatMap(([k, v]) => ['--set', `migration.podLabels.${k.replaceAll('.', '\\.')}=${v}`]),
-      '--show-only', 'templates/jobs/alembic-upgrade.yaml',
+      '--set', `image.tag=${imageTag}`, '--show-only', 'templates/jobs/alembic-upgrade.yaml',
     ]);
+  /** The images and Ready condition of every pod in `ns` (matching `selector`). */
+  const pods = async (ns: string, selector?: string) =>
+    (JSON.parse(await kubectl('-n', ns, 'get', 'pods', ...(selector ? ['-l', selector] : []), '-o', 'json')) as {
+      items: { spec: { containers: { image: string }[] }; status: { conditions?: { type: string; status: string }[] } }[];
+    }).items.map((p) => ({ images: p.spec.containers.map((c) => c.image), ready: p.status.conditions?.find((c) => c.type === 'Ready')?.status }));
 
   before(async () => {
     let t = Date.now();
@@ -140,28 +143,60 @@ describe('end-to-end bench', { timeout: 10 * 60_000 }, () => {
     await kubectl('-n', NS, 'wait', '--for=condition=complete', `job/${RELEASE}-alembic-upgrade`, '--timeout=60s');
   });
 
-  it('fails the migration Job whose pods carry the job-fail fault label', async () => {
+  it('runs the migration Job of a -migration-takes-<d> build for that long', async () => {
     await kubectl('-n', NS, 'delete', 'job', `${RELEASE}-alembic-upgrade`, '--ignore-not-found');
-    await cluster.kubectl(['apply', '-n', NS, '-f', '-'], { input: await jobYaml('0.2.0', { [FAULT_LABEL]: Fault.JobFail }) });
+    const started = Date.now();
+    await cluster.kubectl(['apply', '-n', NS, '-f', '-'], { input: await jobYaml('0.2.0', Build.migrationTakes('0.2.0', '4s')) });
+    await kubectl('-n', NS, 'wait', '--for=condition=complete', `job/${RELEASE}-alembic-upgrade`, '--timeout=60s');
+    assert.ok(Date.now() - started >= 4_000, `complete after ${Date.now() - started} ms`);
+  });
+
+  it('fails the migration Job of a -migration-fails build', async () => {
+    await kubectl('-n', NS, 'delete', 'job', `${RELEASE}-alembic-upgrade`, '--ignore-not-found');
+    await cluster.kubectl(['apply', '-n', NS, '-f', '-'], { input: await jobYaml('0.2.0', Build.migrationFails('0.2.0')) });
     await kubectl('-n', NS, 'wait', '--for=condition=failed', `job/${RELEASE}-alembic-upgrade`, '--timeout=60s');
     const complete = await kubectl('-n', NS, 'get', 'job', `${RELEASE}-alembic-upgrade`, '-o', 'jsonpath={.status.succeeded}');
     assert.ok(!complete || complete === '0');
   });
 
-  it('makes helm upgrade --wait --timeout 20s fail when the new API pods never become Ready', async () => {
+  it('makes helm upgrade --wait --timeout 20s fail when the new API pods run an -unready build', async () => {
+    const unready = Build.unready('0.2.0');
     await assert.rejects(
-      helm([
-        'upgrade', RELEASE, JOB_CHART, '--version', '0.2.0', '-n', NS, '--set', 'image.tag=0.2.0',
-        '--set', `api.podLabels.${FAULT_LABEL.replaceAll('.', '\\.')}=${Fault.NeverReady}`, '--wait', '--timeout', '20s',
-      ]),
+      helm(['upgrade', RELEASE, JOB_CHART, '--version', '0.2.0', '-n', NS, '--set', `image.tag=${unready}`, '--wait', '--timeout', '20s']),
       /context deadline exceeded|timed out/,
     );
     const history = JSON.parse(await helm(['history', RELEASE, '-n', NS, '-o', 'json'])) as { revision: number; status: string }[];
     assert.equal(history.at(-1)?.status, 'failed');
     // The old pod keeps serving; the new one runs but is not Ready.
-    const ready = await kubectl('-n', NS, 'get', 'pods', '-l', `${FAULT_LABEL}=${Fault.NeverReady}`, '-o', 'jsonpath={.items[*].status.conditions[?(@.type=="Ready")].status}');
-    assert.equal(ready, 'False');
+    // The API Deployment's pods (the pre-upgrade hook's Job pod runs the same image and is done).
+    const apiPods = await pods(NS, 'app.kubernetes.io/name=soctalk-api');
+    assert.deepEqual(apiPods.filter((p) => p.images.some((i) => i.endsWith(`:${unready}`))).map((p) => p.ready), ['False']);
     assert.equal(await kubectl('-n', NS, 'get', 'deployment', `${RELEASE}-api`, '-o', 'jsonpath={.status.readyReplicas}'), '1');
+  });
+
+  it('makes a -ready-after-<d> build Ready only after that delay', async () => {
+    await kubectl('create', 'namespace', 'slow');
+    const started = Date.now();
+    await kubectl('-n', 'slow', 'create', 'deployment', 'web', `--image=nginx:${Build.readyAfter('1.27', '4s')}`);
+    await kubectl('-n', 'slow', 'rollout', 'status', 'deployment/web', '--timeout=60s');
+    assert.ok(Date.now() - started >= 4_000, `Ready after ${Date.now() - started} ms`);
+  });
+
+  it('refuses the new pods of a tenant upgrade at admission when the tenant\'s ResourceQuota has no room: the rollout stalls', async () => {
+    // The real tenant chart renders tenant-quota; pods "2" fits the two 0.1.0 pods and no surge pod.
+    const ns = 'tenant-quota-full';
+    await kubectl('create', 'namespace', ns);
+    await helm(['install', ns, 'bench/soctalk-tenant', '--version', '0.1.0', '-n', ns, '--set-string', 'resourceQuota.pods=2', '--wait', '--timeout', '60s']);
+    await assert.rejects(
+      helm(['upgrade', ns, 'bench/soctalk-tenant', '--version', '0.2.0', '-n', ns, '--reuse-values', '--set', 'adapter.image.tag=0.2.0,runsWorker.image.tag=0.2.0', '--wait', '--timeout', '10s']),
+      /context deadline exceeded|timed out/,
+    );
+    const events = await kubectl('-n', ns, 'get', 'events', '--field-selector', 'reason=FailedCreate', '-o', 'jsonpath={.items[*].message}');
+    assert.match(events, /exceeded quota: tenant-quota, requested: pods=1, used: pods=2, limited: pods=2/);
+    assert.deepEqual((await pods(ns)).map((p) => [p.images.join(','), p.ready]).sort(), [
+      ['ghcr.io/soctalk/soctalk-adapter:0.1.0', 'True'],
+      ['ghcr.io/soctalk/soctalk-orchestrator:0.1.0', 'True'],
+    ]);
   });
 
   it('marks a VolumeSnapshot of the postgres PVC readyToUse', async () => {

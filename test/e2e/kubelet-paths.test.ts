@@ -34,7 +34,7 @@ import type { RunStatus } from '../../src/workflows/lib/status.js';
 import { openctiUpgradeV2, type OpenctiUpgradeResult } from '../../src/workflows/opencti/opencti-upgrade-v2.js';
 import { soctalkSystemUpgrade } from '../../src/workflows/soctalk/system-upgrade.js';
 import { startChartRepo, type ChartRepo } from '../helpers/chart-repo.js';
-import { createKwokCluster, FAULT_LABEL, Fault, type KwokCluster } from '../helpers/kwok.js';
+import { Build, createKwokCluster, type KwokCluster } from '../helpers/kwok.js';
 import { fixturesDir } from '../helpers/paths.js';
 import { startPostgres, type Postgres } from '../helpers/postgres.js';
 import { createLocalEnv, uniqueTaskQueue, workflowBundle } from '../helpers/temporal.js';
@@ -313,7 +313,7 @@ describe('kubectl exec, logs and port-forward through KWOK, end to end', { timeo
 
   it('a failed migration with the exec backup: the Job\'s logs in the failure, the database restored by pg_restore in the pod and verified by its content', async (t) => {
     const sys = await freshSystem('execfail', LOGS.failed);
-    const input = soctalkInput(sys.ns, sys.db, { values: { files: [valuesFile], inline: { migration: { podLabels: { [FAULT_LABEL]: Fault.JobFail } } } } });
+    const input = soctalkInput(sys.ns, sys.db, { imageTag: Build.migrationFails('0.2.0') });
     const run = await runToEnd(await startSoctalk(sys.ns, input), async (h) => {
       await waitForPhase(h, 'waiting-approval');
       // After the backup: what the failed migration left half-done.

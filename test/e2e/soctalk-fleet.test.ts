@@ -10,11 +10,12 @@
 //
 // The tenant fixture models the real soctalk-tenant chart (soctalk-adapter and
 // soctalk-runs-worker with their own image keys, a strict values schema, kubeVersion).
-// How a tenant fails on purpose: the fixture chart's test-only value `testFaultFrom`
-// (test/fixtures/charts/soctalk-tenant/values.yaml) puts the never-ready fault label on the
-// pods of chart versions from that version on. A tenant installed at 0.1.0 with
-// testFaultFrom=0.2.0 is healthy; the same fleet-wide upgrade spec (valuesSource current:
-// `helm get values -a` carries the value over) makes only that tenant's 0.2.0 rollout hang.
+// How a tenant fails on purpose, the way a real cluster fails it: its namespace's
+// ResourceQuota (tenant-quota, which the real chart renders) has room for its two pods and
+// no more (resourceQuota.pods "2", a value the real chart has). Installed at 0.1.0 it is
+// healthy; on the fleet-wide upgrade (valuesSource current: `helm get values -a` carries the
+// quota over) the API server refuses the rolling update's new pods, so only that tenant's
+// 0.2.0 rollout hangs. No chart carries a test-only value.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -39,12 +40,14 @@ import { fleetProgressQuery } from '../../src/workflows/soctalk/fleet/progress.j
 import { soctalkFleetUpgrade } from '../../src/workflows/soctalk/fleet-upgrade.js';
 import { soctalkTenantUpgrade } from '../../src/workflows/soctalk/tenant-upgrade.js';
 import { startChartRepo, type ChartRepo } from '../helpers/chart-repo.js';
-import { createKwokCluster, FAULT_LABEL, type KwokCluster } from '../helpers/kwok.js';
+import { createKwokCluster, type KwokCluster } from '../helpers/kwok.js';
 import { createLocalEnv, uniqueTaskQueue, workflowBundle } from '../helpers/temporal.js';
 
 const REPO_NAME = 'e2e-fleet';
 const FLEET_SIZE = 21;
 const TENANT_CHART_010 = 'soctalk-tenant-0.1.0';
+/** A tenant quota with room for its two pods only: an upgrade's surge pod is refused at admission. */
+const FULL_QUOTA = 'resourceQuota.pods=2';
 
 interface HistoryEntry {
   revision: number;
@@ -89,7 +92,7 @@ describe('soctalk tenant and fleet upgrades, end to end', { timeout: 9 * 60_000 
   const imageTag = (d: KubeDeployment) => d.spec.template.spec.containers[0]!.image.split(':').pop();
 
   /** tenant-<slug> namespace with soctalk-tenant 0.1.0 installed. */
-  async function installTenant(slug: string, opts: { labels?: boolean; set?: string[]; wait?: boolean } = {}): Promise<void> {
+  async function installTenant(slug: string, opts: { labels?: boolean; setString?: string[]; wait?: boolean } = {}): Promise<void> {
     const ns = `tenant-${slug}`;
     await kubectl('create', 'namespace', ns);
     if (opts.labels) await kubectl('label', 'namespace', ns, 'tenant=true', 'managed-by=soctalk');
@@ -99,7 +102,7 @@ describe('soctalk tenant and fleet upgrades, end to end', { timeout: 9 * 60_000 
       chartTgz('soctalk-tenant', '0.1.0'),
       '-n',
       ns,
-      ...(opts.set ?? []).flatMap((s) => ['--set', s]),
+      ...(opts.setString ?? []).flatMap((s) => ['--set-string', s]),
       ...(opts.wait === false ? [] : ['--wait', '--timeout', '60s']),
     ]);
   }
@@ -131,6 +134,12 @@ describe('soctalk tenant and fleet upgrades, end to end', { timeout: 9 * 60_000 
       assert.ok(err.cause instanceof ApplicationFailure, `cause: ${String(err.cause)}`);
       return { failure: err.cause, status: await handle.query(statusQuery), ms: Date.now() - started };
     }
+  }
+
+  /** The upgrade hung for the reason the test gave it: the quota refused the new pods. */
+  async function assertRefusedByQuota(ns: string): Promise<void> {
+    const events = await kubectl('-n', ns, 'get', 'events', '--field-selector', 'reason=FailedCreate', '-o', 'jsonpath={.items[*].message}');
+    assert.match(events, /exceeded quota: tenant-quota, requested: pods=1, used: pods=2, limited: pods=2/, `${ns}: ${events}`);
   }
 
   const startTenantUpgrade = (input: TenantUpgradeInput) =>
@@ -170,10 +179,9 @@ describe('soctalk tenant and fleet upgrades, end to end', { timeout: 9 * 60_000 
         },
       }),
     );
-    // The system-first gate reads this release. The runbook applies the Alembic Job itself,
-    // so the fixture's hook variant is off (as in the demo); no --wait: the gate only reads
-    // the release's chart version.
-    await helm(['install', 'soctalk-system', chartTgz('soctalk-system', '0.2.0'), '-n', 'soctalk-system', '--create-namespace', '--set', 'migration.hook=false']);
+    // The system-first gate reads this release (the real-shaped chart, which has no migration
+    // values); no --wait: the gate only reads the release's chart version.
+    await helm(['install', 'soctalk-system', chartTgz('soctalk-system', '0.2.0'), '-n', 'soctalk-system', '--create-namespace']);
 
     taskQueue = uniqueTaskQueue('e2e-fleet');
     const runner = new CommandRunner({ tools: toolPathsFromEnv({ ...process.env, ...cluster.env }) });
@@ -262,7 +270,7 @@ describe('soctalk tenant and fleet upgrades, end to end', { timeout: 9 * 60_000 
   });
 
   it('tenant upgrade that never becomes Ready: helm rollback to revision 1, nothing pending', async (t) => {
-    await installTenant('stuck', { set: ['testFaultFrom=0.2.0'] });
+    await installTenant('stuck', { setString: [FULL_QUOTA] });
     assert.equal((await deployment('tenant-stuck', 'soctalk-adapter')).status.readyReplicas, 1, '0.1.0 is healthy');
     const handle = await startTenantUpgrade({ ...tenantSpec({ helmTimeout: '20s', rolloutTimeout: '20s' }), tenant: 'stuck', requestedBy: 'e2e' });
     const up = await runToEnd(handle);
@@ -288,13 +296,13 @@ describe('soctalk tenant and fleet upgrades, end to end', { timeout: 9 * 60_000 
     assert.deepEqual([st.revision, st.status, st.chart], [3, 'deployed', TENANT_CHART_010]);
     const adapter = await deployment('tenant-stuck', 'soctalk-adapter');
     assert.equal(imageTag(adapter), '0.1.0');
-    assert.equal(adapter.spec.template.metadata.labels?.[FAULT_LABEL], undefined, 'the 0.1.0 pod template has no fault label');
     assert.equal(adapter.status.readyReplicas, 1);
+    await assertRefusedByQuota('tenant-stuck');
   });
 
   it('ordering gate: soctalk-system 0.1.0 does not accept soctalk-tenant 0.2.0, so the tenant is refused and untouched', async (t) => {
     // Its own system release (spec.system points at it), so the other tests' gate stays open.
-    await helm(['install', 'soctalk-system', chartTgz('soctalk-system', '0.1.0'), '-n', 'gate-system', '--create-namespace', '--set', 'migration.hook=false']);
+    await helm(['install', 'soctalk-system', chartTgz('soctalk-system', '0.1.0'), '-n', 'gate-system', '--create-namespace']);
     await installTenant('gated');
     const handle = await startTenantUpgrade({
       ...tenantSpec({ system: { release: 'soctalk-system', namespace: 'gate-system' } }),
@@ -326,7 +334,7 @@ describe('soctalk tenant and fleet upgrades, end to end', { timeout: 9 * 60_000 
     // the canary waits, so its 0.1.0 is Ready before the fleet starts.
     for (let i = 0; i < slugs.length; i += 4) {
       await Promise.all(
-        slugs.slice(i, i + 4).map((slug) => installTenant(slug, { labels: true, wait: slug === canary, ...(slug === canary ? { set: ['testFaultFrom=0.2.0'] } : {}) })),
+        slugs.slice(i, i + 4).map((slug) => installTenant(slug, { labels: true, wait: slug === canary, ...(slug === canary ? { setString: [FULL_QUOTA] } : {}) })),
       );
     }
     t.diagnostic(`installed ${FLEET_SIZE} tenants in ${Date.now() - t0} ms`);
@@ -397,7 +405,7 @@ describe('soctalk tenant and fleet upgrades, end to end', { timeout: 9 * 60_000 
     // The canary runs its 0.1.0 pods again; a sample of the others still runs 0.1.0 images.
     const canaryAdapter = await deployment(`tenant-${canary}`, 'soctalk-adapter');
     assert.equal(imageTag(canaryAdapter), '0.1.0');
-    assert.equal(canaryAdapter.spec.template.metadata.labels?.[FAULT_LABEL], undefined);
+    await assertRefusedByQuota(`tenant-${canary}`);
     assert.equal(canaryAdapter.status.readyReplicas, 1, 'the rolled-back canary is Ready again');
     const images = JSON.parse(await kubectl('get', 'deploy', '-A', '-l', 'app.kubernetes.io/name=soctalk-adapter', '-o', 'json')) as {
       items: { metadata: { namespace: string }; spec: { template: { spec: { containers: { image: string }[] } } } }[];

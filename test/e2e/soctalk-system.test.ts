@@ -43,7 +43,7 @@ import { soctalkSystemRollback } from '../../src/workflows/soctalk/system-rollba
 import { soctalkSystemUpgrade } from '../../src/workflows/soctalk/system-upgrade.js';
 import { businessWorkflowId, waitForPhase as waitForPhaseOf } from '../helpers/workflow-harness.js';
 import { startChartRepo, type ChartRepo } from '../helpers/chart-repo.js';
-import { createKwokCluster, FAULT_LABEL, Fault, type KwokCluster } from '../helpers/kwok.js';
+import { Build, createKwokCluster, type KwokCluster } from '../helpers/kwok.js';
 import { startPostgres, type Postgres } from '../helpers/postgres.js';
 import { createLocalEnv, uniqueTaskQueue, workflowBundle } from '../helpers/temporal.js';
 
@@ -390,8 +390,8 @@ describe('soctalk-system upgrade and rollback, end to end', { timeout: 8 * 60_00
 
   it('a failed migration Job: no helm upgrade, the database restored and verified by its content', async (t) => {
     const sys = await freshSystem('jobfail');
-    // The fault is in the TARGET's values only: the Job rendered from it fails.
-    const input = upgradeInput(sys.ns, { values: { files: [valuesFile], inline: { migration: { podLabels: { [FAULT_LABEL]: Fault.JobFail } } } } });
+    // The fault is in the TARGET only: its build's migration fails (a KWOK Stage keyed on the image).
+    const input = upgradeInput(sys.ns, { imageTag: Build.migrationFails('0.2.0') });
     const handle = await startUpgrade(sys.ns, input);
     const run = await runToEnd(handle, async (h) => {
       await waitForPhase(h, 'waiting-approval');
@@ -411,7 +411,7 @@ describe('soctalk-system upgrade and rollback, end to end', { timeout: 8 * 60_00
     assert.equal((await history(sys.ns)).length, 1);
     const job = await getJob(sys.ns);
     assert.ok(hasCondition(job, 'Failed'), JSON.stringify(job?.status));
-    assert.equal(job?.spec.template.spec.containers[0]?.image, 'ghcr.io/soctalk/soctalk-api:0.2.0');
+    assert.equal(job?.spec.template.spec.containers[0]?.image, 'ghcr.io/soctalk/soctalk-api:0.2.0-migration-fails');
     // The API was stopped for the restore and is back, still on the old image.
     const api = await apiDeployment(sys.ns);
     assert.equal(api.spec.template.spec.containers[0]?.image, 'ghcr.io/soctalk/soctalk-api:0.1.0');
@@ -422,8 +422,9 @@ describe('soctalk-system upgrade and rollback, end to end', { timeout: 8 * 60_00
 
   it('an upgrade that never becomes Ready: helm rollback to revision 1, database restored, release not pending', async (t) => {
     const sys = await freshSystem('hang');
+    // The target build never passes its readiness probe; its migration Job still completes.
     const input = upgradeInput(sys.ns, {
-      values: { files: [valuesFile], inline: { api: { podLabels: { [FAULT_LABEL]: Fault.NeverReady } } } },
+      imageTag: Build.unready('0.2.0'),
       timeouts: { migration: '30s', upgrade: '20s', rollback: '45s', backup: '60s', verify: '30s' },
     });
     const handle = await startUpgrade(sys.ns, input);
@@ -454,8 +455,8 @@ describe('soctalk-system upgrade and rollback, end to end', { timeout: 8 * 60_00
     const api = await apiDeployment(sys.ns);
     assert.equal(api.spec.template.spec.containers[0]?.image, 'ghcr.io/soctalk/soctalk-api:0.1.0');
     assert.equal(api.status.readyReplicas, 1);
-    const notReady = await kubectl('-n', sys.ns, 'get', 'pods', '-l', `${FAULT_LABEL}=${Fault.NeverReady}`, '-o', 'name');
-    assert.equal(notReady.trim(), '', 'the never-ready pods are gone after the rollback');
+    const images = (await kubectl('-n', sys.ns, 'get', 'pods', '-o', 'jsonpath={.items[*].spec.containers[*].image}')).split(/\s+/);
+    assert.ok(!images.some((i) => i.endsWith(Build.unready('0.2.0'))), `the never-ready pods are gone after the rollback: ${images.join(' ')}`);
     assert.deepEqual(await dbContent(sys.psql), SEEDED);
   });
 
@@ -486,7 +487,7 @@ describe('soctalk-system upgrade and rollback, end to end', { timeout: 8 * 60_00
   it('the real chart (kubeVersion, db-init migrations): renders like the cluster, a failed upgrade rolls back and restores the database by content', async (t) => {
     const sys = await freshRealSystem('initc');
     const input = realInput(sys.ns, {
-      values: { inline: { api: { podLabels: { [FAULT_LABEL]: Fault.NeverReady } } } },
+      imageTag: Build.unready('0.2.0'),
       timeouts: { migration: '30s', upgrade: '20s', rollback: '45s', backup: '60s', verify: '30s' },
     });
     const handle = await startUpgrade(sys.ns, input);

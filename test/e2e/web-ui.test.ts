@@ -238,8 +238,8 @@ describe('Temporal Web UI (dev server UI in Debian chromium)', () => {
       t.diagnostic(`details: ${await shot('2-user-metadata')}`);
       assert.match(details, /soctalk-system-upgrade · release soctalk-system in soctalk-system/);
       assert.match(details, /^Phase: waiting-approval$/m);
-      assert.match(details, /^Step: approve soctalk-system 0\.1\.0 -> 0\.2\.0 \(since /m);
-      assert.match(details, /^Waiting for approval: approve soctalk-system 0\.1\.0 -> 0\.2\.0 \(until /m);
+      assert.match(details, /^Step: pre-flight 4: approve soctalk-system 0\.1\.0 -> 0\.2\.0 \(since /m);
+      assert.match(details, /^Waiting for approval: pre-flight 4: approve soctalk-system 0\.1\.0 -> 0\.2\.0 \(until /m);
       assert.match(details, /^Schema changes: forward-only/m, 'the approval summary keeps its own lines');
       // The exact command an operator copies: `--` must survive Markdown rendering.
       assert.ok(details.includes(`runbook approve '${target.workflowId}' --ack-schema-changes`), 'the approve command, verbatim and shell-safe');

@@ -30,7 +30,7 @@ import { releaseWorkflowId } from '../../src/domain/workflow-ids.js';
 import { abortUpdate, approveUpdate, statusQuery } from '../../src/workflows/lib/messages.js';
 import type { RunStatus } from '../../src/workflows/lib/status.js';
 import { startChartRepo, type ChartRepo } from '../helpers/chart-repo.js';
-import { createKwokCluster, FAULT_LABEL, Fault, type KwokCluster } from '../helpers/kwok.js';
+import { Build, createKwokCluster, type KwokCluster } from '../helpers/kwok.js';
 import { fixturesDir } from '../helpers/paths.js';
 import { startPostgres, type Postgres } from '../helpers/postgres.js';
 import { startSeaweedfs, type Seaweedfs } from '../helpers/seaweedfs.js';
@@ -313,7 +313,7 @@ describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)
     await sys.psql("INSERT INTO alerts (tenant, severity, title) VALUES ('beta', 3, 'a month of work')");
     const beforeSecond = await sys.checksum();
 
-    const h2 = await start(sys, input(sys, { imageTag: '0.2.1', values: { migration: { podLabels: { [FAULT_LABEL]: Fault.JobFail } } } }));
+    const h2 = await start(sys, input(sys, { imageTag: Build.migrationFails('0.2.1') }));
     await phase(h2, 'waiting-approval');
     await approve(h2);
     const second = await outcome(h2, { ns: sys.ns });
@@ -339,7 +339,7 @@ describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)
     const before = await sys.checksum();
     // The new API pod becomes Ready after 100s: longer than the first attempt's heartbeat
     // timeout (60s) plus the retry backoff, so the retry finds the killed attempt's helm still going.
-    const h = await start(sys, input(sys, { values: { api: { podLabels: { [READY_AFTER]: '100s' } } }, timeouts: { upgrade: '150s' } }));
+    const h = await start(sys, input(sys, { imageTag: Build.readyAfter('0.2.0', '100s'), timeouts: { upgrade: '150s' } }));
     await phase(h, 'waiting-approval');
     await approve(h);
     await phase(h, 'upgrading');
@@ -364,7 +364,7 @@ describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)
     await startWorker();
     assert.equal(live().length, 2);
     const before = await sys.checksum();
-    const h = await start(sys, input(sys, { values: { migration: { podLabels: { [FAULT_LABEL]: Fault.JobFail } } } }));
+    const h = await start(sys, input(sys, { imageTag: Build.migrationFails('0.2.0') }));
     await phase(h, 'waiting-approval');
     // Which worker took the backup: the identity in the backup activity's started event.
     const hist = await h.fetchHistory();
@@ -424,7 +424,7 @@ describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)
     const t0 = Date.now();
     const sys = await freshSystem('temporal-restart');
     const before = await sys.checksum();
-    const h = await start(sys, input(sys, { values: { migration: { podLabels: { [JOB_DURATION]: '12s' } } } }));
+    const h = await start(sys, input(sys, { imageTag: Build.migrationTakes('0.2.0', '12s') }));
     await phase(h, 'waiting-approval');
     await approve(h);
     await waitFor('the migration wait', async () => (await h.query(statusQuery)).steps.some((x) => x.name === 'upgrade 3: wait for migrations to complete' && x.outcome === 'running') || undefined);

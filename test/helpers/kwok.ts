@@ -15,7 +15,23 @@ import { execa, type Options } from 'execa';
 import { repoRoot } from './paths.js';
 import { toolchainEnv } from './toolchain-env.js';
 
-/** Pod template label values the cluster's Stages react to (label key FAULT_LABEL). */
+/**
+ * Image tags of "broken builds" the cluster's Stages react to (test/fixtures/kwok/stages.yaml):
+ * a test fails a release by upgrading to such a tag through the chart's own image keys, as a
+ * bad release fails, so no chart needs a test-only value. Durations are Go durations ("100s").
+ */
+export const Build = {
+  /** Pods (not Job pods) running it never become Ready. */
+  unready: (version: string) => `${version}-unready`,
+  /** Pods (not Job pods) running it become Ready `after` they are scheduled. */
+  readyAfter: (version: string, after: string) => `${version}-ready-after-${after}`,
+  /** Job pods running it exit 1: the migration fails. */
+  migrationFails: (version: string) => `${version}-migration-fails`,
+  /** Job pods running it succeed after `duration` instead of 1s. */
+  migrationTakes: (version: string, duration: string) => `${version}-migration-takes-${duration}`,
+} as const;
+
+/** Pod template label values the cluster's Stages react to (label key FAULT_LABEL), for charts with pod labels (OpenCTI). */
 export const FAULT_LABEL = 'upgrade-runbooks.test/fault';
 export const Fault = { JobFail: 'job-fail', NeverReady: 'never-ready' } as const;
 /** Pod annotation: how long a Job pod "runs" before it succeeds or fails (Go duration, default 1s). */

@@ -41,7 +41,7 @@ describe('contracts between the layers', () => {
     snapshots: createSnapshotActivities({ runner }),
     keyring: createKeyringActivities({ runner }),
     migration: createMigrationActivities({ runner, helm }),
-    verify: createVerifyActivities({ runner, helm, fetch }),
+    verify: createVerifyActivities({ runner, fetch }),
     target: createTargetActivities({ helm }),
     notify: createNotifyActivities({ webhookUrl: undefined }),
     opencti: createOpenctiActivities({ runner, fetch, helm }),

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ApplicationFailure } from '@temporalio/common';
 import type { CommandResult, CommandRunner, CommandSpec } from '../../src/activities/command.js';
-import { createVerifyActivities, liveImages, readyEndpoints, splitImage, wrongImages } from '../../src/activities/release-verify.js';
+import { createVerifyActivities, liveImages, readyEndpoints, splitImage } from '../../src/activities/release-verify.js';
 import { FailureType } from '../../src/domain/failure-types.js';
 
 describe('splitImage', () => {
@@ -25,35 +25,6 @@ describe('splitImage', () => {
   it('no tag at all', () => {
     assert.deepEqual(splitImage('soctalk-api'), { repository: 'soctalk-api' });
     assert.deepEqual(splitImage(''), { repository: '' });
-  });
-});
-
-describe('wrongImages', () => {
-  const images = [
-    'ghcr.io/gbrigandi/soctalk-api:0.2.0',
-    'ghcr.io/gbrigandi/soctalk-worker:0.1.0',
-    'ghcr.io/gbrigandi/soctalk-ui',
-    'postgres:15',
-    'registry.local:5000/envoy:1.30',
-  ];
-
-  it('images matching the pattern whose tag is not the new one, a missing tag included', () => {
-    assert.deepEqual(wrongImages(images, /soctalk/, '0.2.0'), ['ghcr.io/gbrigandi/soctalk-worker:0.1.0', 'ghcr.io/gbrigandi/soctalk-ui']);
-  });
-
-  it('the pattern is matched against the repository, not the tag', () => {
-    assert.deepEqual(wrongImages(['postgres:soctalk'], /soctalk/, '0.2.0'), []);
-    assert.deepEqual(wrongImages(images, /soctalk-api$/, '0.2.0'), []);
-    assert.deepEqual(wrongImages(images, /soctalk-api$/, '0.3.0'), ['ghcr.io/gbrigandi/soctalk-api:0.2.0']);
-  });
-
-  it('all right: nothing wrong; no images: nothing wrong', () => {
-    assert.deepEqual(wrongImages(['ghcr.io/gbrigandi/soctalk-api:0.2.0', 'postgres:15'], /soctalk/, '0.2.0'), []);
-    assert.deepEqual(wrongImages([], /soctalk/, '0.2.0'), []);
-  });
-
-  it('tags compare exactly ("0.2" is not "0.2.0")', () => {
-    assert.deepEqual(wrongImages(['soctalk-api:0.2'], /soctalk/, '0.2.0'), ['soctalk-api:0.2']);
   });
 });
 
@@ -96,14 +67,13 @@ describe('verifyRenderedRelease', () => {
     { kind: 'Deployment' as const, name: 'soctalk-runs-worker', images: ['ghcr.io/soctalk/soctalk-orchestrator:0.2.1'] },
   ];
   const request = { namespace: 'tenant-acme', kube: {}, workloads, services: ['soctalk-adapter'], timeoutMs: 60_000 };
-  const helm = { helmGetManifest: async () => '' };
 
   it('a workload left on an old image fails with its name, what it runs and what the target renders', async () => {
     const { runner } = runnerAnswering(
       { 'deployment/soctalk-adapter': pod(['ghcr.io/soctalk/soctalk-adapter:0.2.1']), 'deployment/soctalk-runs-worker': pod(['ghcr.io/soctalk/soctalk-orchestrator:0.2.0']) },
       [],
     );
-    await assert.rejects(createVerifyActivities({ runner, helm }).verifyRenderedRelease(request), (err: ApplicationFailure) => {
+    await assert.rejects(createVerifyActivities({ runner }).verifyRenderedRelease(request), (err: ApplicationFailure) => {
       assert.equal(err.type, FailureType.VerificationFailed);
       assert.equal(err.nonRetryable, true);
       assert.equal(
@@ -117,7 +87,7 @@ describe('verifyRenderedRelease', () => {
   it('every workload rolled out on the rendered images and every Service with a ready endpoint passes; a Service without one is retried', async () => {
     const objects = { 'deployment/soctalk-adapter': pod(['ghcr.io/soctalk/soctalk-adapter:0.2.1']), 'deployment/soctalk-runs-worker': pod(['ghcr.io/soctalk/soctalk-orchestrator:0.2.1']) };
     const ok = runnerAnswering(objects, [{ endpoints: [{ conditions: { ready: true } }] }]);
-    const res = await createVerifyActivities({ runner: ok.runner, helm }).verifyRenderedRelease(request);
+    const res = await createVerifyActivities({ runner: ok.runner }).verifyRenderedRelease(request);
     assert.deepEqual(res.workloads, ['Deployment/soctalk-adapter', 'Deployment/soctalk-runs-worker']);
     assert.deepEqual(
       ok.commands.filter((c) => c[0] === 'rollout').map((c) => c[2]),
@@ -125,7 +95,7 @@ describe('verifyRenderedRelease', () => {
     );
     assert.ok(ok.commands.some((c) => c.includes('kubernetes.io/service-name=soctalk-adapter')));
     const empty = runnerAnswering(objects, [{ endpoints: [{ conditions: { ready: false } }] }]);
-    await assert.rejects(createVerifyActivities({ runner: empty.runner, helm }).verifyRenderedRelease(request), (err: ApplicationFailure) => {
+    await assert.rejects(createVerifyActivities({ runner: empty.runner }).verifyRenderedRelease(request), (err: ApplicationFailure) => {
       assert.equal(err.message, 'Service(s) without a ready endpoint: soctalk-adapter');
       assert.notEqual(err.nonRetryable, true);
       return true;

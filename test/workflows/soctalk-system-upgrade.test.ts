@@ -77,7 +77,7 @@ describe('soctalkSystemUpgrade', () => {
         'pre-flight 2: verify the compatibility matrix',
         'pre-flight 3: back up Postgres',
         'pre-flight 4: dry-run diff (rendered target vs helm get manifest)',
-        'approve soctalk-system 0.1.0 -> 0.2.0',
+        'pre-flight 4: approve soctalk-system 0.1.0 -> 0.2.0',
         'upgrade 1: delete the previous Alembic Job',
         'upgrade 2: render and apply the Alembic Job at the target chart and image',
         'upgrade 3: wait for migrations to complete',

@@ -17,21 +17,20 @@ import { helmGetValuesArgs } from '../helm/commands.js';
 import { kubectlGetClusterJsonArgs, kubectlGetJsonArgs, kubectlRolloutStatusArgs } from '../kubectl/commands.js';
 import { currentRunContext } from '../run-context.js';
 import type { ClusterCapabilities } from '../../domain/cluster-capabilities.js';
-import { sameOriginUrl } from '../../domain/grammar.js';
 import { readAllowedSecretEnv } from '../secret-env.js';
 import { inspectRenderedTarget, type TargetRelease } from './target.js';
-import { checkValuesDocument, hookCommand, parseNamespaceNames, parseReleaseDeployments, tenantHealthRow, tenantRuntimeHeartbeat, type AdapterHeartbeat } from './tenant-parse.js';
+import { readAdapterHeartbeat } from './mssp-api.js';
+import { checkValuesDocument, hookCommand, parseNamespaceNames, parseReleaseDeployments, type AdapterHeartbeat } from './tenant-parse.js';
 
-/** The worker's own setting: the MSSP API bearer token for the heartbeat settle (never named by a run's input). */
-export const MSSP_API_TOKEN_ENV = 'SOCTALK_MSSP_API_TOKEN';
-/** The worker's own setting: the MSSP API the token belongs to; the token is sent to no other origin. */
-export const MSSP_API_URL_ENV = 'SOCTALK_MSSP_API_URL';
+export { MSSP_API_TOKEN_ENV, MSSP_API_URL_ENV, msspAuthorization } from './mssp-api.js';
 
 export interface TenantDeps {
   runner: CommandRunner;
   workDir: string;
   fetch?: typeof globalThis.fetch;
   env?: NodeJS.ProcessEnv;
+  /** How long one MSSP API request of the heartbeat settle may take (default 30s). */
+  msspRequestTimeoutMs?: number;
 }
 
 export interface TenantUpgradeRequest {
@@ -75,26 +74,6 @@ function quietContext(): RunContext {
 function bearer(env: NodeJS.ProcessEnv, tokenEnv: string | undefined, field: string, url: string): Record<string, string> {
   if (!tokenEnv) return {};
   return { authorization: `Bearer ${readAllowedSecretEnv(env, tokenEnv, field, url)}` };
-}
-
-/**
- * The MSSP token's header for requests to `apiUrl` (from input): only when `apiUrl` is on
- * the origin the worker configured for that token, so an input can never send it elsewhere.
- */
-export function msspAuthorization(env: NodeJS.ProcessEnv, apiUrl: string): Record<string, string> {
-  const token = env[MSSP_API_TOKEN_ENV];
-  if (!token) return {};
-  const configured = env[MSSP_API_URL_ENV];
-  const refuse = (message: string) => ApplicationFailure.create({ type: FailureType.InvalidInput, nonRetryable: true, message });
-  if (!configured) {
-    throw refuse(`heartbeat.apiUrl: the worker holds ${MSSP_API_TOKEN_ENV} but no ${MSSP_API_URL_ENV}; set ${MSSP_API_URL_ENV} to the MSSP API the token belongs to (it is sent to no other origin)`);
-  }
-  const allowed = new URL(configured).origin;
-  const asked = new URL(apiUrl).origin;
-  if (asked !== allowed) {
-    throw refuse(`heartbeat.apiUrl: ${asked} is not the worker's MSSP API (${allowed}, ${MSSP_API_URL_ENV}); its token is sent only there: set heartbeat.apiUrl to ${allowed}`);
-  }
-  return { authorization: `Bearer ${token}` };
 }
 
 function httpFailure(what: string, status: number): ApplicationFailure {
@@ -244,18 +223,7 @@ export function createTenantActivities(deps: TenantDeps) {
      * /api/mssp/tenants/{id} the runtime the adapter's heartbeats write.
      */
     async adapterHeartbeat(input: { apiUrl: string; tenant: string }): Promise<AdapterHeartbeat> {
-      const headers = { accept: 'application/json', ...msspAuthorization(env, input.apiUrl) };
-      const get = async (path: string): Promise<unknown> => {
-        // A path join that changed the host would carry the token there: refused.
-        const url = sameOriginUrl(input.apiUrl, path).toString();
-        const res = await fetchFn(url, { headers, signal: AbortSignal.timeout(30_000) });
-        if (!res.ok) throw httpFailure(`the MSSP API ${safeUrl(url)}`, res.status);
-        return res.json();
-      };
-      const row = tenantHealthRow(await get('/api/mssp/dashboard/tenant-health'), input.tenant);
-      if (!row) return {};
-      const seen = tenantRuntimeHeartbeat(await get(`/api/mssp/tenants/${encodeURIComponent(row.tenantId)}`));
-      return { ...seen, ...(seen.at || !row.lastHeartbeat || Number.isNaN(Date.parse(row.lastHeartbeat)) ? {} : { at: new Date(row.lastHeartbeat).toISOString() }) };
+      return readAdapterHeartbeat({ fetch: fetchFn, env, timeoutMs: deps.msspRequestTimeoutMs ?? 30_000 }, input);
     },
 
     /** The runbook's "verify alerts flow end-to-end": an HTTP check or an operator's command. */

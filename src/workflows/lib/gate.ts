@@ -46,7 +46,7 @@ const NOT_WAITING: Record<GateMessage, string> = {
 
 export interface GateSpec {
   kind: GateKind;
-  /** The step name ("approve soctalk-system 0.1.0 -> 0.2.0", "promote to wave 1"). */
+  /** The step name ("pre-flight 4: approve soctalk-system 0.1.0 -> 0.2.0", "promote to wave 1"). */
   name: string;
   /** What the humans are asked to decide. */
   summary: string;

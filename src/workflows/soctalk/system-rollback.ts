@@ -56,7 +56,7 @@ export async function soctalkSystemRollback(rawInput: unknown): Promise<SystemRo
       : undefined;
 
     await run.awaitApproval(
-      `approve rollback of ${release} from revision ${current} to ${target}`,
+      `pre-flight: approve rollback of ${release} from revision ${current} to ${target}`,
       `helm rollback ${release} ${target} -n ${namespace} --wait${backup ? `; then restore Postgres from ${backup.name}` : ''}`,
     );
 

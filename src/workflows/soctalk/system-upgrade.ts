@@ -185,7 +185,8 @@ export async function soctalkSystemUpgrade(rawInput: unknown): Promise<SystemUpg
       return result;
     }
 
-    await run.awaitApproval(`approve soctalk-system ${from.chartVersion ?? '?'} -> ${input.targetVersion}`, approvalSummary(input, migration, diff.summary, backup), {
+    // The operator's go on what pre-flight 4 showed (the dry-run diff), so it carries that number.
+    await run.awaitApproval(`pre-flight 4: approve soctalk-system ${from.chartVersion ?? '?'} -> ${input.targetVersion}`, approvalSummary(input, migration, diff.summary, backup), {
       requiresSchemaAck: input.schemaChanges,
     });
 
