@@ -59,7 +59,7 @@ export async function getClusterList(runner: CommandRunner, kube: KubeTarget, ki
 /** One object, or undefined when it does not exist. */
 export async function getObject(runner: CommandRunner, scope: Scope, kind: string, name: string): Promise<KubeObject | undefined> {
   const out = await runner.run(
-    { tool: 'kubectl', args: [...kubectlGetJsonArgs(scope, kind, { name }), '--ignore-not-found'], mutates: false },
+    { tool: 'kubectl', args: kubectlGetJsonArgs(scope, kind, { name, ignoreNotFound: true }), mutates: false },
     currentRunContext(),
   );
   return out.stdout.trim() ? parseKubeObject(out.stdout, `${kind} ${name}`) : undefined;

@@ -202,7 +202,7 @@ describe('tenant kubectl and API activities', () => {
     const { runner, specs } = stubRunner(() => 'Waiting...\ndeployment "soctalk-adapter" successfully rolled out\n');
     const activities = createTenantActivities({ runner, workDir: tmpdir() });
     const line = await activities.rolloutStatus({ namespace: 'tenant-acme', kube: {}, target: 'deploy/soctalk-adapter', timeoutMs: 600_000 });
-    assert.deepEqual(specs[0]!.args, ['rollout', 'status', 'deploy/soctalk-adapter', '--watch', '--timeout', '600s', '--namespace', 'tenant-acme']);
+    assert.deepEqual(specs[0]!.args, ['rollout', 'status', '--watch', '--timeout', '600s', '--namespace', 'tenant-acme', '--', 'deploy/soctalk-adapter']);
     assert.equal(line, 'deployment "soctalk-adapter" successfully rolled out');
 
     const failing = {
