@@ -16,6 +16,7 @@
 import { readFileSync } from 'node:fs';
 import type { DataConverter } from '@temporalio/common';
 import { type ClientConfigProfile, loadClientConfigProfile } from '@temporalio/envconfig';
+import { codecDataConverter } from './codec/data-converter.js';
 
 export const DEFAULT_TASK_QUEUE = 'upgrade-runbooks';
 export const DEFAULT_ADDRESS = 'localhost:7233';
@@ -42,6 +43,8 @@ export interface TemporalConfig {
   metadata?: Record<string, string>;
   /** The profile that was read, when one was named. */
   profile?: string;
+  /** The payload codec's converter, when RUNBOOK_CODEC_KEYS(_FILE) configure one (src/codec/). */
+  dataConverter?: DataConverter;
 }
 
 /** What the CLI's flags can set; each overrides the profile and the environment. */
@@ -163,6 +166,9 @@ export function loadTemporalConfig(options: LoadTemporalConfigOptions = {}): Tem
   if (profile.grpcMeta && Object.keys(profile.grpcMeta).length) config.metadata = profile.grpcMeta;
   const profileName = o.profile ?? env.TEMPORAL_PROFILE;
   if (profileName) config.profile = profileName;
+  // Read here so a bad key list is a configuration error at start-up, named like the others.
+  const converter = codecDataConverter(env);
+  if (converter) config.dataConverter = converter;
   return config;
 }
 
@@ -182,10 +188,10 @@ export function connectionOptions(config: TemporalConfig) {
 }
 
 /**
- * The one place the worker's, the CLI's and chat-ops' data converter is built. Today it
- * is Temporal's default; a payload codec (encryption) goes here, so every process that
- * reads or writes payloads uses the same one.
+ * The one data converter of the worker, the CLI and chat-ops: Temporal's default payload
+ * converter plus, when keys are configured, the AES-256-GCM codec (src/codec/), so every
+ * process that reads or writes payloads encrypts and decrypts the same way.
  */
-export function dataConverter(): DataConverter | undefined {
-  return undefined;
+export function dataConverter(config: TemporalConfig): DataConverter | undefined {
+  return config.dataConverter;
 }

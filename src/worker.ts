@@ -50,12 +50,16 @@ export async function createWorker(options: StartWorkerOptions = {}): Promise<Wo
   const source = workflowSource();
   const maxCachedWorkflows = workflowCacheSize();
   const bench = process.env[BENCH_ACTIVITIES_ENV];
-  const activities = bench ? await benchActivities(bench) : createActivities(options.deps ?? defaultActivityDeps());
+  // The worker's own converter decides whether inline secrets in input are refused (codec off).
+  const codecOn = dataConverter(config) !== undefined;
+  const activities = bench ? await benchActivities(bench) : createActivities({ ...(options.deps ?? defaultActivityDeps()), codecEnabled: codecOn });
   const connection = await NativeConnection.connect(connectionOptions(config));
-  const converter = dataConverter();
+  const converter = dataConverter(config);
   Runtime.instance().logger.info('worker options', {
     workflowCode: 'workflowBundle' in source ? `bundle ${source.workflowBundle.codePath}` : 'bundled at start-up',
     maxCachedWorkflows,
+    // Off: inline secrets in run input are refused (src/codec/inline-secrets.ts).
+    payloadCodec: codecOn ? 'AES-256-GCM' : 'off',
   });
   return Worker.create({
     ...(converter ? { dataConverter: converter } : {}),

@@ -102,8 +102,8 @@ export interface WaitProgress {
   waitingFor?: string;
   /** Workloads of the release: ready/desired replicas. */
   workloads?: { kind: string; name: string; ready: number; desired: number; updated?: number }[];
-  /** Pods of a Job: phase (and a reason such as ImagePullBackOff). */
-  pods?: { name: string; phase: string; reason?: string }[];
+  /** Pods of a Job: phase, container restarts and a reason such as ImagePullBackOff. */
+  pods?: { name: string; phase: string; restarts?: number; reason?: string }[];
 }
 
 export interface CommandHeartbeat extends WaitProgress {

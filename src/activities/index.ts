@@ -3,11 +3,13 @@
  * dependencies (the command runner, HTTP, clocks), so tests can build them over fixtures.
  */
 import { tmpdir } from 'node:os';
+import { codecEnabled } from '../codec/data-converter.js';
 import { join } from 'node:path';
 import { createClusterCapabilityActivities } from './cluster-capabilities.js';
 import { createClusterPrerequisiteActivities } from './cluster-prerequisites.js';
 import { CommandRunner, toolPathsFromEnv } from './command.js';
 import { createHelmActivities } from './helm/activities.js';
+import { createInlineSecretActivities } from './inline-secrets.js';
 import { createKeyringActivities } from './keyring.js';
 import { createBackupActivities } from './postgres/backup.js';
 import { createReleaseDiffActivities } from './release-diff.js';
@@ -36,6 +38,8 @@ export interface ActivityDeps {
   fetch?: typeof globalThis.fetch;
   /** How often waits (migration Job) poll; tests shorten it. */
   pollIntervalMs?: number;
+  /** Whether the worker's payload codec is on; off (the default) refuses inline secrets in input. */
+  codecEnabled?: boolean;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -44,6 +48,7 @@ export function createActivities(deps: ActivityDeps) {
   const fetch = deps.fetch ?? globalThis.fetch;
   return {
     ...createToolchainActivities(deps),
+    ...createInlineSecretActivities({ codecEnabled: deps.codecEnabled ?? false }),
     ...helm,
     ...createReleaseDiffActivities(helm),
     ...createClusterPrerequisiteActivities({ runner }),
@@ -73,5 +78,6 @@ export function defaultActivityDeps(env: NodeJS.ProcessEnv = process.env): Activ
     ...(env[NOTIFY_WEBHOOK_URL_ENV] ? { notifyWebhookUrl: env[NOTIFY_WEBHOOK_URL_ENV] } : {}),
     ...(env.BACKUP_DIR ? { backupDir: env.BACKUP_DIR } : {}),
     backupStorage: backupStorageFromEnv(env, join(tmpdir(), 'upgrade-runbooks-backups')),
+    codecEnabled: codecEnabled(env),
   };
 }

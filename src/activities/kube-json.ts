@@ -4,7 +4,7 @@
  * fields a step needs are read, each checked where it is used).
  */
 import { z } from 'zod';
-import type { CommandRunner } from './command.js';
+import type { CommandRunner, RunContext } from './command.js';
 import { parseJsonOutput } from './json-output.js';
 import { kubectlGetClusterJsonArgs, kubectlGetJsonArgs, type Scope } from './kubectl/commands.js';
 import type { KubeTarget } from '../domain/kube-target.js';
@@ -46,8 +46,9 @@ export function parseKubeObject(text: string, what: string): KubeObject {
   return parseJsonOutput(KubeObjectJson, text, what, { tool: 'kubectl' });
 }
 
-export async function getList(runner: CommandRunner, scope: Scope, kind: string, selector?: string): Promise<KubeObject[]> {
-  const out = await runner.run({ tool: 'kubectl', args: kubectlGetJsonArgs(scope, kind, selector ? { selector } : {}), mutates: false }, currentRunContext());
+/** `context`: the activity's, unless the caller merges progress into the command's heartbeats. */
+export async function getList(runner: CommandRunner, scope: Scope, kind: string, selector?: string, context: RunContext = currentRunContext()): Promise<KubeObject[]> {
+  const out = await runner.run({ tool: 'kubectl', args: kubectlGetJsonArgs(scope, kind, selector ? { selector } : {}), mutates: false }, context);
   return parseKubeList(out.stdout, kind);
 }
 
@@ -57,10 +58,7 @@ export async function getClusterList(runner: CommandRunner, kube: KubeTarget, ki
 }
 
 /** One object, or undefined when it does not exist. */
-export async function getObject(runner: CommandRunner, scope: Scope, kind: string, name: string): Promise<KubeObject | undefined> {
-  const out = await runner.run(
-    { tool: 'kubectl', args: kubectlGetJsonArgs(scope, kind, { name, ignoreNotFound: true }), mutates: false },
-    currentRunContext(),
-  );
+export async function getObject(runner: CommandRunner, scope: Scope, kind: string, name: string, context: RunContext = currentRunContext()): Promise<KubeObject | undefined> {
+  const out = await runner.run({ tool: 'kubectl', args: kubectlGetJsonArgs(scope, kind, { name, ignoreNotFound: true }), mutates: false }, context);
   return out.stdout.trim() ? parseKubeObject(out.stdout, `${kind} ${name}`) : undefined;
 }

@@ -11,6 +11,7 @@
  * The webhook URL is a credential (whoever has it can post to the channel): it never
  * appears in a log line or an error message.
  */
+import { Redactor } from './redaction.js';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../domain/failure-types.js';
@@ -66,6 +67,7 @@ export function createNotifyActivities(options: NotifyActivitiesOptions = {}) {
   const webhookUrl = options.webhookUrl?.trim() || undefined;
   const doFetch = options.fetch ?? globalThis.fetch;
   const timeoutMs = options.timeoutMs ?? 10_000;
+  const redactor = new Redactor();
   if (webhookUrl && !/^https?:\/\//i.test(webhookUrl)) {
     throw new Error(`${NOTIFY_WEBHOOK_URL_ENV} must be an http(s) URL (a Slack incoming webhook: https://hooks.slack.com/services/...)`);
   }
@@ -80,7 +82,8 @@ export function createNotifyActivities(options: NotifyActivitiesOptions = {}) {
         res = await doFetch(webhookUrl, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(formatSlackMessage(event)),
+          // The summary carries failure messages and previews: hide URL passwords and key=value secrets once more.
+          body: redactor.text(JSON.stringify(formatSlackMessage(event))),
           signal: AbortSignal.timeout(timeoutMs),
         });
       } catch (err) {

@@ -7,6 +7,7 @@
  * - CHATOPS_USERS: `U123=alice,U456=bob`;
  * - CHATOPS_USERS_FILE: a JSON or YAML mapping `{ U123: alice, U456: bob }` (a ConfigMap in the chart).
  */
+import { describeParseError } from '../activities/parse-errors.js';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 
@@ -54,7 +55,7 @@ export function parseUsersFile(text: string, fileName: string): IdentityAllowLis
   try {
     doc = parseYaml(text);
   } catch (err) {
-    throw new Error(`${fileName}: not valid YAML or JSON: ${(err as Error).message}`);
+    throw new Error(describeParseError(fileName, err, text));
   }
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
     throw new Error(`${fileName}: expected a mapping of chat user IDs to approver names, like {"U123": "alice"}`);

@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   const logger = createJsonLogger({ level: config.logLevel, base: { service: 'chatops' } });
 
   const connection = Connection.lazy(connectionOptions(temporal));
-  const converter = dataConverter();
+  const converter = dataConverter(temporal);
   const client = new Client({ connection, namespace: temporal.namespace, identity: `chatops@${hostname()}`, ...(converter ? { dataConverter: converter } : {}) });
 
   const server = createChatOpsServer({

@@ -3,10 +3,9 @@
  * from a run (summaries, reasons, comments) is escaped: a `<!channel>` inside a release
  * note must not ping a whole channel.
  */
-import type { DecisionAck } from '../workflows/lib/messages.js';
 import type { RunStatus, StepOutcome } from '../workflows/lib/status.js';
 import { ACK_SCHEMA_CHANGES_FLAG, type ChatVerb } from './commands.js';
-import type { RunControlError } from './run-control.js';
+import type { ControlAck, RunControlError } from './run-control.js';
 
 export interface SlackReply {
   /** `in_channel` for decisions (the channel sees who decided); `ephemeral` for everything else. */
@@ -34,9 +33,16 @@ const PAST_TENSE: Record<Exclude<ChatVerb, 'status'>, string> = {
   promote: 'promoted',
 };
 
-export function decisionReply(verb: Exclude<ChatVerb, 'status'>, runId: string, by: string, ack: DecisionAck): SlackReply {
+export function decisionReply(verb: Exclude<ChatVerb, 'status'>, runId: string, by: string, ack: ControlAck): SlackReply {
+  if (ack.alreadyHandled) return alreadyHandledReply(verb, runId, `its answer then: ${ack.message} (phase: ${ack.phase})`);
   const text = `${escapeMrkdwn(by)} ${PAST_TENSE[verb]} run \`${escapeMrkdwn(runId)}\`: ${escapeMrkdwn(ack.message)} (phase: ${escapeMrkdwn(ack.phase)})`;
   return { response_type: 'in_channel', text: cap(text) };
+}
+
+/** A replayed request (this replica remembers it, or Temporal has its Update): nothing is sent again. */
+export function alreadyHandledReply(verb: string, runId: string | undefined, detail: string): SlackReply {
+  const target = runId ? ` on run \`${escapeMrkdwn(runId)}\`` : '';
+  return ephemeral(`Already handled: this exact request (${verb}${target}) was carried out before, so nothing was sent again; ${escapeMrkdwn(detail)}`);
 }
 
 export function refusalReply(verb: ChatVerb, runId: string, err: RunControlError): SlackReply {

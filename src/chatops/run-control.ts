@@ -40,13 +40,16 @@ export interface ControlOptions {
   chatUser?: string;
 }
 
+/** The run's answer; `alreadyHandled` when this very request (its Update ID) was carried out before. */
+export type ControlAck = DecisionAck & { alreadyHandled?: true };
+
 export interface RunControl {
-  approve(runId: string, args: DecisionArgs, options?: ControlOptions): Promise<DecisionAck>;
-  reject(runId: string, args: DecisionArgs, options?: ControlOptions): Promise<DecisionAck>;
-  abort(runId: string, args: AbortArgs, options?: ControlOptions): Promise<DecisionAck>;
-  pause(runId: string, args: PauseArgs, options?: ControlOptions): Promise<DecisionAck>;
-  resume(runId: string, args: PauseArgs, options?: ControlOptions): Promise<DecisionAck>;
-  promote(runId: string, args: DecisionArgs, options?: ControlOptions): Promise<DecisionAck>;
+  approve(runId: string, args: DecisionArgs, options?: ControlOptions): Promise<ControlAck>;
+  reject(runId: string, args: DecisionArgs, options?: ControlOptions): Promise<ControlAck>;
+  abort(runId: string, args: AbortArgs, options?: ControlOptions): Promise<ControlAck>;
+  pause(runId: string, args: PauseArgs, options?: ControlOptions): Promise<ControlAck>;
+  resume(runId: string, args: PauseArgs, options?: ControlOptions): Promise<ControlAck>;
+  promote(runId: string, args: DecisionArgs, options?: ControlOptions): Promise<ControlAck>;
   status(runId: string): Promise<RunStatus>;
 }
 
@@ -107,15 +110,32 @@ export function createTemporalRunControl(client: Client, options: TemporalRunCon
     }
   };
 
+  /**
+   * The outcome of an Update this request already made, or undefined. Temporal would
+   * deduplicate a second executeUpdate with the same ID anyway (returning the first
+   * outcome); asking first is what lets the reply say "already handled" instead of
+   * announcing the decision again. Two replicas racing on one request both see "none" and
+   * both send it: Temporal still applies it once.
+   */
+  const earlierOutcome = async (runId: string, updateId: string): Promise<DecisionAck | undefined> => {
+    try {
+      return await client.workflow.getHandle(runId).getUpdateHandle<DecisionAck>(updateId).result();
+    } catch (err) {
+      // NOT_FOUND: no such Update (or no such run, which executeUpdate reports properly).
+      if (err instanceof WorkflowNotFoundError) return undefined;
+      throw err;
+    }
+  };
+
   const update =
     <A>(def: UpdateDefinition<DecisionAck, [A]>) =>
-    (runId: string, args: A, opts?: ControlOptions): Promise<DecisionAck> =>
-      bounded(runId, () =>
-        client.workflow.getHandle(runId).executeUpdate(def, {
-          args: [args],
-          ...(opts?.idempotencyKey ? { updateId: opts.idempotencyKey } : {}),
-        }),
-      );
+    (runId: string, args: A, opts?: ControlOptions): Promise<ControlAck> =>
+      bounded(runId, async () => {
+        const updateId = opts?.idempotencyKey;
+        const earlier = updateId ? await earlierOutcome(runId, updateId) : undefined;
+        if (earlier) return { ...earlier, alreadyHandled: true as const };
+        return client.workflow.getHandle(runId).executeUpdate(def, { args: [args], ...(updateId ? { updateId } : {}) });
+      });
 
   return {
     approve: update(approveUpdate),

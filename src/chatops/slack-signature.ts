@@ -11,7 +11,7 @@
  *   minutes. The memory only ever holds pairs that carried a valid MAC, so nobody without
  *   the secret can grow it, and entries are dropped as soon as they leave the window.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 export const SLACK_SIGNATURE_VERSION = 'v0';
 /** Slack's recommendation, and the window the issue asks for. */
@@ -47,6 +47,16 @@ export function computeSlackSignature(signingSecret: string, timestamp: string, 
   mac.update(`${SLACK_SIGNATURE_VERSION}:${timestamp}:`);
   mac.update(rawBody);
   return `${SLACK_SIGNATURE_VERSION}=${mac.digest('hex')}`;
+}
+
+/**
+ * The Temporal Update ID of a verified request: a digest of its timestamp and signature, so
+ * the same signed request is the same Update on every replica and after any restart, and
+ * Temporal applies it once. The signature covers the body, so two different commands never
+ * share an ID; nobody without the signing secret can choose one.
+ */
+export function updateIdForSignedRequest(timestamp: string, signature: string): string {
+  return `chatops-${createHash('sha256').update(`${timestamp}:${signature}`).digest('hex').slice(0, 32)}`;
 }
 
 export function createSlackVerifier(options: SlackVerifierOptions): SlackVerifier {

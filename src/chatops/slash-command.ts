@@ -4,14 +4,13 @@
  * in Slack's format. The order matters: nothing about the request is trusted (not even the
  * user ID) until the signature checks, and nothing reaches a run until the user is known.
  */
-import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { type ChatCommand, parseCommandText, parseSlashCommandForm, usage } from './commands.js';
 import type { IdentityAllowList } from './identity.js';
 import type { Logger } from './log.js';
-import { type SlackReply, decisionReply, ephemeral, refusalReply, statusReply } from './replies.js';
+import { type SlackReply, alreadyHandledReply, decisionReply, ephemeral, refusalReply, statusReply } from './replies.js';
 import { type RunControl, RunControlError } from './run-control.js';
-import type { SlackVerifier } from './slack-signature.js';
+import { type SlackVerifier, updateIdForSignedRequest } from './slack-signature.js';
 
 export interface SlashCommandDeps {
   verifier: SlackVerifier;
@@ -47,6 +46,13 @@ export function createSlashCommandHandler(deps: SlashCommandDeps): SlashCommandH
     const timestamp = header(headers, 'x-slack-request-timestamp');
     const signature = header(headers, 'x-slack-signature');
     const verdict = verifier.verify({ timestamp, signature, rawBody });
+    if (!verdict.ok && verdict.failure === 'replayed') {
+      // The first line against replays: this replica carried it out moments ago. (After a
+      // restart, or on another replica, the Update ID below catches it instead.)
+      const replayed = replayedCommand(rawBody);
+      logger.warn('slack request replayed', { verb: replayed.verb, runId: replayed.runId });
+      return { status: 200, body: alreadyHandledReply(replayed.verb, replayed.runId, 'this service received it moments ago') };
+    }
     if (!verdict.ok) {
       logger.warn('slack request refused', { reason: verdict.failure });
       return { status: 401, body: ephemeral(`Request refused: ${verdict.message}.`) };
@@ -71,7 +77,7 @@ export function createSlashCommandHandler(deps: SlashCommandDeps): SlashCommandH
     if (command.verb === 'help') return { status: 200, body: ephemeral(usage(form.command)) };
 
     // Derived from the signed request: the same request always maps to the same Update ID.
-    const idempotencyKey = `chatops-${createHash('sha256').update(`${timestamp}:${signature}`).digest('hex').slice(0, 32)}`;
+    const idempotencyKey = updateIdForSignedRequest(timestamp!, signature!);
     const started = Date.now();
     const outcome = carryOut(command, by, idempotencyKey, form.command, form.userId).then(({ reply, result }) => {
       logger.info('slash command', { verb: command.verb, runId: command.runId, userId: form.userId, by, result, durationMs: Date.now() - started });
@@ -142,6 +148,15 @@ function accepted(...[verb, runId, by, ack]: Parameters<typeof decisionReply>): 
 
 function optional<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
   return value === undefined ? {} : ({ [key]: value } as Record<K, string>);
+}
+
+/** What a replayed request asked, for the reply only (its signature was valid). */
+function replayedCommand(rawBody: Buffer): { verb: string; runId?: string } {
+  const form = parseSlashCommandForm(rawBody.toString('utf8'));
+  if (!form.ok) return { verb: 'command' };
+  const parsed = parseCommandText(form.form.text, form.form.command);
+  if (!parsed.ok || parsed.command.verb === 'help') return { verb: 'command' };
+  return { verb: parsed.command.verb, runId: parsed.command.runId };
 }
 
 function isSslCheck(rawBody: Buffer): boolean {

@@ -6,6 +6,7 @@
  */
 import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
 import type { CommandHeartbeat } from '../activities/command.js';
+import { podState, podSummary } from '../activities/job-pods.js';
 
 export interface ActivityProgress {
   activity: string;
@@ -63,7 +64,7 @@ export function progressLines(progress: readonly ActivityProgress[]): string[] {
     lines.push(`  ${head.join(': ')}`);
     if (d.command) lines.push(`    command: ${d.command}`);
     for (const w of d.workloads ?? []) lines.push(`    ${w.kind}/${w.name}: ${w.ready}/${w.desired} ready${w.updated !== undefined ? `, ${w.updated} updated` : ''}`);
-    for (const pod of d.pods ?? []) lines.push(`    pod ${pod.name}: ${pod.phase}${pod.reason ? ` (${pod.reason})` : ''}`);
+    for (const pod of d.pods ?? []) lines.push(`    pod ${podSummary(pod)}`);
     if (!d.workloads?.length && !d.pods?.length) for (const l of (d.lastLines ?? []).slice(-2)) lines.push(`    | ${l}`);
     if (d.cancelRequested) lines.push('    (cancellation requested: the command finishes first so nothing is left locked)');
   }
@@ -77,6 +78,6 @@ export function progressSummary(p: ActivityProgress): string {
   if (d.waitingFor) parts.push(`waiting for ${d.waitingFor}`);
   if (typeof d.elapsedMs === 'number') parts.push(`${seconds(d.elapsedMs)}`);
   if (d.workloads?.length) parts.push(d.workloads.map((w) => `${w.kind}/${w.name} ${w.ready}/${w.desired}`).join(', '));
-  if (d.pods?.length) parts.push(d.pods.map((pod) => `${pod.name} ${pod.phase}`).join(', '));
+  if (d.pods?.length) parts.push(d.pods.map((pod) => `pod ${pod.name} ${podState(pod)}`).join(', '));
   return parts.join(': ');
 }

@@ -45,7 +45,7 @@ export async function connectClient(config: TemporalConfig, operator: string, ti
   } finally {
     clearTimeout(timer);
   }
-  const converter = dataConverter();
+  const converter = dataConverter(config);
   // The identity Temporal records on every call (visible in the Web UI's history).
   const client = new Client({
     connection,

@@ -32,30 +32,15 @@ export interface CliContext extends CliIO {
   close(): Promise<void>;
 }
 
-export interface GlobalOptions {
+/**
+ * The program's global flags: who acts, bounds, and the connection flags, which are the
+ * connection settings' own overrides (temporal-config.ts resolves them with the profile
+ * and the environment; it reads only its own fields).
+ */
+export interface GlobalOptions extends ConnectionOverrides {
   as?: string;
   timeout?: number;
   signKey?: string;
-  address?: string;
-  namespace?: string;
-  profile?: string;
-  configFile?: string;
-  apiKey?: string;
-  tls?: boolean;
-  tlsCertPath?: string;
-  tlsKeyPath?: string;
-  tlsCaPath?: string;
-  tlsServerName?: string;
-}
-
-export function connectionOverrides(g: GlobalOptions): ConnectionOverrides {
-  const o: ConnectionOverrides = {};
-  for (const key of ['address', 'namespace', 'profile', 'configFile', 'apiKey', 'tlsCertPath', 'tlsKeyPath', 'tlsCaPath', 'tlsServerName'] as const) {
-    const value = g[key];
-    if (value !== undefined) o[key] = value;
-  }
-  if (g.tls !== undefined) o.tls = g.tls;
-  return o;
 }
 
 export function createContext(io: CliIO, globals: () => GlobalOptions): CliContext {
@@ -64,7 +49,7 @@ export function createContext(io: CliIO, globals: () => GlobalOptions): CliConte
   const identity = () => resolveIdentity({ flag: globals().as, env: io.env });
   const timeoutMs = () => (globals().timeout ?? 60) * 1000;
   let config: TemporalConfig | undefined;
-  const temporalConfig = () => (config ??= cliTemporalConfig(io.env, connectionOverrides(globals()), (message) => io.stderr(`warning: ${message}`)));
+  const temporalConfig = () => (config ??= cliTemporalConfig(io.env, globals(), (message) => io.stderr(`warning: ${message}`)));
   return {
     ...io,
     identity,

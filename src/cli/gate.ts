@@ -8,21 +8,11 @@
  * exactly one decision its runbook accepts there (and a fleet's published `paused` fact),
  * never from the kind of runbook.
  */
-import type { RunStatus } from '../workflows/lib/status.js';
+import type { GateView, RunStatus } from '../workflows/lib/status.js';
+import { GATE_ACCEPTS, gateCommand, type GateMessage } from '../workflows/lib/gate-commands.js';
 import { shellCommand, singleQuoted } from './shell-quote.js';
 
-export interface GateView {
-  kind: 'approval' | 'promotion' | 'paused';
-  name: string;
-  summary: string;
-  since: string;
-  timeoutAt?: string;
-  /** Decisions (Update names as CLI commands: approve, reject, promote, resume, abort...). */
-  accepts: string[];
-  /** Full commands valid now, shell-safe (workflow ID single-quoted). */
-  commands: string[];
-}
-
+/** A run's status crosses the wire as JSON: the gate it reports is checked, not trusted. */
 function isGateView(value: unknown): value is GateView {
   if (typeof value !== 'object' || value === null) return false;
   const g = value as Partial<GateView>;
@@ -32,23 +22,19 @@ function isGateView(value: unknown): value is GateView {
 /** Decision -> the CLI's command name (Update names are camelCase, commands kebab-case). */
 const COMMAND_OF: Record<string, string> = { skipTenant: 'skip-tenant', retryTenant: 'retry-tenant' };
 
-/** `runbook <decision> '<id>'` plus the flags a decision needs to be valid when pasted. */
+/**
+ * `runbook <decision> '<id>'` plus the flags a decision needs to be valid when pasted: for
+ * the gate messages and abort, the gate primitive's own command (what the workflow prints).
+ */
 export function commandFor(decision: string, runId: string, options: { ackSchemaChanges?: boolean } = {}): string {
   const name = COMMAND_OF[decision] ?? decision;
-  const id = singleQuoted(runId);
-  switch (name) {
-    case 'abort':
-      return `runbook abort ${id} --reason 'why you stop it'`;
-    case 'approve':
-      return `runbook approve ${id}${options.ackSchemaChanges ? ' --ack-schema-changes' : ''}`;
-    case 'skip-tenant':
-    case 'retry-tenant':
-      // Needs a tenant; not something to paste without choosing one.
-      return `runbook ${name} ${id} TENANT`;
-    default:
-      return `runbook ${shellCommand([name])} ${id}`;
-  }
+  if (isGateCommand(name)) return gateCommand(name, runId, { requiresSchemaAck: options.ackSchemaChanges ?? false });
+  // skip-tenant, retry-tenant need a tenant: not something to paste without choosing one.
+  if (name === 'skip-tenant' || name === 'retry-tenant') return `runbook ${name} ${singleQuoted(runId)} TENANT`;
+  return `runbook ${shellCommand([name])} ${singleQuoted(runId)}`;
 }
+
+const isGateCommand = (name: string): name is GateMessage | 'abort' => name === 'abort' || Object.values(GATE_ACCEPTS).some((m) => m.includes(name as GateMessage));
 
 /** The run's gate: the workflow's own view, or one derived from its phase for older runs. */
 export function gateOf(runId: string, status: RunStatus): GateView | null {
@@ -56,19 +42,19 @@ export function gateOf(runId: string, status: RunStatus): GateView | null {
   if (declared !== undefined) return isGateView(declared) ? declared : null;
   const pending = status.pendingApproval;
   if (status.phase === 'waiting-promotion' && pending) {
-    return derived(runId, { kind: 'promotion', name: pending.gate, summary: pending.summary, since: pending.since, timeoutAt: pending.timeoutAt, accepts: ['promote', 'abort'] });
+    return derived(runId, { kind: 'promotion', name: pending.gate, summary: pending.summary, since: pending.since, timeoutAt: pending.timeoutAt, accepts: [...GATE_ACCEPTS.promotion, 'abort'] });
   }
   if (pending) {
     return derived(
       runId,
-      { kind: 'approval', name: pending.gate, summary: pending.summary, since: pending.since, timeoutAt: pending.timeoutAt, accepts: ['approve', 'reject', 'abort'] },
+      { kind: 'approval', name: pending.gate, summary: pending.summary, since: pending.since, timeoutAt: pending.timeoutAt, accepts: [...GATE_ACCEPTS.approval, 'abort'] },
       pending.requiresSchemaAck,
     );
   }
   // A fleet paused while tenants are in flight still reports its upgrade phase; its published facts say paused.
   const fleetPaused = (status.facts?.fleet as { paused?: unknown } | undefined)?.paused === true;
   if (status.phase === 'paused' || fleetPaused) {
-    return derived(runId, { kind: 'paused', name: 'paused', summary: 'the run is paused', since: '', accepts: ['resume', 'abort'] });
+    return derived(runId, { kind: 'paused', name: 'paused', summary: 'the run is paused', since: '', accepts: [...GATE_ACCEPTS.paused, 'abort'] });
   }
   return null;
 }

@@ -3,6 +3,8 @@
  * --set, completed by the CLI (requestedBy, dryRun), then validated locally with the
  * catalog's zod schema so mistakes are reported before anything reaches Temporal.
  */
+import { describeParseError } from '../activities/parse-errors.js';
+import { inlineSecretPaths, inlineSecretsRefusal } from '../codec/inline-secrets.js';
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
@@ -37,14 +39,14 @@ export function parseInputText(text: string, name: string): unknown {
     try {
       return JSON.parse(text) as unknown;
     } catch (err) {
-      throw new CliError(ExitCode.InvalidInput, `the input ${name} is not valid JSON: ${(err as Error).message}`);
+      throw new CliError(ExitCode.InvalidInput, `the input ${describeParseError(name, err, text)}`);
     }
   }
   try {
     // Plain YAML 1.2 core schema: no custom tags, no merge keys, so a value is what it reads as.
     return parseYaml(text, { schema: 'core', merge: false, maxAliasCount: 100 }) as unknown;
   } catch (err) {
-    throw new CliError(ExitCode.InvalidInput, `the input ${name} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+    throw new CliError(ExitCode.InvalidInput, `the input ${describeParseError(name, err, text)}`);
   }
 }
 
@@ -109,6 +111,8 @@ export interface PrepareOptions {
   sets?: readonly string[];
   identity: string;
   dryRun?: boolean;
+  /** The CLI's payload codec is on: inline secrets are then encrypted, not refused. */
+  codecEnabled?: boolean;
 }
 
 export function prepareInput(runbook: RunbookDefinition, fromSource: unknown, options: PrepareOptions): PreparedInput {
@@ -137,5 +141,8 @@ export function prepareInput(runbook: RunbookDefinition, fromSource: unknown, op
     const lines = formatZodIssues(result.error.issues).map((l) => `  - ${l}`);
     throw new CliError(ExitCode.InvalidInput, `invalid input for ${runbook.name}:\n${lines.join('\n')}`);
   }
+  // Without the codec, Temporal would store inline secrets in clear: refuse before starting.
+  const inlineSecrets = options.codecEnabled ? [] : inlineSecretPaths(result.data);
+  if (inlineSecrets.length) throw new CliError(ExitCode.InvalidInput, inlineSecretsRefusal(`invalid input for ${runbook.name}`, inlineSecrets));
   return { raw, parsed: result.data, notes };
 }

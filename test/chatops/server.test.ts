@@ -111,12 +111,13 @@ describe('chat-ops HTTP service', () => {
     assert.equal(runControl.calls.length, 0);
   });
 
-  it('refuses a replayed request: the decision is carried out once', async () => {
+  it('answers a replayed request "already handled": the decision is carried out once', async () => {
     const signed = sign({ text: 'approve run-7' });
     assert.equal((await send(baseUrl, signed)).status, 200);
     const replay = await send(baseUrl, signed);
-    assert.equal(replay.status, 401);
-    assert.match(replay.json.text ?? '', /already accepted once/);
+    assert.equal(replay.status, 200);
+    assert.equal(replay.json.response_type, 'ephemeral');
+    assert.match(replay.json.text ?? '', /^Already handled: this exact request \(approve on run `run-7`\) was carried out before, so nothing was sent again/);
     assert.equal(runControl.calls.length, 1);
   });
 

@@ -31,6 +31,7 @@ describe('chat-ops against a real Temporal server', () => {
   let worker: Worker;
   let running: Promise<void>;
   let chatops: ChatOpsProcess;
+  let chatopsEnv: Record<string, string>;
   const sign = (text: string, userId = 'U123') => signSlashCommand(SECRET, { text, userId });
 
   before(async () => {
@@ -43,14 +44,15 @@ describe('chat-ops against a real Temporal server', () => {
       workflowsPath: fileURLToPath(new URL('./fixtures/decision-workflow.ts', import.meta.url)),
     });
     running = worker.run();
-    chatops = await startChatOps({
+    chatopsEnv = {
       SLACK_SIGNING_SECRET: SECRET,
       CHATOPS_USERS: 'U123=alice',
       TEMPORAL_ADDRESS: env.address,
       TEMPORAL_NAMESPACE: 'default',
       // The first Update waits for the worker's first workflow task; keep it on the fast path.
       CHATOPS_REPLY_DEADLINE_MS: '2900',
-    });
+    };
+    chatops = await startChatOps(chatopsEnv);
   });
 
   after(async () => {
@@ -102,7 +104,10 @@ describe('chat-ops against a real Temporal server', () => {
     assert.equal(accepted.status, 200);
     assert.equal(accepted.json.response_type, 'in_channel');
     assert.equal(accepted.json.text, `alice approved run \`${id}\`: approve recorded (phase: completed)`);
-    assert.equal((await send(chatops.baseUrl, approve)).status, 401);
+    // Replayed to the same process: its in-memory window answers, nothing reaches the run.
+    const replayed = await send(chatops.baseUrl, approve);
+    assert.equal(replayed.status, 200);
+    assert.match(replayed.json.text ?? '', /^Already handled: this exact request \(approve on run `.*`\) was carried out before/);
 
     assert.equal(await handle.result(), 'approve by alice');
     const final = await handle.query(statusQuery);
@@ -113,6 +118,32 @@ describe('chat-ops against a real Temporal server', () => {
     // The run has finished: a late decision is answered, not crashed on.
     const late = await send(chatops.baseUrl, sign(`reject ${id} too late`));
     assert.match(late.json.text ?? '', /^Not found: run .* was not found, or it has already finished$/);
+  });
+
+  it('a decision replayed after a restart (or to another replica) is the same Update: answered "already handled", applied once', async () => {
+    const id = `chatops-restart-${Date.now()}`;
+    const handle = await startRun(id);
+    const approve = sign(`approve ${id} --ack-schema-changes first and only`);
+    const first = await send(chatops.baseUrl, approve);
+    assert.equal(first.json.text, `alice approved run \`${id}\`: approve recorded (phase: completed)`);
+
+    // A fresh process has no memory of the request; a second replica is the same case.
+    assert.equal(await chatops.stop(), 0);
+    chatops = await startChatOps(chatopsEnv);
+    const replay = await send(chatops.baseUrl, approve);
+    assert.equal(replay.status, 200);
+    assert.equal(replay.json.response_type, 'ephemeral', 'the channel is not told about a second approval');
+    assert.equal(
+      replay.json.text,
+      `Already handled: this exact request (approve on run \`${id}\`) was carried out before, so nothing was sent again; its answer then: approve recorded (phase: completed)`,
+    );
+
+    assert.equal(await handle.result(), 'approve by alice');
+    const final = await handle.query(statusQuery);
+    assert.equal(final.decisions.length, 1, 'Temporal applied the decision once');
+    const history = await handle.fetchHistory();
+    const updates = (history.events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
+    assert.equal(updates.length, 1, 'one Update in the history');
   });
 
   it('answers for a run that does not exist', async () => {

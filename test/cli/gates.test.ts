@@ -207,9 +207,14 @@ describe('runbook CLI hints, fleet view, progress, plan and profiles (real dev s
 
     const view = await cli(['fleet', id]);
     const json = JSON.parse((await cli(['fleet', id, '-o', 'json'])).stdout) as { state: string; exitCode: number; fleet: { tenants: { tenant: string; state: string; message?: string }[] } };
-    // A fleet that ended with a failed tenant never exits 0 once the workflow says "completed with failures" (exit 8).
-    assert.equal(view.exitCode, json.state === 'completed-with-failures' ? ExitCode.CompletedWithFailures : ExitCode.Ok, said(view));
-    assert.equal(json.exitCode, view.exitCode);
+    // A fleet that ended with a failed tenant (within its budget) is "completed with failures": exit 8, never 0.
+    assert.equal(json.state, 'completed-with-failures', said(view));
+    assert.equal(view.exitCode, 8, said(view));
+    assert.equal(ExitCode.CompletedWithFailures, 8, 'the documented exit code');
+    assert.equal(json.exitCode, 8);
+    const status = await cli(['status', id]);
+    assert.equal(status.exitCode, 8, said(status));
+    assert.match(status.stdout, /^Tenants not upgraded \(1\):\n {2}f2: .*did not become ready/m, 'status names the failed tenant with its reason');
     assert.match(view.stdout, /^Fleet: +mixed \(fleet:mixed\) -> 0\.2\.1$/m);
     assert.match(view.stdout, /^Tenants: +3 total, 2 upgraded, 1 failed/m);
     assert.match(view.stdout, /^WAVE +CANARY +TENANTS +STARTED +ENDED +BAKED UNTIL$/m);

@@ -104,8 +104,11 @@ export function useWorkflowTestEnv(): WorkflowTestEnv {
       const type = history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name ?? 'workflow';
       const name = [type, slug(currentTest), suffix].filter(Boolean).join('.');
       await mkdir(target, { recursive: true });
-      // Stack traces name this machine's paths and play no part in replay: left out.
-      const json = JSON.stringify(proto.temporal.api.history.v1.History.fromObject(history).toJSON(), (key, value: unknown) => (key === 'stackTrace' ? '' : value));
+      // A history does not hold its workflow ID, and the workflows read theirs (gate commands,
+      // signed statements): it is saved next to the events for the replay. Stack traces name
+      // this machine's paths and play no part in replay: left out.
+      const saved = { workflowId: handle.workflowId, ...proto.temporal.api.history.v1.History.fromObject(history).toJSON() };
+      const json = JSON.stringify(saved, (key, value: unknown) => (key === 'stackTrace' ? '' : value));
       await writeFile(`${target}/${name}.json`, `${json}\n`);
     },
   };

@@ -5,6 +5,7 @@ import { CommandRunner, toolPathsFromEnv } from '../../src/activities/command.js
 import { createClusterCapabilityActivities } from '../../src/activities/cluster-capabilities.js';
 import { createClusterPrerequisiteActivities } from '../../src/activities/cluster-prerequisites.js';
 import { createHelmActivities } from '../../src/activities/helm/activities.js';
+import { createInlineSecretActivities } from '../../src/activities/inline-secrets.js';
 import { createKeyringActivities } from '../../src/activities/keyring.js';
 import { createNotifyActivities } from '../../src/activities/notify.js';
 import { createOpenctiActivities } from '../../src/activities/opencti/activities.js';
@@ -30,6 +31,7 @@ describe('contracts between the layers', () => {
   const helm = createHelmActivities({ runner, workDir: '/nonexistent' });
   const factories: Record<string, object> = {
     toolchain: createToolchainActivities({ runner }),
+    inlineSecrets: createInlineSecretActivities({ codecEnabled: false }),
     helm,
     releaseDiff: createReleaseDiffActivities(helm),
     clusterPrerequisites: createClusterPrerequisiteActivities({ runner }),

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { parse as parseYaml } from 'yaml';
+import { describeParseError } from '../../src/activities/parse-errors.js';
 import { Redactor } from '../../src/activities/redaction.js';
 
 describe('Redactor', () => {
@@ -24,5 +26,39 @@ describe('Redactor', () => {
 
   it('ignores values too short to be secrets', () => {
     assert.equal(new Redactor(['ab']).text('about'), 'about');
+  });
+});
+
+describe('redaction by value, and parse errors that never quote the text', () => {
+  it('hides values registered from a values tree wherever they appear, URL passwords, and key=value secrets in free text', () => {
+    const r = new Redactor();
+    r.addSecretsFrom({ opencti: { adminPassword: 'canary-pw-1', url: 'http://ops:canary-url-2@opencti:8080', note: 'plain' }, rabbitmq: { erlangCookie: 12345678 } });
+    const text = r.text('diff: + note: canary-pw-1 at http://x:y@h and canary-url-2; cookie 12345678; token=abc123 "apiKey": "zzz9"; secretName: keep-me');
+    for (const leaked of ['canary-pw-1', 'canary-url-2', '12345678', 'abc123', 'zzz9', 'x:y@']) assert.ok(!text.includes(leaked), `${leaked} in ${text}`);
+    assert.match(text, /secretName: keep-me/, 'a reference is not a secret');
+  });
+
+  it('names file, line and column of a YAML or JSON error, and not the offending line', () => {
+    const yamlText = 'db:\n  password: canary-yaml-3\n bad: indent\n';
+    let yamlError: unknown;
+    try {
+      parseYaml(yamlText);
+    } catch (err) {
+      yamlError = err;
+    }
+    const yamlMessage = describeParseError('values.yaml', yamlError, yamlText);
+    assert.match(yamlMessage, /^values\.yaml is not valid YAML \(line \d+, column \d+: [A-Z_]+\)$/);
+    assert.ok(!yamlMessage.includes('canary-yaml-3'));
+
+    const jsonText = '{\n  "password": canary-json-4\n}';
+    let jsonError: unknown;
+    try {
+      JSON.parse(jsonText);
+    } catch (err) {
+      jsonError = err;
+    }
+    const jsonMessage = describeParseError('input.json', jsonError, jsonText);
+    assert.match(jsonMessage, /^input\.json is not valid JSON \(line 2, column \d+\)$/);
+    assert.ok(!jsonMessage.includes('canary-json-4'));
   });
 });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { gateOf } from '../../src/cli/gate.js';
 import { gateCommand, Gates, shellQuote } from '../../src/workflows/lib/gate.js';
-import type { DecisionRecord } from '../../src/workflows/lib/status.js';
+import type { DecisionRecord, RunStatus } from '../../src/workflows/lib/status.js';
 
 function gates(workflowId = 'fleet:prod') {
   const decisions: DecisionRecord[] = [];
@@ -62,5 +63,27 @@ describe('the gate primitive', () => {
     g.close();
     assert.equal(g.view, null);
     assert.equal(g.refusal('approve', { by: 'x' }), 'the run is not waiting for approval');
+  });
+
+  it("the CLI's hints for a run from before the gate contract are the primitive's commands, for every kind of gate", () => {
+    const id = "fleet:it's";
+    const old = (phase: string, extra: Partial<RunStatus>): RunStatus =>
+      ({ runbook: 'r', phase, steps: [], decisions: [], invalidMessages: [], facts: {}, pendingApproval: null, ...extra }) as unknown as RunStatus;
+    const pendingApproval = { gate: 'g', since: '2026-01-01T00:00:00Z', timeoutAt: '2026-01-02T00:00:00Z', fourEyes: false, requiresSchemaAck: true, summary: 's' };
+    const cases: [RunStatus, Parameters<Gates['open']>[0]][] = [
+      [old('waiting-approval', { pendingApproval }), { kind: 'approval', name: 'g', summary: 's', requiresSchemaAck: true }],
+      [old('waiting-promotion', { pendingApproval: { ...pendingApproval, requiresSchemaAck: false } }), { kind: 'promotion', name: 'g', summary: 's' }],
+      [old('paused', {}), { kind: 'paused', name: 'paused', summary: 's' }],
+      // A fleet paused while tenants are in flight: its phase is still its upgrade phase.
+      [old('upgrading wave 1', { facts: { fleet: { paused: true } } }), { kind: 'paused', name: 'paused', summary: 's' }],
+    ];
+    for (const [status, spec] of cases) {
+      const { g } = gates(id);
+      g.open(spec);
+      const derived = gateOf(id, status);
+      assert.equal(derived?.kind, spec.kind);
+      assert.deepEqual(derived.accepts, g.view!.accepts, spec.kind);
+      assert.deepEqual(derived.commands, g.view!.commands, spec.kind);
+    }
   });
 });

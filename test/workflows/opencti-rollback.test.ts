@@ -96,11 +96,11 @@ describe('openctiRollback (time-skipping)', () => {
     assert.equal(m.calls.find((c) => c.name === 'helmRollback')!.args.toRevision, 4);
   });
 
-  it('helm-rollback to a revision helm no longer keeps is refused', async () => {
+  it('helm-rollback to a revision helm no longer keeps is refused as bad input, naming the field (the rule every runbook shares)', async () => {
     const { error, m } = await run(helmRollbackInput({ toRevision: 9 }));
     const failure = cause(error);
-    assert.equal(failure.type, FailureType.NotFound);
-    assert.match(failure.message, /^revision 9 is not in the history of opencti \(kept: 1, 2, 3, 4, 5\)/);
+    assert.equal(failure.type, FailureType.InvalidInput);
+    assert.match(failure.message, /^toRevision: revision 9 is not in the history of opencti \(revisions: 1, 2, 3, 4, 5\); choose one of 1, 2, 3, 4/);
     assert.ok(!m.names().includes('helmRollback'));
   });
 

@@ -31,8 +31,13 @@ describe('replay of saved histories', async () => {
   const dir = `${fixturesDir}histories/`;
   const files = (await readdir(dir)).filter((f) => f.endsWith('.json')).sort();
   // fromObject reads protobuf's JSON form (the SDK's historyFromJSON trips over two copies of protobufjs).
+  // The recorded workflow ID travels next to the events: the workflows read theirs (a signed start names it).
   const histories = await Promise.all(
-    files.map(async (file) => ({ file, history: proto.temporal.api.history.v1.History.fromObject(JSON.parse(await readFile(dir + file, 'utf8')) as Record<string, unknown>) })),
+    files.map(async (file) => {
+      const saved = JSON.parse(await readFile(dir + file, 'utf8')) as Record<string, unknown>;
+      const workflowId = typeof saved.workflowId === 'string' ? saved.workflowId : `replay-${file}`;
+      return { file, workflowId, history: proto.temporal.api.history.v1.History.fromObject(saved) };
+    }),
   );
 
   it('covers every runbook workflow, a fleet that continued as new and a tenant child that failed', () => {
@@ -52,9 +57,9 @@ describe('replay of saved histories', async () => {
     );
   });
 
-  for (const { file, history } of histories) {
+  for (const { file, workflowId, history } of histories) {
     it(file, async () => {
-      await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, `replay-${file}`);
+      await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, workflowId);
     });
   }
 });

@@ -3,38 +3,31 @@
  * approval gate, mocked activities). Keys and signatures come from the real ssh-keygen.
  */
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../../src/domain/failure-types.js';
 import { keyringDigest } from '../../src/domain/signatures/keyring.js';
 import type { SignedKind } from '../../src/domain/signatures/statement.js';
 import { abortUpdate, approveSignal, approveUpdate, rejectUpdate, statusQuery } from '../../src/workflows/lib/messages.js';
 import { START_SIGNATURE_MEMO } from '../../src/workflows/lib/signed-decisions.js';
-import { soctalkSystemRollback } from '../../src/workflows/soctalk/system-rollback.js';
+import { soctalkSystemRollback, type SystemRollbackResult } from '../../src/workflows/soctalk/system-rollback.js';
 import { KeyDir, statementFor, type TestKey } from '../helpers/ssh-keys.js';
-import { createTimeSkippingEnv, uniqueTaskQueue, workflowBundle } from '../helpers/temporal.js';
+import { eventually, failureOf, refusalOf, useWorkflowTestEnv, waitForPhase } from '../helpers/workflow-harness.js';
 import { systemActivities } from './soctalk-system-mocks.js';
 
 describe('signed approvals (workflow)', () => {
-  let env: TestWorkflowEnvironment;
+  const t = useWorkflowTestEnv();
   const keys = new KeyDir();
   let ria: TestKey;
   let sam: TestKey;
   let chatops: TestKey;
-  before(async () => {
-    env = await createTimeSkippingEnv();
+  before(() => {
     ria = keys.key('ria');
     sam = keys.key('sam');
     chatops = keys.key('chat-ops');
   });
-  after(async () => {
-    await env?.teardown();
-    keys.cleanup();
-  });
+  after(() => keys.cleanup());
 
   const policy = (extra: Record<string, unknown> = {}) => ({
     signatures: 'required',
@@ -51,50 +44,45 @@ describe('signed approvals (workflow)', () => {
   async function run(
     input: Record<string, unknown>,
     drive: (h: WorkflowHandle, sign: Sign) => Promise<void>,
-    opts: { memo?: (workflowId: string, sign: Sign) => Promise<Record<string, unknown>>; activities?: Parameters<typeof systemActivities>[0] } = {},
+    opts: { memo?: (workflowId: string, sign: Sign) => Promise<Record<string, unknown>>; activities?: Parameters<typeof systemActivities>[0]; record?: boolean } = {},
   ) {
     const mocks = systemActivities(opts.activities);
-    const taskQueue = uniqueTaskQueue('signed');
-    const workflowId = `signed-${taskQueue}`;
-    let runId = '';
-    const sign: Sign = async (key, kind, fields = {}) => {
-      const statement = statementFor({
-        namespace: env.namespace ?? 'default',
-        workflowId,
-        runId: kind === 'start' ? 'new' : runId,
-        kind,
-        by: key.name,
-        issuedAt: new Date(await env.currentTimeMs()).toISOString(),
-        ...fields,
-      });
-      return { statement, signature: keys.sign(key, statement) };
-    };
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: mocks.activities });
-    return worker.runUntil(async () => {
-      const memo = opts.memo ? await opts.memo(workflowId, sign) : undefined;
-      const handle = await env.client.workflow.start(soctalkSystemRollback, { taskQueue, workflowId, args: [{ toRevision: 2, ...input }], ...(memo ? { memo } : {}) });
-      runId = handle.firstExecutionRunId;
-      await drive(handle, sign);
-      try {
-        return { result: await handle.result(), status: await handle.query(statusQuery), mocks };
-      } catch (err) {
-        assert.ok(err instanceof WorkflowFailedError);
-        assert.ok(err.cause instanceof ApplicationFailure);
-        return { failure: err.cause, mocks };
-      }
-    });
+    return t.withWorker(
+      mocks.activities,
+      async (taskQueue) => {
+        const workflowId = `signed-${taskQueue}`;
+        let runId = '';
+        const sign: Sign = async (key, kind, fields = {}) => {
+          const statement = statementFor({
+            namespace: t.env.namespace ?? 'default',
+            workflowId,
+            runId: kind === 'start' ? 'new' : runId,
+            kind,
+            by: key.name,
+            issuedAt: new Date(await t.env.currentTimeMs()).toISOString(),
+            ...fields,
+          });
+          return { statement, signature: keys.sign(key, statement) };
+        };
+        const memo = opts.memo ? await opts.memo(workflowId, sign) : undefined;
+        const handle = await t.env.client.workflow.start(soctalkSystemRollback, { taskQueue, workflowId, args: [{ toRevision: 2, ...input }], ...(memo ? { memo } : {}) });
+        runId = handle.firstExecutionRunId;
+        await drive(handle, sign);
+        const settled: { result?: SystemRollbackResult; failure?: ApplicationFailure } = await handle.result().then(
+          (result: SystemRollbackResult) => ({ result }),
+          (error: unknown) => ({ failure: failureOf(error) }),
+        );
+        if (opts.record) await t.record(handle);
+        return { ...settled, status: await handle.query(statusQuery), mocks };
+      },
+      'signed',
+    );
   }
 
-  async function waiting(h: WorkflowHandle): Promise<void> {
-    for (let i = 0; i < 400 && (await h.query(statusQuery)).phase !== 'waiting-approval'; i++) await sleep(25);
-  }
+  const waiting = (h: WorkflowHandle) => waitForPhase(h, 'waiting-approval');
 
   async function refused(h: WorkflowHandle, args: Record<string, unknown>, reason: RegExp, update = approveUpdate): Promise<void> {
-    await assert.rejects(h.executeUpdate(update, { args: [args as never] }), (err: unknown) => {
-      assert.ok(err instanceof WorkflowUpdateFailedError);
-      assert.match(String(err.cause?.message), reason);
-      return true;
-    });
+    assert.match(await refusalOf(h.executeUpdate(update, { args: [args as never] })), reason);
   }
 
   const abortCleanly = async (h: WorkflowHandle, sign: Sign) => {
@@ -107,7 +95,7 @@ describe('signed approvals (workflow)', () => {
       const s = await sign(sam, 'approve', { comment: 'diff reviewed' });
       const ack = await h.executeUpdate(approveUpdate, { args: [{ by: 'sam', comment: 'diff reviewed', ...s }] });
       assert.equal(ack.accepted, true);
-    });
+    }, { record: true });
     assert.ok(result);
     const decision = status.decisions.find((d) => d.kind === 'approve')!;
     assert.equal(decision.signer, 'sam');
@@ -129,12 +117,11 @@ describe('signed approvals (workflow)', () => {
       await refused(h, { by: 'sam', ...(await sign(sam, 'reject')) }, /the statement signs a reject decision, not approve/);
       await refused(h, { by: 'sam', comment: 'ship it, all fine', ...(await sign(sam, 'approve', { comment: 'looks risky' })) }, /the comment differs from the one that was signed/);
       const early = await sign(sam, 'approve');
-      await env.sleep('16m');
+      await t.env.sleep('16m');
       await refused(h, { by: 'sam', ...early }, /more than 15 min before .* \(workflow time\): sign it again/);
       // An invalid Signal is recorded and ignored rather than refused to a caller.
       await h.signal(approveSignal, { by: 'sam' });
-      for (let i = 0; i < 200 && (await h.query(statusQuery)).invalidMessages.length === 0; i++) await sleep(25);
-      const invalid = (await h.query(statusQuery)).invalidMessages;
+      const { invalidMessages: invalid } = await eventually(() => h.query(statusQuery), (s) => s.invalidMessages.length > 0, { ms: 5_000 });
       assert.match(invalid[0]?.reason ?? '', /no signature/);
       assert.equal((await h.query(statusQuery)).phase, 'waiting-approval', 'nothing was accepted');
       await refused(h, { by: 'ria', reason: 'x', ...(await sign(ria, 'abort', { comment: 'y' })) }, /reason differs from the one that was signed/, abortUpdate);
@@ -210,8 +197,8 @@ describe('signed approvals (workflow)', () => {
       { activities: { loadKeyring: async () => ({ source: 'configmap upgrade-runbooks/approvers key allowed_signers', digest: keyringDigest(text), keys: [{ name: 'sam', key: sam.publicKey }] }) } },
     );
     assert.equal(mocks.names()[0], 'loadKeyring');
-    assert.deepEqual(status!.signatures?.keyring, { source: 'configmap upgrade-runbooks/approvers key allowed_signers', digest: keyringDigest(text) });
-    assert.equal(status!.decisions.find((d) => d.kind === 'approve')?.signer, 'sam');
+    assert.deepEqual(status.signatures?.keyring, { source: 'configmap upgrade-runbooks/approvers key allowed_signers', digest: keyringDigest(text) });
+    assert.equal(status.decisions.find((d) => d.kind === 'approve')?.signer, 'sam');
   });
 
   it('an abort must be signed too, and its record says who signed', async () => {

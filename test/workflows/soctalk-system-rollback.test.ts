@@ -50,6 +50,14 @@ describe('soctalkSystemRollback', () => {
     assert.ok(!mocks.names().includes('helmRollback'));
   });
 
+  it('refuses the revision running now, naming the field: rolling back to it changes nothing', async () => {
+    const mocks = systemActivities();
+    const { failure } = await run(mocks, { toRevision: 3 }, async () => undefined);
+    assert.equal(failure?.type, FailureType.InvalidInput);
+    assert.equal(failure?.message, 'toRevision: 3 is the revision running now, so rolling back to it changes nothing; choose one of 2; nothing had been changed');
+    assert.deepEqual(mocks.names(), ['helmAssertNotLocked'], 'refused before the backup lookup and the approval');
+  });
+
   it('refuses a backup that does not exist before asking for approval', async () => {
     const mocks = systemActivities({ findBackup: fail(FailureType.NotFound, 'no backup named x') });
     const { failure } = await run(mocks, { restore }, async () => undefined);

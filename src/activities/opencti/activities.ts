@@ -17,6 +17,7 @@
  * /health against the rendered target. Failures are VerificationFailed: retryable while
  * things may still settle, non-retryable when waiting cannot help.
  */
+import { describeParseError } from '../parse-errors.js';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { ApplicationFailure } from '@temporalio/common';
@@ -167,7 +168,7 @@ export async function loadValues(values: Values): Promise<ValuesMap> {
     try {
       parsed = parseYaml(text) ?? {};
     } catch (err) {
-      throw ApplicationFailure.create({ type: FailureType.InvalidValues, nonRetryable: true, message: `values file ${file} is not valid YAML: ${(err as Error).message}` });
+      throw ApplicationFailure.create({ type: FailureType.InvalidValues, nonRetryable: true, message: describeParseError(`values file ${file}`, err) });
     }
     if (!isMap(parsed)) throw ApplicationFailure.create({ type: FailureType.InvalidValues, nonRetryable: true, message: `values file ${file} is not a YAML map` });
     // Nulls are kept: in the operator's files they delete chart defaults, and must go on doing so.
@@ -297,9 +298,11 @@ export function createOpenctiActivities(deps: OpenctiDeps) {
   async function plan(request: PlanValuesRequest): Promise<{ plan: ValuesPlan; change: ValuesChange }> {
     const ctx = currentRunContext();
     const original = await loadValues(request.values);
+    // By value too: a password under an innocent key, or in a URL, is hidden everywhere.
+    runner.redactor.addSecretsFrom(original);
     const change = planChange(original, request);
     const { sha256 } = generated(change);
-    const preview = stringify(redactValues(change.values));
+    const preview = runner.redactor.text(stringify(redactValues(change.values)));
     const live = await liveObjects(request);
     const warnings: ValuesWarning[] = [...change.warnings];
     for (const d of change.warnings.some((w) => w.code === 'chart-too-old') ? [] : chartDefects(request.version, change.values)) {
@@ -332,8 +335,8 @@ export function createOpenctiActivities(deps: OpenctiDeps) {
       plan: {
         change: request.change,
         sha256,
-        warnings: uniqueWarnings(warnings),
-        diff: formatDiff(change.diff),
+        warnings: uniqueWarnings(warnings).map((w) => ({ ...w, message: runner.redactor.text(w.message) })),
+        diff: formatDiff(change.diff).map((line) => runner.redactor.text(line)),
         preview: preview.length > PREVIEW_MAX ? `${preview.slice(0, PREVIEW_MAX)}\n# ... (${preview.length - PREVIEW_MAX} more characters)` : preview,
         promise: change.promise,
         topology,

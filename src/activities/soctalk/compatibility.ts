@@ -3,6 +3,7 @@
  * tenants (namespaces labelled tenant=true,managed-by=soctalk and their soctalk-tenant
  * releases) and refuse a target that the matrix puts out of range for any of them.
  */
+import { describeParseError } from '../parse-errors.js';
 import { readFile } from 'node:fs/promises';
 import { ApplicationFailure } from '@temporalio/common';
 import { parse } from 'yaml';
@@ -29,26 +30,45 @@ export interface CompatibilityDeps {
 export function createCompatibilityActivities({ runner, fetch = globalThis.fetch }: CompatibilityDeps) {
   async function loadCompatibilityMatrix(source: MatrixSource): Promise<CompatibilityMatrix> {
     let text: string;
-    const where = source.file ?? source.url ?? '(none)';
+    // A URL may carry credentials (user:password@): every message shows it redacted.
+    if (source.url) runner.redactor.addSecretsFrom(source.url);
+    const where = runner.redactor.text(source.file ?? source.url ?? '(none)');
     if (source.file) {
       text = await readFile(source.file, 'utf8').catch((err: Error) => {
         throw ApplicationFailure.create({ type: FailureType.NotFound, nonRetryable: true, message: `compatibility matrix ${source.file}: ${err.message}` });
       });
     } else if (source.url) {
-      const res = await fetch(source.url, { signal: AbortSignal.timeout(30_000) });
+      let res: Response;
+      try {
+        res = await fetch(withoutCredentials(source.url), { signal: AbortSignal.timeout(30_000), headers: basicAuth(source.url) });
+      } catch (err) {
+        // fetch quotes the URL in its errors (credentials included): say it redacted.
+        throw ApplicationFailure.create({
+          type: FailureType.ServerUnavailable,
+          message: `compatibility matrix ${where} cannot be fetched: ${runner.redactor.text(err instanceof Error ? `${err.message}${err.cause instanceof Error ? ` (${err.cause.message})` : ''}` : String(err))}`,
+        });
+      }
       // A 5xx is worth another try; a 404 is a wrong URL.
       if (!res.ok) {
         throw ApplicationFailure.create({
           type: res.status >= 500 ? FailureType.ServerUnavailable : FailureType.NotFound,
           nonRetryable: res.status < 500,
-          message: `compatibility matrix ${source.url} answered ${res.status}`,
+          message: `compatibility matrix ${where} answered ${res.status}`,
         });
       }
       text = await res.text();
     } else {
       throw ApplicationFailure.create({ type: FailureType.InvalidInput, nonRetryable: true, message: 'compatibility: set file or url' });
     }
-    const parsed = CompatibilityMatrixSchema.safeParse(parse(text));
+    let document: unknown;
+    try {
+      document = parse(text);
+    } catch (err) {
+      // Permanent (the file will not fix itself between retries), and never quoted: the
+      // offending line may be a credential.
+      throw ApplicationFailure.create({ type: FailureType.InvalidValues, nonRetryable: true, message: describeParseError(`compatibility matrix ${where}`, err) });
+    }
+    const parsed = CompatibilityMatrixSchema.safeParse(document);
     if (!parsed.success) {
       throw ApplicationFailure.create({
         type: FailureType.InvalidInput,
@@ -101,4 +121,18 @@ export function createCompatibilityActivities({ runner, fetch = globalThis.fetch
       if (problem) throw ApplicationFailure.create({ type: FailureType.Incompatible, nonRetryable: true, message: problem });
     },
   };
+}
+
+/** fetch refuses URLs with user:password@; a matrix mirror behind basic auth gets a header instead. */
+function withoutCredentials(url: string): string {
+  const u = new URL(url);
+  u.username = '';
+  u.password = '';
+  return u.toString();
+}
+
+function basicAuth(url: string): Record<string, string> {
+  const u = new URL(url);
+  if (!u.username && !u.password) return {};
+  return { authorization: `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}` };
 }

@@ -8,9 +8,10 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { FailureType } from '../../domain/failure-types.js';
 import { renderedObjects } from '../../domain/rendered-release.js';
 import type { KubeTarget } from '../../domain/kube-target.js';
-import type { CommandRunner } from '../command.js';
+import type { CommandRunner, RunContext } from '../command.js';
+import { jobPods, jobPodSelector, podSummary, type JobPod } from '../job-pods.js';
 import type { ChartRequest, HelmActivities } from '../helm/activities.js';
-import { getObject } from '../kube-json.js';
+import { getList, getObject } from '../kube-json.js';
 import { kubectlApplyStdinArgs, kubectlDeleteArgs, kubectlLogsArgs, type Scope } from '../kubectl/commands.js';
 import { currentRunContext } from '../run-context.js';
 
@@ -52,10 +53,10 @@ export interface MigrationDeps {
 export function createMigrationActivities({ runner, helm, pollIntervalMs = 2_000 }: MigrationDeps) {
   const scopeOf = (j: JobRef): Scope => ({ namespace: j.namespace, kube: j.kube });
 
-  async function logsTail(j: JobRef): Promise<string> {
+  async function logsTail(j: JobRef, context: RunContext = currentRunContext()): Promise<string> {
     // Logs are evidence, not a gate: a Job whose pod is gone still has a result.
     const out = await runner
-      .run({ tool: 'kubectl', args: kubectlLogsArgs(scopeOf(j), `job/${j.jobName}`), mutates: false, okExitCodes: [0, 1] }, currentRunContext())
+      .run({ tool: 'kubectl', args: kubectlLogsArgs(scopeOf(j), `job/${j.jobName}`), mutates: false, okExitCodes: [0, 1] }, context)
       .catch(() => undefined);
     return out && out.exitCode === 0 ? out.stdoutRedacted.split('\n').slice(-40).join('\n') : '(no logs available)';
   }
@@ -86,23 +87,35 @@ export function createMigrationActivities({ runner, helm, pollIntervalMs = 2_000
       return { applied: out.stdoutRedacted.trim() };
     },
 
-    /** Step 3: wait for Complete within the runbook's timeout; Failed ends the wait at once. */
+    /**
+     * Step 3: wait for Complete within the runbook's timeout; Failed ends the wait at once.
+     * Every heartbeat carries the Job's pods (phase, restarts, reason), read on each poll,
+     * so a migration stuck in ImagePullBackOff or CrashLoopBackOff says so while it waits.
+     */
     async waitForMigrationJob(input: JobRef & { timeoutMs: number }): Promise<MigrationOutcome> {
       const ctx = currentRunContext();
       const started = Date.now();
+      const waitingFor = `migration Job ${input.jobName} to complete`;
+      let pods: JobPod[] | undefined;
+      const progress = () => ({ waitingFor, ...(pods ? { pods } : {}) });
+      // The poll's own kubectl commands heartbeat too: they carry the same progress.
+      const polling: RunContext = { ...ctx, progress };
+      const podsNow = () => (pods?.length ? `; pods: ${pods.map(podSummary).join(', ')}` : '');
       for (;;) {
-        const job = await getObject(runner, scopeOf(input), 'job', input.jobName);
+        const job = await getObject(runner, scopeOf(input), 'job', input.jobName, polling);
         if (!job) {
           throw ApplicationFailure.create({ type: FailureType.NotFound, nonRetryable: true, message: `Job ${input.namespace}/${input.jobName} does not exist` });
         }
+        // Progress is informative: a failed read keeps the last one and never fails the wait.
+        pods = await getList(runner, scopeOf(input), 'pods', jobPodSelector(job), polling).then(jobPods, () => pods);
         const { state, reason } = jobState(job.status);
-        if (state === 'complete') return { jobName: input.jobName, durationMs: Date.now() - started, logsTail: await logsTail(input) };
+        if (state === 'complete') return { jobName: input.jobName, durationMs: Date.now() - started, logsTail: await logsTail(input, polling) };
         if (state === 'failed') {
-          const logs = await logsTail(input);
+          const logs = await logsTail(input, polling);
           throw ApplicationFailure.create({
             type: FailureType.MigrationFailed,
             nonRetryable: true,
-            message: `migration Job ${input.jobName} failed (${reason}); logs: ${logs.split('\n').slice(-5).join(' | ')}`,
+            message: `migration Job ${input.jobName} failed (${reason})${podsNow()}; logs: ${logs.split('\n').slice(-5).join(' | ')}`,
             details: [{ logsTail: logs }],
           });
         }
@@ -110,10 +123,10 @@ export function createMigrationActivities({ runner, helm, pollIntervalMs = 2_000
           throw ApplicationFailure.create({
             type: FailureType.MigrationFailed,
             nonRetryable: true,
-            message: `migration Job ${input.jobName} did not complete within ${Math.round(input.timeoutMs / 1000)}s`,
+            message: `migration Job ${input.jobName} did not complete within ${Math.round(input.timeoutMs / 1000)}s${podsNow()}`,
           });
         }
-        ctx.heartbeat?.({ command: `wait for job/${input.jobName}`, elapsedMs: Date.now() - started, lastLines: [] });
+        ctx.heartbeat?.({ command: `wait for job/${input.jobName}`, elapsedMs: Date.now() - started, lastLines: [], ...progress() });
         if (ctx.signal?.aborted) throw new CancelledFailure('wait for the migration Job was cancelled');
         await sleep(pollIntervalMs);
       }

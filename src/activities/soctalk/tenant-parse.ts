@@ -2,6 +2,7 @@
  * Pure helpers of the tenant activities: argv of the values and alert-check hooks, and
  * parsers for kubectl and SocTalk API answers. Unit-tested as exact values.
  */
+import { describeParseError } from '../parse-errors.js';
 import { ApplicationFailure } from '@temporalio/common';
 import { parse as parseYaml } from 'yaml';
 import { FailureType } from '../../domain/failure-types.js';
@@ -106,7 +107,7 @@ export function checkValuesDocument(text: string, source: string): void {
     doc = parseYaml(text);
   } catch (err) {
     // Never quote the document: it may hold secrets.
-    throw ApplicationFailure.create({ type: FailureType.InvalidValues, nonRetryable: true, message: `values from ${source} are not valid YAML (${(err as Error).name})` });
+    throw ApplicationFailure.create({ type: FailureType.InvalidValues, nonRetryable: true, message: describeParseError(`values from ${source}`, err) });
   }
   if (doc !== null && doc !== undefined && (typeof doc !== 'object' || Array.isArray(doc))) {
     throw ApplicationFailure.create({ type: FailureType.InvalidValues, nonRetryable: true, message: `values from ${source} are not a YAML mapping` });

@@ -19,20 +19,12 @@ import {
   type DecisionAck,
   type DecisionArgs,
 } from './messages.js';
+import { GATE_ACCEPTS, gateCommand, gateTimerSummary, type DecidingMessage, type GateKind, type GateMessage } from './gate-commands.js';
 import type { DecisionRecord, GateView } from './status.js';
 import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
 
-export type GateKind = GateView['kind'];
-/** The messages that decide a gate (abort is accepted at every gate and handled by Run). */
-export type GateMessage = 'approve' | 'reject' | 'promote' | 'resume';
-export type DecidingMessage = Exclude<GateMessage, 'resume'>;
-
-/** What each kind of gate accepts, besides abort. */
-export const GATE_ACCEPTS: Record<GateKind, readonly GateMessage[]> = {
-  approval: ['approve', 'reject'],
-  promotion: ['promote'],
-  paused: ['resume'],
-};
+// The commands and what each gate accepts are plain data, shared with the CLI's fallback for older runs.
+export { GATE_ACCEPTS, gateCommand, shellQuote, type DecidingMessage, type GateKind, type GateMessage } from './gate-commands.js';
 
 /**
  * The Update/Signal pair of each message that decides a gate. Resume is the fleet's own
@@ -77,19 +69,6 @@ interface OpenGate {
   spec: GateSpec;
   view: GateView;
   decision?: GateDecision;
-}
-
-/** Quotes one word for a POSIX shell: pasted commands must be safe whatever the ID holds. */
-export function shellQuote(word: string): string {
-  return /^[A-Za-z0-9_./:@=-]+$/.test(word) && !word.startsWith('-') ? `'${word}'` : `'${word.replace(/'/g, `'\\''`)}'`;
-}
-
-/** The CLI command that sends `message` to the run `workflowId`. */
-export function gateCommand(message: GateMessage | 'abort', workflowId: string, opts: { requiresSchemaAck?: boolean } = {}): string {
-  const id = shellQuote(workflowId);
-  if (message === 'abort') return `runbook abort ${id} --reason '<reason>'`;
-  if (message === 'approve' && opts.requiresSchemaAck) return `runbook approve ${id} --ack-schema-changes`;
-  return `runbook ${message} ${id}`;
 }
 
 /** An approval gate judged by the run's policy (allowed approvers, four-eyes, schema acknowledgement). */
@@ -192,8 +171,9 @@ export class Gates {
    */
   async waitForDecision(): Promise<GateDecision | undefined> {
     const gate = this.current!;
+    const done = () => gate.decision !== undefined || this.host.abortRequested();
     try {
-      const decided = await condition(() => gate.decision !== undefined || this.host.abortRequested(), gate.spec.timeout);
+      const decided = gate.spec.timeout === undefined ? await condition(done) : await condition(done, gate.spec.timeout, { summary: gateTimerSummary(gate.view) });
       if (this.host.abortRequested()) return undefined;
       // Without a timeout condition() resolves to nothing; only a decision ends that wait.
       if (decided === false || !gate.decision) throw approvalTimedOut(gate.spec.name, humanDuration(gate.spec.timeout ?? 0));

@@ -1,24 +1,26 @@
 /**
- * The operational contract every runbook workflow shares: steps recorded in a journal,
- * human decisions through validated Updates and Signals, abort in every phase, approval
- * gates with timeouts, compensation on failure or abort, and visibility (status query,
- * search attributes, current details for the Web UI).
+ * The operational contract every runbook workflow shares, and the one job of this class:
+ * run the runbook's steps in order (journal, abort checkpoints, uninterruptible steps),
+ * wait at its gates, and end it (compensation LIFO on failure or abort, one outcome).
+ * What it delegates: the view (status query, search attributes, Web UI details,
+ * notifications) to view.ts, the gate primitive to gate.ts, the abort to abort-request.ts,
+ * signed decisions to signed-decisions.ts.
  *
  * A runbook workflow reads as: `const run = new Run(...); return run.execute(async () => {
  * await run.step('...', ...); ... })`.
  */
 import { ApplicationFailure, CancellationScope, ContinueAsNew, workflowInfo } from '@temporalio/workflow';
 import { abortable } from './abortable.js';
-import { abortRefusal } from '../../domain/approval-policy.js';
+import { AbortRequest } from './abort-request.js';
 import { humanDuration } from '../../domain/duration.js';
 import { FailureType } from '../../domain/failure-types.js';
 import { acceptMessage, type MessageHandler } from './accept.js';
 import { CompensationStack } from './compensation.js';
-import { aborted, describeStop, rejected, RunStopped } from './errors.js';
+import { describeStop, rejected, RunStopped } from './errors.js';
 import { approvalGate, GATE_MESSAGES, Gates, type DecidingMessage, type GateDecision, type GateSpec } from './gate.js';
 import { StepJournal } from './journal.js';
 import { DecisionSignatures } from './signed-decisions.js';
-import { abortSignal, abortUpdate, type AbortArgs, type DecisionArgs } from './messages.js';
+import type { DecisionArgs } from './messages.js';
 import { completedWithFailuresMessage, manualActionMessage, stoppedMessage } from './outcome.js';
 import type { DecisionRecord, OutcomeFailure, RunStatus, SignedFields, TerminalPhase } from './status.js';
 import type { RunOptions, StepOptions } from './run-options.js';
@@ -31,7 +33,7 @@ export class Run {
   readonly compensations = new CompensationStack();
   readonly view: RunView;
   readonly gates: Gates;
-  private abortRequest: { by: string; reason: string } | undefined;
+  private readonly abort: AbortRequest;
   /** Steps that changed (or may have changed) something, in order. */
   private readonly changedBy: string[] = [];
   /** What the run could not do although it completes (a fleet's failed tenants). */
@@ -46,7 +48,7 @@ export class Run {
     this.gates = new Gates({
       workflowId: () => workflowInfo().workflowId,
       recordDecision: (kind, args) => this.recordDecision(kind, args.by, args.comment, this.signatures.accept(args, kind)),
-      abortRequested: () => this.abortRequest !== undefined,
+      abortRequested: () => this.abort.requested,
       changed: () => {
         this.status.gate = this.gates.view;
         this.view.refresh();
@@ -61,23 +63,13 @@ export class Run {
         apply: (args) => this.gates.decide(message, args),
       });
     }
-    this.accept<AbortArgs>({
-      kind: 'abort',
-      update: abortUpdate,
-      signal: abortSignal,
-      refusal: (args) =>
-        this.abortRequest
-          ? `an abort was already requested by ${this.abortRequest.by}`
-          : abortRefusal(options.approval, options.requestedBy, args, this.status.outcome !== undefined, this.signatures.context()),
-      apply: (args) => {
-        this.abortRequest = { by: args.by.trim(), reason: args.reason };
-        this.status.abortRequested = { ...this.abortRequest, at: now(), ...this.signatures.accept(args, 'abort') };
-        const current = this.journal.current();
-        this.view.refresh();
-        return current
-          ? `abort accepted; it takes effect when "${current.name}" returns, then compensation runs`
-          : 'abort accepted';
-      },
+    this.abort = new AbortRequest({
+      status: this.status,
+      policy: options.approval,
+      requestedBy: options.requestedBy,
+      signatures: this.signatures,
+      journal: this.journal,
+      changed: () => this.view.refresh(),
     });
   }
 
@@ -98,7 +90,7 @@ export class Run {
   }
 
   get abortRequested(): boolean {
-    return this.abortRequest !== undefined;
+    return this.abort.requested;
   }
 
   setPhase(phase: string): void {
@@ -116,7 +108,7 @@ export class Run {
 
   /** Throws when an abort was requested: call between steps. */
   checkpoint(): void {
-    if (this.abortRequest) throw aborted(this.abortRequest.by, this.abortRequest.reason);
+    if (this.abort.requested) throw this.abort.stop();
   }
 
   async step<T>(name: string, body: () => Promise<T>, options: StepOptions<T> = {}): Promise<T> {
@@ -126,18 +118,18 @@ export class Run {
     if (options.uninterruptible || options.mutates) this.changedBy.push(name);
     this.view.refresh();
     try {
-      const result = options.uninterruptible ? await CancellationScope.nonCancellable(body) : await abortable(body, () => this.abortRequest !== undefined);
+      const result = options.uninterruptible ? await CancellationScope.nonCancellable(body) : await abortable(body, () => this.abort.requested);
       this.journal.end(record, 'succeeded', options.detail?.(result));
       this.view.refresh();
       if (options.uninterruptible) this.checkpoint();
       return result;
     } catch (err) {
       if (record.outcome === 'running') {
-        this.journal.end(record, 'failed', this.abortRequest ? `interrupted by abort` : describeStop(err).message);
+        this.journal.end(record, 'failed', this.abort.requested ? 'interrupted by abort' : describeStop(err).message);
       }
       this.view.refresh();
       // An abort cancels the step's scope; report it as the abort, not as a cancellation.
-      if (this.abortRequest) throw aborted(this.abortRequest.by, this.abortRequest.reason);
+      if (this.abort.requested) throw this.abort.stop();
       throw err;
     }
   }
@@ -188,8 +180,8 @@ export class Run {
       this.status.pendingApproval = null;
     }
     if (!decision) {
-      this.journal.end(record, 'failed', `aborted by ${this.abortRequest!.by}`);
-      throw aborted(this.abortRequest!.by, this.abortRequest!.reason);
+      this.journal.end(record, 'failed', `aborted by ${this.abort.by}`);
+      throw this.abort.stop();
     }
     const { by, comment } = decision.record;
     if (decision.message === 'reject') {

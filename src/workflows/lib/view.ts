@@ -11,6 +11,7 @@ import type { StepJournal } from './journal.js';
 import { statusQuery } from './messages.js';
 import type { ApprovalPolicy } from '../../domain/approval-policy.js';
 import type { GateSpec } from './gate.js';
+import { GATE_HEADLINE } from './gate-commands.js';
 import type { PendingApproval, RunStatus } from './status.js';
 
 export interface ViewOptions {
@@ -24,9 +25,13 @@ export interface ViewOptions {
   notify?: (event: RunNotification) => Promise<unknown>;
 }
 
+/** A runbook's own lines in the Web UI details (a fleet's waves and failed tenants), as Markdown paragraphs. */
+export type DetailsSection = (status: RunStatus) => string[];
+
 export class RunView {
   readonly status: RunStatus;
   private readonly pendingNotifications: Promise<unknown>[] = [];
+  private readonly sections: DetailsSection[] = [];
 
   constructor(
     private readonly options: ViewOptions,
@@ -92,18 +97,18 @@ export class RunView {
    * lines together) and commands are code spans (the renderer turns `--` into a dash).
    */
   refresh(): void {
-    setCurrentDetails(currentDetails(this.status, this.journal, this.signed()));
+    setCurrentDetails(currentDetails(this.status, this.journal, this.signed(), this.sections.flatMap((section) => section(this.status))));
+  }
+
+  /** Adds a runbook's own section to the details, shown after what the run waits for. */
+  addSection(section: DetailsSection): void {
+    this.sections.push(section);
+    this.refresh();
   }
 }
 
-const WAITING_FOR: Record<NonNullable<RunStatus['gate']>['kind'], string> = {
-  approval: 'Waiting for approval',
-  promotion: 'Waiting for promotion',
-  paused: 'Paused, waiting for resume',
-};
-
-/** The Markdown of the current details, from the status alone. */
-export function currentDetails(s: RunStatus, journal: StepJournal, signed = false): string {
+/** The Markdown of the current details, from the status (and the runbook's own section lines). */
+export function currentDetails(s: RunStatus, journal: StepJournal, signed = false, section: readonly string[] = []): string {
   const lines = [`**${s.runbook}**${s.release ? ` · release \`${s.release}\`` : ''}${s.namespace ? ` in \`${s.namespace}\`` : ''}`, '', `Phase: **${s.phase}**`];
   const current = journal.current();
   if (current) lines.push('', `Step: ${current.name} (since ${current.startedAt})`);
@@ -115,19 +120,19 @@ export function currentDetails(s: RunStatus, journal: StepJournal, signed = fals
     // so whatever is last may be cut off.
     lines.push(
       '',
-      `${WAITING_FOR[gate.kind]}: ${gate.name}${gate.timeoutAt ? ` (until ${gate.timeoutAt})` : ''}`,
+      `${GATE_HEADLINE[gate.kind]}: ${gate.name}${gate.timeoutAt ? ` (until ${gate.timeoutAt})` : ''}`,
       '',
       `Commands: ${gate.commands.map((c) => `\`${c}\``).join(', ')}`,
       '',
-      `Or send the Update or Signal \`${first}\` with \`{"by": "<your name>"${ack}${signed ? ', "statement": "…", "signature": "…"' : ''}}\`` +
+      `Or send the Update or Signal \`${first}\` with \`{"by": "<your name>"${ack}${signed ? ', "statement": "...", "signature": "..."' : ''}}\`` +
         others.map((m) => `; ${m} with \`${m}\``).join('') +
         '; abort with `abort` and `{"by": "...", "reason": "..."}`.' +
         (signed ? ' Decisions must be signed: `ssh-keygen -Y sign -n upgrade-runbooks` over the statement (see the README).' : ''),
-      '',
-      // Markdown hard line breaks keep the summary's lines apart.
-      gate.summary.split('\n').join('  \n'),
     );
   }
+  if (section.length) lines.push('', ...section);
+  // Markdown hard line breaks keep the summary's lines apart; last, as it can be long.
+  if (gate?.summary) lines.push('', gate.summary.split('\n').join('  \n'));
   if (s.abortRequested) lines.push('', `Abort requested by ${s.abortRequested.by}: ${s.abortRequested.reason}`);
   if (s.outcome) {
     lines.push('', `Outcome: ${s.outcome.message}`);

@@ -19,6 +19,7 @@ import type { ApprovalPolicy } from '../../domain/approval-policy.js';
 import { longStepProfile, notifyProfile, readProfile } from '../lib/activity-profiles.js';
 import { refuse } from '../lib/errors.js';
 import { Run } from '../lib/run.js';
+import { checkLiveRelease, pushHelmRollback } from '../release-steps/index.js';
 
 export const reads = proxyActivities<Activities>(readProfile);
 const { notify } = proxyActivities<Activities>(notifyProfile);
@@ -67,7 +68,7 @@ export function formatWarnings(warnings: readonly ValuesWarning[]): string[] {
 }
 
 /** Blocking findings end the run before anything changed. */
-export function refuseBlocking(warnings: readonly ValuesWarning[]): void {
+function refuseBlocking(warnings: readonly ValuesWarning[]): void {
   const blocking = warnings.filter((w) => w.blocking);
   if (blocking.length === 0) return;
   const type: FailureTypeName = blocking.some((w) => w.code === 'chart-too-old' || w.code === 'known-chart-defect' || w.code === 'not-on-v2')
@@ -77,7 +78,7 @@ export function refuseBlocking(warnings: readonly ValuesWarning[]): void {
 }
 
 /** What the approver reads: findings, what the target renders, the promised env, the diff, then the generated values (capped). */
-export function planSummary(title: string, plan: ValuesPlan, maxPreview = 4_000): string {
+function planSummary(title: string, plan: ValuesPlan, maxPreview = 4_000): string {
   const diff = plan.diff.length > 80 ? [...plan.diff.slice(0, 80), `... ${plan.diff.length - 80} more changes (status facts.valuesDiff)`] : plan.diff;
   const preview = plan.preview.length > maxPreview ? `${plan.preview.slice(0, maxPreview)}\n# ... (full preview in status facts.valuesPreview)` : plan.preview;
   const t = plan.topology;
@@ -100,7 +101,7 @@ export function planSummary(title: string, plan: ValuesPlan, maxPreview = 4_000)
   ].join('\n');
 }
 
-export function recordPlan(run: Run, plan: ValuesPlan): void {
+function recordPlan(run: Run, plan: ValuesPlan): void {
   run.fact('valuesSha256', plan.sha256);
   run.fact('valuesWarnings', formatWarnings(plan.warnings));
   run.fact('valuesDiff', plan.diff);
@@ -110,7 +111,7 @@ export function recordPlan(run: Run, plan: ValuesPlan): void {
 }
 
 /** The plan step, section-qualified by the caller: values generated, target rendered, findings. */
-export async function planStep(run: Run, name: string, request: PlanValuesRequest): Promise<ValuesPlan> {
+async function planStep(run: Run, name: string, request: PlanValuesRequest): Promise<ValuesPlan> {
   const plan = await run.step(name, () => reads.openctiPlanValues(request), {
     detail: (p) =>
       `${p.diff.length} changes, ${p.warnings.length} findings (${p.warnings.filter((w) => w.blocking).length} blocking); renders ${p.topology.deployments.map((d) => `${d.name} x${d.replicas}`).join(', ') || 'nothing'}`,
@@ -124,7 +125,7 @@ export async function planStep(run: Run, name: string, request: PlanValuesReques
  * (a values file edited on the worker during the wait), before any compensation is armed.
  * The apply step checks the digest once more where it generates the values it applies.
  */
-export async function confirmApproved(run: Run, request: PlanValuesRequest, approved: ValuesPlan): Promise<void> {
+async function confirmApproved(run: Run, request: PlanValuesRequest, approved: ValuesPlan): Promise<void> {
   const again = await run.step('check the values are the ones approved', () => reads.openctiPlanValues(request), { detail: (p) => `sha256 ${p.sha256.slice(0, 12)}` });
   if (again.sha256 !== approved.sha256) {
     throw refuse(
@@ -132,6 +133,32 @@ export async function confirmApproved(run: Run, request: PlanValuesRequest, appr
       `the generated values changed since they were approved (sha256 ${approved.sha256.slice(0, 12)} -> ${again.sha256.slice(0, 12)}): the values files were edited; start a new run`,
     );
   }
+}
+
+export interface PlanAndApproval {
+  ref: OpenctiRelease;
+  fromRevision: number;
+  request: PlanValuesRequest;
+  dryRun: boolean;
+  /** The plan step and the approval gate, as the guide words them. */
+  planStep: string;
+  gate: string;
+  /** The helm command the approver approves: the summary's first line. */
+  command: string;
+}
+
+/**
+ * Plan, then approval, as every OpenCTI runbook does it: the plan step, blocking findings
+ * refused, a dry run ended with its plan; else the gate and, once a human approved, the
+ * values checked to be the ones approved. Returns the approved plan, or the dry run's result.
+ */
+export async function planAndApprove(run: Run, p: PlanAndApproval): Promise<{ plan: ValuesPlan } | { dryRun: OpenctiPlanResult }> {
+  const plan = await planStep(run, p.planStep, p.request);
+  refuseBlocking(plan.warnings);
+  if (p.dryRun) return { dryRun: planResult(p.ref, p.fromRevision, plan) };
+  const decision = await run.awaitApproval(p.gate, planSummary(p.command, plan));
+  if (decision) await confirmApproved(run, p.request, plan);
+  return { plan };
 }
 
 /** Applies the approved values: regenerated and digest-checked inside the activity that runs helm upgrade --wait. */
@@ -241,16 +268,13 @@ export function pushNoCompensation(run: Run): void {
 }
 
 /** Compensation: helm rollback to the revision the run found, with --wait, then a check of where it left the release. */
-export function pushHelmRollback(run: Run, ref: OpenctiRelease, toRevision: number, timeoutMs: number, chartVersion?: string): void {
-  run.compensations.push(`helm rollback ${ref.release} to revision ${toRevision}`, async () => {
-    // A step that failed before helm changed anything leaves the revision as the run found it: nothing to undo.
-    const before = await reads.helmReleaseState(ref);
-    if (before.status?.revision === toRevision && before.status.status === 'deployed') {
-      return `nothing to roll back (still revision ${toRevision}): ${await reads.openctiVerifyLeft({ ...ref, ...(chartVersion ? { chartVersion } : {}) })}`;
-    }
-    const result = await longSteps(timeoutMs).helmRollback({ ...ref, toRevision, afterRevision: toRevision, wait: true, timeoutMs });
-    const left = await reads.openctiVerifyLeft({ ...ref, ...(chartVersion ? { chartVersion } : {}) });
-    return `${result.alreadyDone ? 'already rolled back' : 'rolled back'}: ${left}`;
+export function pushOpenctiRollback(run: Run, ref: OpenctiRelease, toRevision: number, timeoutMs: number, chartVersion?: string): void {
+  pushHelmRollback(run, {
+    ref,
+    toRevision,
+    timeoutMs,
+    skipWhenUnchanged: true,
+    checkWhereItLeft: () => reads.openctiVerifyLeft({ ...ref, ...(chartVersion ? { chartVersion } : {}) }),
   });
 }
 
@@ -297,7 +321,7 @@ export interface OpenctiPlanResult {
   diff: string[];
 }
 
-export function planResult(ref: OpenctiRelease, fromRevision: number, plan: ValuesPlan): OpenctiPlanResult {
+function planResult(ref: OpenctiRelease, fromRevision: number, plan: ValuesPlan): OpenctiPlanResult {
   return {
     dryRun: true,
     release: ref.release,
@@ -340,15 +364,12 @@ export async function verifyAndReport(
 
 /** The release as pre-flight found it: not locked, present. */
 export async function preflightRelease(run: Run, ref: OpenctiRelease) {
-  const state = await run.step('check the release is not locked', () => reads.helmAssertNotLocked(ref), {
-    detail: (s) => (s.status ? `revision ${s.status.revision} ${s.status.status}, chart ${s.status.chartVersion ?? '?'}` : 'release not found'),
-  });
-  if (!state.exists || !state.status) throw refuse(FailureType.NotFound, `release ${ref.release} not found in ${ref.namespace}`);
+  const state = await checkLiveRelease(run, 'check the release is not locked', ref);
   run.fact('fromRevision', state.status.revision);
   run.fact('fromChartVersion', state.status.chartVersion);
   // Render like the cluster: helm template gets this cluster's version and API versions.
   const capabilities = await run.step("read the cluster's version and API versions", () => reads.readClusterCapabilities({ kube: ref.kube }), {
     detail: (c) => `Kubernetes ${c.kubeVersion}, ${c.apiVersions.length} API versions`,
   });
-  return { ...state, status: state.status, capabilities };
+  return { ...state, capabilities };
 }

@@ -16,26 +16,23 @@
  * Compensation: helm rollback to the revision the run found (default), or an upgrade back
  * to single mode on v2 ("disable clustering"), or none; each checks where it left the release.
  */
+import { refuseInlineSecretsWithoutCodec } from '../lib/inline-secrets.js';
 import type { z } from 'zod';
 import type { PlanValuesRequest } from '../../activities/opencti/activities.js';
 import { FailureType } from '../../domain/failure-types.js';
 import { OpenctiClusteringMigrationInputSchema } from '../../domain/opencti/inputs.js';
 import { refuse } from '../lib/errors.js';
+import { syncRepository } from '../release-steps/index.js';
 import {
   applyStep,
-  confirmApproved,
   chartMajor,
   openctiRun,
   parseInput,
-  planResult,
-  planStep,
-  planSummary,
+  planAndApprove,
   preflightRelease,
   pushDisableClustering,
-  pushHelmRollback,
   pushNoCompensation,
-  reads,
-  refuseBlocking,
+  pushOpenctiRollback,
   releaseRef,
   verifyAndReport,
 } from './common.js';
@@ -45,6 +42,7 @@ export type OpenctiClusteringMigrationInput = z.input<typeof OpenctiClusteringMi
 
 export async function openctiClusteringMigration(raw: OpenctiClusteringMigrationInput): Promise<OpenctiUpgradeResult | OpenctiPlanResult> {
   const input = parseInput(OpenctiClusteringMigrationInputSchema, raw, 'opencti-clustering-migration');
+  await refuseInlineSecretsWithoutCodec(input, 'opencti-clustering-migration');
   const ref = releaseRef(input);
   const run = openctiRun('opencti-clustering-migration', input, input.version);
   return run.execute(async () => {
@@ -77,28 +75,21 @@ export async function openctiClusteringMigration(raw: OpenctiClusteringMigration
         removeHardCodedServerUrls: input.removeHardCodedServerUrls,
       },
     };
-    const plan = await planStep(run, 'prepare clustering configuration', request);
-    refuseBlocking(plan.warnings);
-    if (input.dryRun) return planResult(ref, fromRevision, plan);
-
-    const decision = await run.awaitApproval(
-      'approve the clustering values',
-      planSummary(
-        `helm upgrade ${input.release} ${input.chart.ref} --version ${input.version} -f <generated clustering values>, --wait --timeout ${input.timeout / 1000}s (from revision ${fromRevision})`,
-        plan,
-      ),
-    );
-
-    if (decision) await confirmApproved(run, request, plan);
+    const planned = await planAndApprove(run, {
+      ref,
+      fromRevision,
+      request,
+      dryRun: input.dryRun,
+      planStep: 'prepare clustering configuration',
+      gate: 'approve the clustering values',
+      command: `helm upgrade ${input.release} ${input.chart.ref} --version ${input.version} -f <generated clustering values>, --wait --timeout ${input.timeout / 1000}s (from revision ${fromRevision})`,
+    });
+    if ('dryRun' in planned) return planned.dryRun;
+    const { plan } = planned;
 
     run.setPhase('upgrading');
-    if (input.chart.repository) {
-      const repo = input.chart.repository;
-      await run.step('add the updated Helm repository', () => reads.helmRepoSync(input.chart), { detail: () => `${repo.name} ${repo.url}` });
-    } else {
-      run.skip('add the updated Helm repository', `${input.chart.ref} is not a repository chart`);
-    }
-    if (input.compensation === 'helm-rollback') pushHelmRollback(run, ref, fromRevision, input.timeout, state.status.chartVersion);
+    await syncRepository(run, input.chart);
+    if (input.compensation === 'helm-rollback') pushOpenctiRollback(run, ref, fromRevision, input.timeout, state.status.chartVersion);
     if (input.compensation === 'none') pushNoCompensation(run);
     if (input.compensation === 'disable-clustering') pushDisableClustering(run, ref, input, input.timeout);
     // A failed migration must not leave frontend/ingestion running next to the restored server: --cleanup-on-fail.

@@ -9,30 +9,28 @@
  *
  * The upgrade modes are compensated by helm rollback to the revision the run found.
  */
+import { refuseInlineSecretsWithoutCodec } from '../lib/inline-secrets.js';
 import type { z } from 'zod';
 import type { PlanValuesRequest } from '../../activities/opencti/activities.js';
 import { FailureType } from '../../domain/failure-types.js';
 import { OpenctiRollbackInputSchema } from '../../domain/opencti/inputs.js';
 import { refuse } from '../lib/errors.js';
+import { selectRollbackTarget, syncRepository } from '../release-steps/index.js';
 import {
   applyStep,
-  confirmApproved,
   chartMajor,
   formatWarnings,
   longSteps,
-  openctiRun,
   type OpenctiPlanResult,
+  openctiRun,
   parseInput,
-  planResult,
-  planStep,
-  planSummary,
+  planAndApprove,
   preflightRelease,
-  pushHelmRollback,
+  pushOpenctiRollback,
   reads,
-  refuseBlocking,
   releaseRef,
-  verifyRelease,
   type VerificationResult,
+  verifyRelease,
 } from './common.js';
 
 export type OpenctiRollbackInput = z.input<typeof OpenctiRollbackInputSchema>;
@@ -55,6 +53,7 @@ const STEP = {
 
 export async function openctiRollback(raw: OpenctiRollbackInput): Promise<OpenctiRollbackResult | OpenctiPlanResult> {
   const input = parseInput(OpenctiRollbackInputSchema, raw, 'opencti-rollback');
+  await refuseInlineSecretsWithoutCodec(input, 'opencti-rollback');
   const ref = releaseRef(input);
   const run = openctiRun('opencti-rollback', input, input.version);
   return run.execute(async () => {
@@ -64,15 +63,7 @@ export async function openctiRollback(raw: OpenctiRollbackInput): Promise<Openct
     const fromRevision = state.status.revision;
 
     if (input.mode === 'helm-rollback') {
-      const target = input.toRevision ?? state.history.filter((h) => h.revision < fromRevision).at(-1)?.revision;
-      if (target === undefined || !state.history.some((h) => h.revision === target)) {
-        throw refuse(
-          FailureType.NotFound,
-          `revision ${target ?? '(previous)'} is not in the history of ${input.release} (kept: ${state.history.map((h) => h.revision).join(', ') || 'none'})`,
-        );
-      }
-      if (target >= fromRevision) throw refuse(FailureType.InvalidInput, `toRevision: ${target} is not older than the current revision ${fromRevision}`);
-      const entry = state.history.find((h) => h.revision === target)!;
+      const { revision: target, entry } = selectRollbackTarget(input.release, state.history, fromRevision, input.toRevision);
       if (input.dryRun) {
         return { dryRun: true, release: input.release, namespace: input.namespace, fromRevision, warnings: [], promise: [], renders: [`revision ${target}: ${entry.chart}`], diff: [] };
       }
@@ -122,23 +113,21 @@ export async function openctiRollback(raw: OpenctiRollbackInput): Promise<Openct
       migration: { targetVersion: version },
       ...(input.replayMigration ? { replayMigration: input.replayMigration } : {}),
     };
-    const plan = await planStep(run, 'prepare rollback values', request);
-    refuseBlocking(plan.warnings);
-    if (input.dryRun) return planResult(ref, fromRevision, plan);
-    const decision = await run.awaitApproval(
-      'approve the rollback',
-      planSummary(`helm upgrade ${input.release} ${input.chart.ref} --version ${version} -f <generated values> (${mode}), --wait (from revision ${fromRevision})`, plan),
-    );
-
-    if (decision) await confirmApproved(run, request, plan);
+    const planned = await planAndApprove(run, {
+      ref,
+      fromRevision,
+      request,
+      dryRun: input.dryRun,
+      planStep: 'prepare rollback values',
+      gate: 'approve the rollback',
+      command: `helm upgrade ${input.release} ${input.chart.ref} --version ${version} -f <generated values> (${mode}), --wait (from revision ${fromRevision})`,
+    });
+    if ('dryRun' in planned) return planned.dryRun;
+    const { plan } = planned;
 
     run.setPhase('rolling-back');
-    if (input.chart.repository) {
-      await run.step('add the updated Helm repository', () => reads.helmRepoSync(input.chart));
-    } else {
-      run.skip('add the updated Helm repository', `${input.chart.ref} is not a repository chart`);
-    }
-    pushHelmRollback(run, ref, fromRevision, input.timeout, state.status.chartVersion);
+    await syncRepository(run, input.chart);
+    pushOpenctiRollback(run, ref, fromRevision, input.timeout, state.status.chartVersion);
     const upgraded = await applyStep(run, STEP[mode], request, plan, { timeoutMs: input.timeout, fromRevision });
 
     run.setPhase('verifying');

@@ -12,24 +12,21 @@
  * A failed upgrade or verification, or an abort, is compensated by `helm rollback` to the
  * revision the run found (unless compensation is "none"), then checked.
  */
+import { refuseInlineSecretsWithoutCodec } from '../lib/inline-secrets.js';
 import type { z } from 'zod';
 import type { PlanValuesRequest } from '../../activities/opencti/activities.js';
 import { OpenctiUpgradeV2InputSchema } from '../../domain/opencti/inputs.js';
+import { syncRepository } from '../release-steps/index.js';
 import {
   applyStep,
-  confirmApproved,
-  openctiRun,
   type OpenctiPlanResult,
+  openctiRun,
   type OpenctiUpgradeResult,
   parseInput,
-  planResult,
-  planStep,
-  planSummary,
+  planAndApprove,
   preflightRelease,
-  pushHelmRollback,
   pushNoCompensation,
-  reads,
-  refuseBlocking,
+  pushOpenctiRollback,
   releaseRef,
   verifyAndReport,
 } from './common.js';
@@ -40,6 +37,7 @@ export type { OpenctiPlanResult, OpenctiUpgradeResult } from './common.js';
 
 export async function openctiUpgradeV2(raw: OpenctiUpgradeV2Input): Promise<OpenctiUpgradeResult | OpenctiPlanResult> {
   const input = parseInput(OpenctiUpgradeV2InputSchema, raw, 'opencti-upgrade-v2');
+  await refuseInlineSecretsWithoutCodec(input, 'opencti-upgrade-v2');
   const ref = releaseRef(input);
   const run = openctiRun('opencti-upgrade-v2', input, input.version);
   return run.execute(async () => {
@@ -56,25 +54,21 @@ export async function openctiUpgradeV2(raw: OpenctiUpgradeV2Input): Promise<Open
       capabilities: state.capabilities,
       migration: { targetVersion: input.version, minimumChartVersion: input.minimumChartVersion },
     };
-    const plan = await planStep(run, 'check the existing values and the target chart', request);
-    refuseBlocking(plan.warnings);
-    if (input.dryRun) return planResult(ref, fromRevision, plan);
-
-    const decision = await run.awaitApproval(
-      'approve the upgrade to v2',
-      planSummary(`helm upgrade ${input.release} ${input.chart.ref} --version ${input.version} with the existing values, --wait --timeout ${input.timeout / 1000}s (from revision ${fromRevision})`, plan),
-    );
-
-    if (decision) await confirmApproved(run, request, plan);
+    const planned = await planAndApprove(run, {
+      ref,
+      fromRevision,
+      request,
+      dryRun: input.dryRun,
+      planStep: 'check the existing values and the target chart',
+      gate: 'approve the upgrade to v2',
+      command: `helm upgrade ${input.release} ${input.chart.ref} --version ${input.version} with the existing values, --wait --timeout ${input.timeout / 1000}s (from revision ${fromRevision})`,
+    });
+    if ('dryRun' in planned) return planned.dryRun;
+    const { plan } = planned;
 
     run.setPhase('upgrading');
-    if (input.chart.repository) {
-      const repo = input.chart.repository;
-      await run.step('add the updated Helm repository', () => reads.helmRepoSync(input.chart), { detail: () => `${repo.name} ${repo.url}` });
-    } else {
-      run.skip('add the updated Helm repository', `${input.chart.ref} is not a repository chart`);
-    }
-    if (input.compensation === 'helm-rollback') pushHelmRollback(run, ref, fromRevision, input.timeout, state.status.chartVersion);
+    await syncRepository(run, input.chart);
+    if (input.compensation === 'helm-rollback') pushOpenctiRollback(run, ref, fromRevision, input.timeout, state.status.chartVersion);
     if (input.compensation === 'none') pushNoCompensation(run);
     const upgraded = await applyStep(run, 'upgrade to v2 (single mode)', request, plan, { timeoutMs: input.timeout, fromRevision });
     return verifyAndReport(run, ref, plan, input.health, 'single', fromRevision, upgraded);

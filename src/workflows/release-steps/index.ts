@@ -1,5 +1,5 @@
 // Release steps shared by every runbook: one implementation each, named by the caller's runbook text.
-export { checkLiveRelease, type LiveRelease } from './live-release.js';
+export { checkLiveRelease, describeLiveRelease, type LiveRelease, type LiveReleaseOptions } from './live-release.js';
 export { helmRollbackName, pushHelmRollback, type HelmRollbackCompensation } from './helm-rollback.js';
 export { syncRepository } from './repo-sync.js';
-export { rollbackTargetProblem, selectRollbackTarget, type RollbackTarget } from './rollback-target.js';
+export { selectRollbackTarget, type RollbackTarget } from './rollback-target.js';

@@ -16,11 +16,24 @@ const { helmAssertNotLocked } = proxyActivities<Activities>(readProfile);
 
 export type LiveRelease = ReleaseState & { status: NonNullable<ReleaseState['status']> };
 
+export interface LiveReleaseOptions {
+  /** What the operator does about a missing release, appended to the refusal ("install it before upgrading"). */
+  whenMissing?: string;
+}
+
+/** The journal line: what helm reports for the release, or that it is not installed. */
+export function describeLiveRelease(state: ReleaseState): string {
+  const s = state.status;
+  if (!s) return 'not installed';
+  const chart = s.chartName || s.chartVersion ? `, chart ${[s.chartName, s.chartVersion].filter(Boolean).join('-')}` : '';
+  return `revision ${s.revision}, ${s.status}${chart}`;
+}
+
 /** Runs the step `name` (as the runbook calls it); throws NotFound when the release is not installed. */
-export async function checkLiveRelease(run: Run, name: string, ref: ReleaseRef): Promise<LiveRelease> {
-  const live = await run.step(name, () => helmAssertNotLocked(ref), {
-    detail: (s) => (s.status ? `revision ${s.status.revision}, ${s.status.status}` : 'not installed'),
-  });
-  if (!live.exists || !live.status) throw refuse(FailureType.NotFound, `release ${ref.release} is not installed in ${ref.namespace}`);
+export async function checkLiveRelease(run: Run, name: string, ref: ReleaseRef, options: LiveReleaseOptions = {}): Promise<LiveRelease> {
+  const live = await run.step(name, () => helmAssertNotLocked(ref), { detail: describeLiveRelease });
+  if (!live.exists || !live.status) {
+    throw refuse(FailureType.NotFound, `release ${ref.release} is not installed in ${ref.namespace}${options.whenMissing ? `: ${options.whenMissing}` : ''}`);
+  }
   return live as LiveRelease;
 }

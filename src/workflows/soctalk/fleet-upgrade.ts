@@ -7,6 +7,7 @@
  * children in fleet/tenants.ts; this file wires them and runs the chosen action per stage.
  * History stays bounded through continue-as-new.
  */
+import { refuseInlineSecretsWithoutCodec } from '../lib/inline-secrets.js';
 import { condition, makeContinueAsNewFunc, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import { approvalRefusal } from '../../domain/approval-policy.js';
@@ -20,6 +21,7 @@ import { refuse } from '../lib/errors.js';
 import { Run } from '../lib/run.js';
 import type { DecisionArgs } from '../lib/messages.js';
 import type { DecisionRecord } from '../lib/status.js';
+import { fleetDetails } from './fleet/details.js';
 import { wireFleetMessages } from './fleet/messages.js';
 import { totalsOf } from './fleet/progress.js';
 import { fleetResult, type FleetResult } from './fleet/result.js';
@@ -45,6 +47,7 @@ type Outcome = { kind: 'done'; result: FleetResult } | { kind: 'continue'; carry
 
 export async function soctalkFleetUpgrade(raw: FleetUpgradeInput, carry?: FleetCarry): Promise<FleetResult> {
   const input: FleetUpgradeParams = parseRunInput(FleetUpgradeInputSchema, raw, 'soctalk-fleet-upgrade');
+  await refuseInlineSecretsWithoutCodec(input, 'soctalk-fleet-upgrade');
   const { approval: policy, requestedBy } = input;
   const run = new Run({
     runbook: 'soctalk-fleet-upgrade',
@@ -67,7 +70,10 @@ export async function soctalkFleetUpgrade(raw: FleetUpgradeInput, carry?: FleetC
     if (state.paused && !run.gates.view && !state.ended) {
       run.gates.open({ kind: 'paused', name: `paused before the next tenant of ${state.waveName()}`, summary: 'no new tenant starts; in-flight tenants finish' });
     } else if (!state.paused && run.gates.view?.kind === 'paused') run.gates.close();
+    // The Web UI's details follow each tenant, not only the steps.
+    run.view.refresh();
   };
+  run.view.addSection(() => fleetDetails(state, workflowInfo().workflowId, run.status.outcome !== undefined));
   state.onChange = publish;
   state.isEnded = () => run.status.outcome !== undefined;
   wireFleetMessages(run, state, { name: input.name, version: input.upgrade.version, generation, policy, ...(requestedBy ? { requestedBy } : {}) });

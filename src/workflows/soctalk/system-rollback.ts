@@ -3,14 +3,14 @@
  * -n soctalk-system --wait`, and, when the upgrade's migration touched data, the restore
  * of Postgres from the pre-upgrade backup. Behind the same approval gate as the upgrade.
  */
+import { refuseInlineSecretsWithoutCodec } from '../lib/inline-secrets.js';
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
-import { FailureType } from '../../domain/failure-types.js';
 import { SystemRollbackInputSchema } from '../../domain/soctalk/system-rollback-input.js';
 import { parseRunInput } from '../../domain/validate.js';
 import { longStepProfile, notifyProfile, readProfile, writeProfile } from '../lib/activity-profiles.js';
-import { refuse } from '../lib/errors.js';
 import { Run } from '../lib/run.js';
+import { checkLiveRelease, selectRollbackTarget } from '../release-steps/index.js';
 
 const read = proxyActivities<Activities>(readProfile);
 const write = proxyActivities<Activities>(writeProfile);
@@ -26,6 +26,7 @@ export interface SystemRollbackResult {
 
 export async function soctalkSystemRollback(rawInput: unknown): Promise<SystemRollbackResult> {
   const input = parseRunInput(SystemRollbackInputSchema, rawInput, 'soctalk-system rollback');
+  await refuseInlineSecretsWithoutCodec(input, 'soctalk-system rollback');
   const { release, namespace, kube } = input;
   const releaseRef = { release, namespace, kube };
   const long = proxyActivities<Activities>(longStepProfile(input.timeout));
@@ -42,18 +43,9 @@ export async function soctalkSystemRollback(rawInput: unknown): Promise<SystemRo
 
   return run.execute(async () => {
     run.setPhase('preflight');
-    const live = await run.step('pre-flight: live release (helm status, helm history)', () => read.helmAssertNotLocked(releaseRef), {
-      detail: (s) => (s.status ? `revision ${s.status.revision}, ${s.status.status}` : 'not installed'),
-    });
-    if (!live.status) throw refuse(FailureType.NotFound, `release ${release} is not installed in ${namespace}`);
+    const live = await checkLiveRelease(run, 'pre-flight: live release (helm status, helm history)', releaseRef);
     const current = live.status.revision;
-    const target = input.toRevision ?? [...live.history].reverse().find((h) => h.revision < current)?.revision;
-    if (target === undefined || !live.history.some((h) => h.revision === target)) {
-      throw refuse(
-        FailureType.InvalidInput,
-        `toRevision: revision ${target ?? '(previous)'} is not in the history of ${release} (revisions: ${live.history.map((h) => h.revision).join(', ')})`,
-      );
-    }
+    const target = selectRollbackTarget(release, live.history, current, input.toRevision).revision;
     const restoreSpec = input.restore;
     const backup = restoreSpec
       ? await run.step('pre-flight: find the backup to restore', () => read.findBackup({ name: restoreSpec.backupName, directory: restoreSpec.directory }), {

@@ -8,21 +8,21 @@
  * restores the database from the pre-upgrade backup, and once the upgrade has started,
  * helm rolls back first.
  */
+import { refuseInlineSecretsWithoutCodec } from '../lib/inline-secrets.js';
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import type { BackupRecord } from '../../activities/postgres/backup.js';
 import type { SnapshotRef } from '../../activities/snapshots.js';
 import type { ManifestDiff } from '../../domain/manifest-diff.js';
 import { backupNameOf } from '../../domain/backup-name.js';
-import { FailureType } from '../../domain/failure-types.js';
 import { tagOverrides } from '../../domain/soctalk/image-keys.js';
 import { describeMigration, type MigrationPlan } from '../../domain/soctalk/migration-mechanism.js';
 import { SystemUpgradeInputSchema, type SystemUpgradeInput } from '../../domain/soctalk/system-upgrade-input.js';
 import { parseRunInput } from '../../domain/validate.js';
 import { longStepProfile, notifyProfile, readProfile, writeProfile } from '../lib/activity-profiles.js';
 import { backupStepProfile } from './backup-profile.js';
-import { refuse } from '../lib/errors.js';
 import { Run } from '../lib/run.js';
+import { checkLiveRelease, pushHelmRollback } from '../release-steps/index.js';
 
 const read = proxyActivities<Activities>(readProfile);
 const write = proxyActivities<Activities>(writeProfile);
@@ -47,6 +47,7 @@ export interface SystemUpgradeResult {
 
 export async function soctalkSystemUpgrade(rawInput: unknown): Promise<SystemUpgradeResult> {
   const input = parseRunInput(SystemUpgradeInputSchema, rawInput, 'soctalk-system upgrade');
+  await refuseInlineSecretsWithoutCodec(input, 'soctalk-system upgrade');
   const { release, namespace, kube } = input;
   const releaseRef = { release, namespace, kube };
   const baseRequest = {
@@ -75,12 +76,7 @@ export async function soctalkSystemUpgrade(rawInput: unknown): Promise<SystemUpg
   return run.execute(async () => {
     // ---- Pre-flight checklist ----------------------------------------------------------
     run.setPhase('preflight');
-    const live = await run.step('pre-flight 1: read the live release (helm status, helm history)', () => read.helmAssertNotLocked(releaseRef), {
-      detail: (s) => (s.status ? `revision ${s.status.revision}, ${s.status.status}, chart ${s.status.chartName}-${s.status.chartVersion}` : 'not installed'),
-    });
-    if (!live.exists || !live.status) {
-      throw refuse(FailureType.NotFound, `release ${release} is not installed in ${namespace}: install it before upgrading`);
-    }
+    const live = await checkLiveRelease(run, 'pre-flight 1: read the live release (helm status, helm history)', releaseRef, { whenMissing: 'install it before upgrading' });
     const from = live.status;
     run.fact('liveRelease', from);
 
@@ -263,19 +259,16 @@ export async function soctalkSystemUpgrade(rawInput: unknown): Promise<SystemUpg
     // With a database restore below it, the rollback does not --wait: the old pods may not
     // become ready on the migrated schema; the restore stops the API, restores, restarts it
     // and waits for the rollout instead.
-    run.compensations.push(`helm rollback ${release} to revision ${from.revision}`, async () => {
-      // The Job now in the cluster has the target image, and a Job's pod template is
-      // immutable: where the chart owns the Job as a plain resource, helm rollback cannot
-      // patch it back ("field is immutable"). Remove it first, as upgrade 1 does; helm
-      // recreates the old revision's Job if the chart has one.
-      if (job) await write.deleteMigrationJob(job);
+    pushHelmRollback(run, {
+      ref: releaseRef,
+      toRevision: from.revision,
+      timeoutMs: input.timeouts.rollback,
+      wait: !restoring,
       // An upgrade whose helm outlived its worker may still be pending: the rollback waits for
       // it (bounded by the upgrade's own timeout) and never rolls back under it.
-      const pendingWaitMs = input.timeouts.upgrade + 60_000;
-      const r = await write.helmRollback.executeWithOptions(longStepProfile(input.timeouts.rollback + pendingWaitMs), [
-        { ...releaseRef, toRevision: from.revision, afterRevision: from.revision, wait: !restoring, timeoutMs: input.timeouts.rollback, pendingWaitMs },
-      ]);
-      return `now at revision ${r.revision}`;
+      pendingWaitMs: input.timeouts.upgrade + 60_000,
+      // The Job now in the cluster has the target image (upgrade 1 deleted the old one).
+      ...(job ? { deleteJobFirst: job.jobName } : {}),
     });
     const upgraded = await run.step(
       'upgrade 4: helm upgrade --wait',

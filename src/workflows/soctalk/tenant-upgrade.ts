@@ -5,6 +5,7 @@
  * `helm upgrade --wait --timeout 15m`; rollout status; heartbeats settle; alerts flow.
  * On failure: `helm rollback` to the previous revision and, per policy, PVC restore.
  */
+import { refuseInlineSecretsWithoutCodec } from '../lib/inline-secrets.js';
 import { ApplicationFailure, proxyActivities, sleep } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import { humanDuration } from '../../domain/duration.js';
@@ -22,10 +23,11 @@ import { longStepProfile, readProfile } from '../lib/activity-profiles.js';
 import { refuse } from '../lib/errors.js';
 import { Run } from '../lib/run.js';
 import { parseRunInput } from '../../domain/validate.js';
+import { checkLiveRelease, pushHelmRollback } from '../release-steps/index.js';
 import { checkSystemFirst } from './system-gate.js';
 
 type A = Activities;
-const { helmAssertNotLocked, helmReleaseState, releaseDeployments, adapterHeartbeat, readClusterCapabilities, tenantInspectTarget } = proxyActivities<A>(readProfile);
+const { releaseDeployments, adapterHeartbeat, readClusterCapabilities, tenantInspectTarget } = proxyActivities<A>(readProfile);
 
 export interface TenantUpgradeResult {
   tenant: string;
@@ -49,6 +51,7 @@ export interface TenantUpgradeResult {
 
 export async function soctalkTenantUpgrade(raw: TenantUpgradeInput): Promise<TenantUpgradeResult> {
   const input = parseRunInput(TenantUpgradeInputSchema, raw, 'soctalk-tenant-upgrade');
+  await refuseInlineSecretsWithoutCodec(input, 'soctalk-tenant-upgrade');
   const release = tenantRelease(input.tenant);
   const namespace = tenantNamespace(input.tenant);
   const tenantRef = { release, namespace, kube: input.kube };
@@ -100,12 +103,7 @@ export async function soctalkTenantUpgrade(raw: TenantUpgradeInput): Promise<Ten
     }
 
     run.setPhase('preflight');
-    const before = await run.step('read the tenant release', () => helmAssertNotLocked(tenantRef), {
-      detail: (s) => (s.status ? `revision ${s.status.revision}, soctalk-tenant ${s.status.chartVersion ?? '?'} (${s.status.status})` : 'not installed'),
-    });
-    if (!before.exists || !before.status) {
-      throw refuse(FailureType.NotFound, `${release} is not installed in ${namespace}: the tenant upgrade only upgrades existing tenants`);
-    }
+    const before = await checkLiveRelease(run, 'read the tenant release', tenantRef, { whenMissing: 'the tenant upgrade only upgrades existing tenants' });
     const fromRevision = before.status.revision;
     const fromVersion = before.status.chartVersion;
     run.fact('from', { revision: fromRevision, version: fromVersion });
@@ -113,21 +111,21 @@ export async function soctalkTenantUpgrade(raw: TenantUpgradeInput): Promise<Ten
     const capabilities = await run.step('read the cluster version and API versions', () => readClusterCapabilities({ kube: input.kube }), {
       detail: (c) => `Kubernetes ${c.kubeVersion}, ${c.apiVersions.length} API versions`,
     });
+    // What is rendered and what is upgraded are the same chart, values and overrides.
+    const chartRequest = {
+      tenant: input.tenant,
+      ...tenantRef,
+      chart: input.chart,
+      version: input.version,
+      valuesSource: input.valuesSource,
+      setString: imageTags,
+      capabilities,
+    };
     // Before anything changes: the target with these values and overrides renders (the
     // chart's schema accepts the keys) and puts every SocTalk workload on the target tag.
     const target = await run.step(
       'render the target: every SocTalk workload on the target images',
-      () =>
-        tenantInspectTarget({
-          tenant: input.tenant,
-          ...tenantRef,
-          chart: input.chart,
-          version: input.version,
-          valuesSource: input.valuesSource,
-          setString: imageTags,
-          capabilities,
-          imagePattern: input.imagePattern,
-        }),
+      () => tenantInspectTarget({ ...chartRequest, imagePattern: input.imagePattern }),
       { detail: (t) => t.workloads.map((w) => `${w.kind}/${w.name} ${w.images.join(', ')}`).join('; ') },
     );
 
@@ -166,29 +164,14 @@ export async function soctalkTenantUpgrade(raw: TenantUpgradeInput): Promise<Ten
     }
 
     if (input.onFailure.rollback) {
-      run.compensations.push(`helm rollback ${release} to revision ${fromRevision}`, async () => {
-        const now = await helmReleaseState(tenantRef);
-        if (now.status && now.status.revision === fromRevision && now.status.status === 'deployed') return `nothing to roll back: still at revision ${fromRevision}`;
-        const r = await long.helmRollback({ ...tenantRef, toRevision: fromRevision, afterRevision: fromRevision, wait: true, timeoutMs: input.helmTimeout });
-        return `now at revision ${r.revision}`;
-      });
+      pushHelmRollback(run, { ref: tenantRef, toRevision: fromRevision, timeoutMs: input.helmTimeout, skipWhenUnchanged: true });
     }
 
     run.setPhase('upgrading');
     const upgraded = await run.step(
       'helm upgrade --wait',
       () =>
-        long.tenantHelmUpgrade({
-          tenant: input.tenant,
-          ...tenantRef,
-          chart: input.chart,
-          version: input.version,
-          valuesSource: input.valuesSource,
-          setString: imageTags,
-          timeoutMs: input.helmTimeout,
-          fromRevision,
-          capabilities,
-        }),
+        long.tenantHelmUpgrade({ ...chartRequest, timeoutMs: input.helmTimeout, fromRevision }),
       {
         uninterruptible: true,
         detail: (u) => `revision ${u.revision} (${u.status}), values from ${u.valuesSource} sha256 ${u.valuesSha256.slice(0, 12)}${u.alreadyDone ? '; already done by an earlier attempt' : ''}`,

@@ -104,6 +104,11 @@ app.kubernetes.io/component: {{ index . 1 }}
 {{- end }}
 {{- end }}
 {{- end }}
+{{- if $.Values.codec.keys.secretName }}
+# The payload codec's keys (src/codec/keys.ts): every process that reads or writes payloads.
+- name: RUNBOOK_CODEC_KEYS_FILE
+  value: {{ printf "/etc/upgrade-runbooks/codec/%s" $.Values.codec.keys.key | quote }}
+{{- end }}
 {{- if $t.apiKey.secretName }}
 - name: TEMPORAL_API_KEY
   valueFrom:
@@ -114,18 +119,32 @@ app.kubernetes.io/component: {{ index . 1 }}
 {{- end }}
 
 {{- define "upgrade-runbooks.temporalVolumeMounts" -}}
-{{- if and .Values.temporal.tls.enabled .Values.temporal.tls.secretName -}}
+{{- if and .Values.temporal.tls.enabled .Values.temporal.tls.secretName }}
 - name: temporal-tls
   mountPath: /etc/temporal/tls
+  readOnly: true
+{{- end }}
+{{- if .Values.codec.keys.secretName }}
+- name: codec-keys
+  mountPath: /etc/upgrade-runbooks/codec
   readOnly: true
 {{- end }}
 {{- end }}
 
 {{- define "upgrade-runbooks.temporalVolumes" -}}
-{{- if and .Values.temporal.tls.enabled .Values.temporal.tls.secretName -}}
+{{- if and .Values.temporal.tls.enabled .Values.temporal.tls.secretName }}
 - name: temporal-tls
   secret:
     secretName: {{ .Values.temporal.tls.secretName | quote }}
     defaultMode: 0440
+{{- end }}
+{{- if .Values.codec.keys.secretName }}
+- name: codec-keys
+  secret:
+    secretName: {{ .Values.codec.keys.secretName | quote }}
+    defaultMode: 0440
+    items:
+      - key: {{ required "codec.keys.key is required with codec.keys.secretName" .Values.codec.keys.key | quote }}
+        path: {{ .Values.codec.keys.key | quote }}
 {{- end }}
 {{- end }}

@@ -64,8 +64,9 @@ const MESSAGE_MAX = 1500;
  * own error is.
  */
 export const clip = (s: string): string => {
-  const short = s.replace(/`([^`]*)`/g, (_all, cmd: string) => `\`${cmd.split(' ').slice(0, 2).join(' ')} …\``);
-  return short.length > MESSAGE_MAX ? `…${short.slice(-(MESSAGE_MAX - 1))}` : short;
+  // ASCII dots: the message goes into status, the Web UI and chat, where "…" mixes with ASCII text.
+  const short = s.replace(/`([^`]*)`/g, (_all, cmd: string) => `\`${cmd.split(' ').slice(0, 2).join(' ')} ...\``);
+  return short.length > MESSAGE_MAX ? `...${short.slice(-(MESSAGE_MAX - 3))}` : short;
 };
 
 const reasonSuffix = (reason?: string) => (reason ? `: ${reason}` : '');

@@ -1,0 +1,56 @@
+/**
+ * The fleet's part of the Web UI details: one row per wave (how many tenants upgraded,
+ * failed, run, wait or were skipped) and the tenants that failed so far with their reason,
+ * so an operator watching the run page sees a failed tenant while the fleet goes on, not
+ * only when it ends. Bounded: the UI shows a few kilobytes, a fleet may have thousands.
+ */
+import { shellQuote } from '../../lib/gate-commands.js';
+import type { FleetState } from './state.js';
+import type { TenantState } from './progress.js';
+
+/** Failed tenants listed by name; the rest are counted, with the command that lists them all. */
+export const DETAILS_FAILED_MAX = 10;
+const REASON_MAX = 200;
+
+const SKIPPED: readonly TenantState[] = ['skipped', 'conflict', 'aborted'];
+
+/** Backticks would end the code span a reason may start; a long reason keeps its end, where the error is. */
+const oneLine = (text: string) => {
+  const flat = text.replace(/\s+/g, ' ').replace(/`/g, "'").trim();
+  return flat.length > REASON_MAX ? `...${flat.slice(-(REASON_MAX - 3))}` : flat;
+};
+
+export function fleetDetails(state: FleetState, workflowId: string, ended: boolean): string[] {
+  if (state.waves.length === 0) return [];
+  const counts = state.waves.map(() => ({ upgraded: 0, failed: 0, running: 0, pending: 0, skipped: 0 }));
+  const failed: [string, string][] = [];
+  for (const [tenant, r] of Object.entries(state.records)) {
+    const c = counts[r.w];
+    if (!c) continue;
+    if (r.s === 'succeeded') c.upgraded += 1;
+    else if (r.s === 'failed') {
+      c.failed += 1;
+      failed.push([tenant, r.m ?? 'failed']);
+    } else if (r.s === 'running') c.running += 1;
+    else if (r.s === 'pending') c.pending += 1;
+    else if (SKIPPED.includes(r.s)) c.skipped += 1;
+  }
+  const lines = [
+    '| Wave | Tenants | Upgraded | Failed | Running | Pending | Skipped |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...state.waves.map((w, i) => {
+      const c = counts[i]!;
+      const name = `${w.name}${w.canary && !/canary/.test(w.name) ? ' (canary)' : ''}${i === state.wave && !ended ? ' (now)' : ''}`;
+      return `| ${name} | ${w.size} | ${c.upgraded} | ${c.failed} | ${c.running} | ${c.pending} | ${c.skipped} |`;
+    }),
+  ];
+  // Once the run ends, its outcome lists every tenant it could not upgrade.
+  if (failed.length && !ended) {
+    lines.push('', `Failed tenants (${failed.length}):`, '');
+    lines.push(...failed.slice(0, DETAILS_FAILED_MAX).map(([tenant, reason]) => `- \`${tenant}\`: ${oneLine(reason)}`));
+    if (failed.length > DETAILS_FAILED_MAX) {
+      lines.push('', `and ${failed.length - DETAILS_FAILED_MAX} more: \`runbook fleet ${shellQuote(workflowId)} --state failed\``);
+    }
+  }
+  return lines;
+}
