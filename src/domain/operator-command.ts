@@ -16,7 +16,6 @@ export const CommandNameSchema = z
   .string({ error: 'required: the name of a command on the worker\'s RUNBOOK_COMMAND_ALLOWLIST (such as soctalk-cli)' })
   .regex(COMMAND_NAME, 'a command is the NAME of an entry of the worker\'s RUNBOOK_COMMAND_ALLOWLIST (lowercase letters, digits, ".", "_", "-"), never a path or a program line');
 
-// eslint-disable-next-line no-control-regex -- control characters are what is refused
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** The positional arguments: at most 64, each at most 1024 characters. */
