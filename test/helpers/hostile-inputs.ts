@@ -164,7 +164,7 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
     ['a values command argument that is a short option', 'valuesSource.args.0', { kind: 'command', command: 'soctalk-cli', args: ['-o/etc/x'] }, 'valuesSource'],
     ['a values command argument option before the --', 'valuesSource.args.0', { kind: 'command', command: 'soctalk-cli', args: ['--config=/tmp/x', '--', 'acme'] }, 'valuesSource'],
     ['a values command argument with a newline', 'valuesSource.args.0', { kind: 'command', command: 'soctalk-cli', args: ['acme\n--debug'] }, 'valuesSource'],
-    ['the old argv form (a program chosen by the input)', 'valuesSource.argv', { kind: 'command', argv: ['/bin/sh', '-c', 'id'] }, 'valuesSource'],
+    ['the old argv form (a program chosen by the input)', 'valuesSource.command', { kind: 'command', argv: ['/bin/sh', '-c', 'id'] }, 'valuesSource'],
     ['an alert-check command that is a path', 'alertCheck.command', { kind: 'command', command: '/usr/bin/curl', args: ['https://evil.example'] }, 'alertCheck'],
     ['an alert-check argument that is an option', 'alertCheck.args.0', { kind: 'command', command: 'soctalk-cli', args: ['--exec=/tmp/evil.sh'] }, 'alertCheck'],
     ['a helm timeout of 99999999999999999999999d', 'helmTimeout', HUGE_DURATION],
