@@ -59,6 +59,6 @@ export async function getClusterList(runner: CommandRunner, kube: KubeTarget, ki
 
 /** One object, or undefined when it does not exist. */
 export async function getObject(runner: CommandRunner, scope: Scope, kind: string, name: string, context: RunContext = currentRunContext()): Promise<KubeObject | undefined> {
-  const out = await runner.run({ tool: 'kubectl', args: [...kubectlGetJsonArgs(scope, kind, { name }), '--ignore-not-found'], mutates: false }, context);
+  const out = await runner.run({ tool: 'kubectl', args: kubectlGetJsonArgs(scope, kind, { name, ignoreNotFound: true }), mutates: false }, context);
   return out.stdout.trim() ? parseKubeObject(out.stdout, `${kind} ${name}`) : undefined;
 }

@@ -13,6 +13,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../domain/failure-types.js';
+import { parseAllowlist, type AllowlistFormat } from './allowlist.js';
 
 export const SECRET_ENV_ALLOWLIST_ENV = 'RUNBOOK_SECRET_ENV_ALLOWLIST';
 
@@ -21,37 +22,27 @@ export interface SecretEnvAllowlist {
   readonly entries: ReadonlyMap<string, string | undefined>;
 }
 
-/** Parses the worker's list; a malformed entry fails loudly rather than allowing more than meant. */
-export function secretEnvAllowlist(env: NodeJS.ProcessEnv): SecretEnvAllowlist {
-  const entries = new Map<string, string | undefined>();
-  for (const raw of (env[SECRET_ENV_ALLOWLIST_ENV] ?? '').split(',')) {
-    const entry = raw.trim();
-    if (!entry) continue;
-    const eq = entry.indexOf('=');
-    const name = eq < 0 ? entry : entry.slice(0, eq);
-    if (!/^[A-Z_][A-Z0-9_]*$/.test(name)) throw invalidAllowlist(`"${name}" is not an environment variable name`);
-    if (eq < 0) {
-      entries.set(name, undefined);
-      continue;
-    }
+const SECRET_ENV_FORMAT: AllowlistFormat<string> = {
+  variable: SECRET_ENV_ALLOWLIST_ENV,
+  entryForm: 'NAME or NAME=https://origin',
+  name: /^[A-Z_][A-Z0-9_]*$/,
+  nameIs: 'an environment variable name',
+  value: (name, raw) => {
+    if (raw === undefined) return undefined;
     let origin: string;
     try {
-      origin = new URL(entry.slice(eq + 1)).origin;
+      origin = new URL(raw).origin;
     } catch {
-      throw invalidAllowlist(`${name}=${entry.slice(eq + 1)} does not bind an http(s) origin such as https://api.example.com`);
+      throw new Error(`${name}=${raw} does not bind an http(s) origin such as https://api.example.com`);
     }
-    if (!/^https?:/.test(origin)) throw invalidAllowlist(`${name} is bound to ${origin}: only http(s) origins are allowed`);
-    entries.set(name, origin);
-  }
-  return { entries };
-}
+    if (!/^https?:/.test(origin)) throw new Error(`${name} is bound to ${origin}: only http(s) origins are allowed`);
+    return origin;
+  },
+};
 
-function invalidAllowlist(why: string): ApplicationFailure {
-  return ApplicationFailure.create({
-    type: FailureType.InvalidInput,
-    nonRetryable: true,
-    message: `the worker's ${SECRET_ENV_ALLOWLIST_ENV} is malformed: ${why} (comma-separated NAME or NAME=https://origin entries)`,
-  });
+/** Parses the worker's list; a malformed entry fails loudly rather than allowing more than meant. */
+export function secretEnvAllowlist(env: NodeJS.ProcessEnv): SecretEnvAllowlist {
+  return { entries: parseAllowlist(env, SECRET_ENV_FORMAT) };
 }
 
 /**

@@ -25,17 +25,19 @@ const prod: Scope = { namespace: 'soctalk', kube: { kubeconfig: '/etc/kube/prod.
 const KUBE = ['--kubeconfig', '/etc/kube/prod.yaml', '--context', 'prod-eu'];
 
 describe('kubectl command lines', () => {
-  it('get <kind> as JSON: all, by name, by selector', () => {
+  // Names and targets (which can come from input) are last, after `--` (see commands.ts).
+  it('get <kind> as JSON: all, by name after --, by selector, ignoring not-found', () => {
     assert.deepEqual(kubectlGetJsonArgs(ns, 'pods'), ['get', 'pods', '--output', 'json', '--namespace', 'soctalk']);
     assert.deepEqual(kubectlGetJsonArgs(prod, 'job', { name: 'soctalk-system-alembic-upgrade' }), [
       'get',
       'job',
-      'soctalk-system-alembic-upgrade',
       '--output',
       'json',
       '--namespace',
       'soctalk',
       ...KUBE,
+      '--',
+      'soctalk-system-alembic-upgrade',
     ]);
     assert.deepEqual(kubectlGetJsonArgs(ns, 'persistentvolumeclaims', { selector: 'app=postgres,tier=db' }), [
       'get',
@@ -47,6 +49,8 @@ describe('kubectl command lines', () => {
       '--namespace',
       'soctalk',
     ]);
+    // --ignore-not-found stays a flag: it is never appended after the `--`.
+    assert.deepEqual(kubectlGetJsonArgs(ns, 'secret', { name: 'db', ignoreNotFound: true }), ['get', 'secret', '--output', 'json', '--ignore-not-found', '--namespace', 'soctalk', '--', 'db']);
   });
 
   it('cluster-scoped get has no --namespace', () => {
@@ -61,10 +65,11 @@ describe('kubectl command lines', () => {
     assert.deepEqual(kubectlGetClusterJsonArgs(prod.kube, 'customresourcedefinitions', { name: 'certificates.cert-manager.io' }), [
       'get',
       'customresourcedefinitions',
-      'certificates.cert-manager.io',
       '--output',
       'json',
       ...KUBE,
+      '--',
+      'certificates.cert-manager.io',
     ]);
   });
 
@@ -86,56 +91,60 @@ describe('kubectl command lines', () => {
     assert.deepEqual(kubectlDeleteArgs(ns, 'job', 'soctalk-system-alembic-upgrade'), [
       'delete',
       'job',
-      'soctalk-system-alembic-upgrade',
       '--ignore-not-found',
       '--wait',
       '--namespace',
       'soctalk',
+      '--',
+      'soctalk-system-alembic-upgrade',
     ]);
   });
 
   it('logs: all containers, 200 lines by default', () => {
     assert.deepEqual(kubectlLogsArgs(ns, 'job/soctalk-system-alembic-upgrade'), [
       'logs',
-      'job/soctalk-system-alembic-upgrade',
       '--all-containers',
       '--tail',
       '200',
       '--namespace',
       'soctalk',
+      '--',
+      'job/soctalk-system-alembic-upgrade',
     ]);
-    assert.deepEqual(kubectlLogsArgs(prod, 'pod/x', 40), ['logs', 'pod/x', '--all-containers', '--tail', '40', '--namespace', 'soctalk', ...KUBE]);
+    assert.deepEqual(kubectlLogsArgs(prod, 'pod/x', 40), ['logs', '--all-containers', '--tail', '40', '--namespace', 'soctalk', ...KUBE, '--', 'pod/x']);
   });
 
   it('rollout status with a Go-syntax timeout', () => {
     assert.deepEqual(kubectlRolloutStatusArgs(prod, 'deployment/soctalk-system-api', 300_000), [
       'rollout',
       'status',
-      'deployment/soctalk-system-api',
       '--watch',
       '--timeout',
       '300s',
       '--namespace',
       'soctalk',
       ...KUBE,
+      '--',
+      'deployment/soctalk-system-api',
     ]);
-    assert.deepEqual(kubectlRolloutStatusArgs(ns, 'statefulset/db', 2500).slice(4, 6), ['--timeout', '2500ms']);
+    assert.deepEqual(kubectlRolloutStatusArgs(ns, 'statefulset/db', 2500).slice(3, 5), ['--timeout', '2500ms']);
   });
 
   it('scale, to zero too', () => {
-    assert.deepEqual(kubectlScaleArgs(ns, 'deployment/soctalk-system-api', 0), ['scale', 'deployment/soctalk-system-api', '--replicas', '0', '--namespace', 'soctalk']);
+    assert.deepEqual(kubectlScaleArgs(ns, 'deployment/soctalk-system-api', 0), ['scale', '--replicas', '0', '--namespace', 'soctalk', '--', 'deployment/soctalk-system-api']);
     assert.deepEqual(kubectlScaleArgs(prod, 'deployment/soctalk-system-api', 3), [
       'scale',
-      'deployment/soctalk-system-api',
       '--replicas',
       '3',
       '--namespace',
       'soctalk',
       ...KUBE,
+      '--',
+      'deployment/soctalk-system-api',
     ]);
   });
 
-  it('exec: the command after --, with --stdin and --container only when asked', () => {
+  it('exec: the pod before -- (exec cannot take it after), the command after, --stdin and --container only when asked', () => {
     assert.deepEqual(kubectlExecArgs(ns, 'postgres-0', ['pg_dump', '--format=custom', 'soctalk']), [
       'exec',
       'postgres-0',
@@ -161,60 +170,82 @@ describe('kubectl command lines', () => {
       'soctalk',
     ]);
     assert.deepEqual(kubectlExecArgs(ns, 'p', ['true'], { stdin: false }), ['exec', 'p', '--namespace', 'soctalk', '--', 'true']);
+    // The pod cannot follow `--`, so one that would be read as an option is refused outright.
+    assert.throws(() => kubectlExecArgs(ns, '--kubeconfig=/tmp/x', ['true']), /kubectl exec pod "--kubeconfig=\/tmp\/x" starts with "-" and would be read as an option/);
   });
 
   it('port-forward to a free local port on loopback', () => {
     assert.deepEqual(kubectlPortForwardArgs(prod, 'svc/soctalk-system-api', 8000), [
       'port-forward',
-      'svc/soctalk-system-api',
-      ':8000',
       '--address',
       '127.0.0.1',
       '--namespace',
       'soctalk',
       ...KUBE,
+      '--',
+      'svc/soctalk-system-api',
+      ':8000',
     ]);
   });
 
   it('annotate: set and remove, with --overwrite', () => {
     assert.deepEqual(kubectlAnnotateArgs(ns, 'deployment/api', 'upgrade-runbooks.io/replicas-before-restore=2'), [
       'annotate',
-      'deployment/api',
-      'upgrade-runbooks.io/replicas-before-restore=2',
       '--overwrite',
       '--namespace',
       'soctalk',
+      '--',
+      'deployment/api',
+      'upgrade-runbooks.io/replicas-before-restore=2',
     ]);
     assert.deepEqual(kubectlAnnotateArgs(prod, 'deployment/api', 'upgrade-runbooks.io/replicas-before-restore-'), [
       'annotate',
-      'deployment/api',
-      'upgrade-runbooks.io/replicas-before-restore-',
       '--overwrite',
       '--namespace',
       'soctalk',
       ...KUBE,
+      '--',
+      'deployment/api',
+      'upgrade-runbooks.io/replicas-before-restore-',
     ]);
   });
 
   it('wait: condition or JSONPath in one --for= argument', () => {
     assert.deepEqual(kubectlWaitArgs(ns, 'job/alembic', 'condition=complete', 600_000), [
       'wait',
-      'job/alembic',
       '--for=condition=complete',
       '--timeout',
       '600s',
       '--namespace',
       'soctalk',
+      '--',
+      'job/alembic',
     ]);
     assert.deepEqual(kubectlWaitArgs(prod, 'volumesnapshot/s1', 'jsonpath={.status.readyToUse}=true', 90_000), [
       'wait',
-      'volumesnapshot/s1',
       '--for=jsonpath={.status.readyToUse}=true',
       '--timeout',
       '90s',
       '--namespace',
       'soctalk',
       ...KUBE,
+      '--',
+      'volumesnapshot/s1',
     ]);
+  });
+
+  it('a name that looks like an option is after --, so kubectl reads it as a name', () => {
+    for (const args of [
+      kubectlGetJsonArgs(ns, 'pods', { name: '--all-namespaces' }),
+      kubectlDeleteArgs(ns, 'pod', '--all'),
+      kubectlLogsArgs(ns, '--kubeconfig=/tmp/x'),
+      kubectlRolloutStatusArgs(ns, '-n', 1000),
+      kubectlScaleArgs(ns, '--all', 0),
+      kubectlWaitArgs(ns, '--all', 'delete', 1000),
+    ]) {
+      const dash = args.indexOf('--');
+      assert.ok(dash > 0, args.join(' '));
+      assert.equal(args.slice(0, dash).some((a) => a === '--all' || a === '-n' || a.startsWith('--kubeconfig=') || a === '--all-namespaces'), false, args.join(' '));
+    }
   });
 });

@@ -75,14 +75,15 @@ describe('OpenCTI command lines', () => {
     ]);
     assert.deepEqual(kubectlPortForwardArgs(s, 'svc/opencti-frontend', 80), [
       'port-forward',
-      'svc/opencti-frontend',
-      ':80',
       '--address',
       '127.0.0.1',
       '--namespace',
       'opencti',
       '--context',
       'kind-opencti',
+      '--',
+      'svc/opencti-frontend',
+      ':80',
     ]);
   });
 
@@ -278,7 +279,7 @@ describe('OpenCTI health check', () => {
     const { runner, specs } = fakeRunner({ secret: json('secret-credentials') });
     const f = fakeFetch(200);
     const report = await createOpenctiActivities({ helm: noHelm, runner, fetch: f.fn }).openctiCheckHealth({ ...ref, targets: [{ component: 'frontend', service: 'opencti-frontend', port: 80 }, { component: 'ingestion', service: 'opencti-ingestion', port: 80 }], health: health() });
-    assert.deepEqual(specs[0]!.args, ['get', 'secret', 'opencti-credentials', '--output', 'json', '--namespace', 'opencti', '--context', 'kind-opencti']);
+    assert.deepEqual(specs[0]!.args, ['get', 'secret', '--output', 'json', '--namespace', 'opencti', '--context', 'kind-opencti', '--', 'opencti-credentials']);
     assert.deepEqual(f.urls, [
       'http://opencti-frontend.opencti.svc:80/health?health_access_key=hk-4d8f-real-health-key',
       'http://opencti-ingestion.opencti.svc:80/health?health_access_key=hk-4d8f-real-health-key',

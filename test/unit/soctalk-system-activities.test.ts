@@ -103,9 +103,9 @@ describe('Alembic Job deletion before a rollback', () => {
     await migration.deleteMigrationJob({ namespace: 'soctalk-system', kube, jobName: 'soctalk-system-alembic-upgrade' });
     assert.deepEqual(
       specs.map((s) => [s.tool, ...s.args]),
-      [['kubectl', 'delete', 'job', 'soctalk-system-alembic-upgrade', '--ignore-not-found', '--wait', '--namespace', 'soctalk-system', '--kubeconfig', '/tmp/kwok/kubeconfig']],
+      [['kubectl', 'delete', 'job', '--ignore-not-found', '--wait', '--namespace', 'soctalk-system', '--kubeconfig', '/tmp/kwok/kubeconfig', '--', 'soctalk-system-alembic-upgrade']],
     );
-    assert.deepEqual(kubectlDeleteArgs({ namespace: 'ns', kube: {} }, 'job', 'j'), ['delete', 'job', 'j', '--ignore-not-found', '--wait', '--namespace', 'ns']);
+    assert.deepEqual(kubectlDeleteArgs({ namespace: 'ns', kube: {} }, 'job', 'j'), ['delete', 'job', '--ignore-not-found', '--wait', '--namespace', 'ns', '--', 'j']);
     assert.equal(specs[0]?.mutates, true);
   });
 });

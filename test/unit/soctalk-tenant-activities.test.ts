@@ -28,6 +28,9 @@ function stubRunner(answer: (spec: CommandSpec) => string | Promise<string>) {
   return { runner: runner as unknown as CommandRunner, specs, seenFiles };
 }
 
+/** The worker's command allow-list, as an operator would configure it. */
+const COMMANDS = { RUNBOOK_COMMAND_ALLOWLIST: 'soctalk-cli=/usr/local/bin/soctalk-cli, alert-probe=/opt/probe/bin/probe' };
+
 const releaseAnswers = (revision: { n: number }) => (spec: CommandSpec): string => {
   const [cmd] = spec.args;
   if (typeof spec.tool !== 'string') return 'adapter:\n  apiKey: s3cr3t-value\nimage:\n  tag: "0.1.0"\n';
@@ -48,7 +51,7 @@ const request = (over: Partial<TenantUpgradeRequest> = {}): TenantUpgradeRequest
   kube: { context: 'prod' },
   chart: { ref: 'oci://ghcr.io/soctalk/charts/soctalk-tenant' },
   version: '0.2.1',
-  valuesSource: { kind: 'command', argv: ['soctalk-cli', 'render-values', '--tenant', '{slug}'], timeout: 120_000 },
+  valuesSource: { kind: 'command', command: 'soctalk-cli', args: ['render-values', '{slug}'], timeout: 120_000 },
   setString: { 'image.tag': '0.2.1' },
   timeoutMs: 15 * 60_000,
   fromRevision: 3,
@@ -59,11 +62,12 @@ describe('tenantHelmUpgrade', () => {
   it('renders values with soctalk-cli, hands them to helm in a private file, overrides the image tag, and returns only a digest', async () => {
     const workDir = await mkdtemp(join(tmpdir(), 'tenant-test-'));
     const { runner, specs, seenFiles } = stubRunner(releaseAnswers({ n: 3 }));
-    const result = await createTenantActivities({ runner, workDir }).tenantHelmUpgrade(request());
+    const result = await createTenantActivities({ runner, workDir, env: COMMANDS }).tenantHelmUpgrade(request());
 
     const render = specs[0]!;
-    assert.deepEqual(render.tool, { executable: 'soctalk-cli' });
-    assert.deepEqual(render.args, ['render-values', '--tenant', 'acme']);
+    // The program is the worker's allow-listed path, never looked up from the input.
+    assert.deepEqual(render.tool, { executable: '/usr/local/bin/soctalk-cli' });
+    assert.deepEqual(render.args, ['render-values', 'acme']);
     assert.equal(render.mutates, false);
 
     const upgrade = specs.find((s) => s.args[0] === 'upgrade')!;
@@ -151,10 +155,24 @@ describe('tenantHelmUpgrade', () => {
     assert.equal(specs.length, 0);
   });
 
+  it('refuses a values command not on the worker\'s RUNBOOK_COMMAND_ALLOWLIST before anything runs', async () => {
+    const { runner, specs } = stubRunner(releaseAnswers({ n: 3 }));
+    const activities = createTenantActivities({ runner, workDir: await mkdtemp(join(tmpdir(), 'tenant-test-')), env: COMMANDS });
+    await assert.rejects(activities.tenantHelmUpgrade(request({ valuesSource: { kind: 'command', command: 'bash', args: ['-c', 'id'], timeout: 1000 } })), {
+      type: 'InvalidInput',
+      message: /^valuesSource\.command: bash is not on the worker's RUNBOOK_COMMAND_ALLOWLIST, so nothing was run/,
+    });
+    await assert.rejects(activities.checkAlertFlow({ tenant: 'acme', check: { kind: 'command', command: 'curl', args: [], timeout: 1000 } }), {
+      type: 'InvalidInput',
+      message: /^alertCheck\.command: curl is not on the worker's RUNBOOK_COMMAND_ALLOWLIST/,
+    });
+    assert.equal(specs.length, 0);
+  });
+
   it('does not upgrade again when an earlier attempt already did', async () => {
     const workDir = await mkdtemp(join(tmpdir(), 'tenant-test-'));
     const { runner, specs } = stubRunner(releaseAnswers({ n: 4 }));
-    const result = await createTenantActivities({ runner, workDir }).tenantHelmUpgrade(request());
+    const result = await createTenantActivities({ runner, workDir, env: COMMANDS }).tenantHelmUpgrade(request());
     assert.equal(result.alreadyDone, true);
     assert.equal(specs.some((s) => s.args[0] === 'upgrade'), false);
   });
@@ -162,7 +180,7 @@ describe('tenantHelmUpgrade', () => {
   it('refuses values that are not a YAML mapping, without quoting them', async () => {
     const workDir = await mkdtemp(join(tmpdir(), 'tenant-test-'));
     const { runner } = stubRunner((spec) => (typeof spec.tool === 'string' ? '' : '- secret-list-item\n'));
-    await assert.rejects(createTenantActivities({ runner, workDir }).tenantHelmUpgrade(request()), (err: unknown) => {
+    await assert.rejects(createTenantActivities({ runner, workDir, env: COMMANDS }).tenantHelmUpgrade(request()), (err: unknown) => {
       assert.ok(err instanceof ApplicationFailure);
       assert.equal(err.type, 'InvalidValues');
       assert.equal(err.nonRetryable, true);
@@ -184,7 +202,7 @@ describe('tenant kubectl and API activities', () => {
     const { runner, specs } = stubRunner(() => 'Waiting...\ndeployment "soctalk-adapter" successfully rolled out\n');
     const activities = createTenantActivities({ runner, workDir: tmpdir() });
     const line = await activities.rolloutStatus({ namespace: 'tenant-acme', kube: {}, target: 'deploy/soctalk-adapter', timeoutMs: 600_000 });
-    assert.deepEqual(specs[0]!.args, ['rollout', 'status', 'deploy/soctalk-adapter', '--watch', '--timeout', '600s', '--namespace', 'tenant-acme']);
+    assert.deepEqual(specs[0]!.args, ['rollout', 'status', '--watch', '--timeout', '600s', '--namespace', 'tenant-acme', '--', 'deploy/soctalk-adapter']);
     assert.equal(line, 'deployment "soctalk-adapter" successfully rolled out');
 
     const failing = {
@@ -242,9 +260,10 @@ describe('tenant kubectl and API activities', () => {
 
   it('checks that alerts flow with a command or an HTTP endpoint', async () => {
     const { runner, specs } = stubRunner(() => 'alert received in 3s\n');
-    const activities = createTenantActivities({ runner, workDir: tmpdir(), fetch: async () => new Response('pipeline: ok', { status: 200 }) });
-    assert.equal(await activities.checkAlertFlow({ tenant: 'acme', check: { kind: 'command', argv: ['soctalk-cli', 'send-test-alert', '--tenant', '{slug}'], timeout: 60_000 } }), 'alert received in 3s');
-    assert.deepEqual(specs[0]!.args, ['send-test-alert', '--tenant', 'acme']);
+    const activities = createTenantActivities({ runner, workDir: tmpdir(), env: COMMANDS, fetch: async () => new Response('pipeline: ok', { status: 200 }) });
+    assert.equal(await activities.checkAlertFlow({ tenant: 'acme', check: { kind: 'command', command: 'alert-probe', args: ['send', '--', '-{slug}'], timeout: 60_000 } }), 'alert received in 3s');
+    assert.deepEqual(specs[0]!.tool, { executable: '/opt/probe/bin/probe' });
+    assert.deepEqual(specs[0]!.args, ['send', '--', '-acme']);
     await assert.rejects(
       activities.checkAlertFlow({ tenant: 'acme', check: { kind: 'http', url: 'http://x/{slug}', method: 'GET', expectBody: 'flowing', timeout: 1000 } }),
       /alerts do not flow for tenant-acme: http:\/\/x\/acme answered HTTP 200 without "flowing"/,
@@ -253,11 +272,24 @@ describe('tenant kubectl and API activities', () => {
 });
 
 describe('tenant output parsing', () => {
-  it('hook argv substitutes the slug', () => {
-    assert.deepEqual(hookCommand(['soctalk-cli', 'render-values', '--tenant', '{slug}', '--out=/tmp/{slug}.yaml'], 'acme'), {
-      executable: 'soctalk-cli',
-      args: ['render-values', '--tenant', 'acme', '--out=/tmp/acme.yaml'],
+  it('hook argv: the allow-listed program, the positionals with the slug in place', () => {
+    assert.deepEqual(hookCommand(COMMANDS, { command: 'soctalk-cli', args: ['render-values', '{slug}', 'out/{slug}.yaml'] }, 'acme', 'valuesSource'), {
+      executable: '/usr/local/bin/soctalk-cli',
+      args: ['render-values', 'acme', 'out/acme.yaml'],
     });
+    assert.deepEqual(hookCommand(COMMANDS, { command: 'alert-probe', args: [] }, 'acme', 'alertCheck'), { executable: '/opt/probe/bin/probe', args: [] });
+  });
+
+  it('hook argv: a name not on RUNBOOK_COMMAND_ALLOWLIST is refused naming the field and the setting', () => {
+    const refused = (env: NodeJS.ProcessEnv, command: string, message: RegExp) =>
+      assert.throws(() => hookCommand(env, { command, args: [] }, 'acme', 'valuesSource'), (err: unknown) => err instanceof ApplicationFailure && err.type === 'InvalidInput' && err.nonRetryable === true && message.test(err.message));
+    refused(COMMANDS, 'sh', /^valuesSource\.command: sh is not on the worker's RUNBOOK_COMMAND_ALLOWLIST, so nothing was run: add sh=\/absolute\/path/);
+    refused({}, 'soctalk-cli', /^valuesSource\.command: soctalk-cli is not on the worker's RUNBOOK_COMMAND_ALLOWLIST/);
+    // A malformed list fails loudly rather than allowing more than meant.
+    refused({ RUNBOOK_COMMAND_ALLOWLIST: 'soctalk-cli' }, 'soctalk-cli', /RUNBOOK_COMMAND_ALLOWLIST is malformed: soctalk-cli has no program/);
+    refused({ RUNBOOK_COMMAND_ALLOWLIST: 'soctalk-cli=soctalk-cli' }, 'soctalk-cli', /is malformed: soctalk-cli=soctalk-cli is not an absolute path/);
+    refused({ RUNBOOK_COMMAND_ALLOWLIST: 'soctalk-cli=/usr/bin/../../bin/sh' }, 'soctalk-cli', /is malformed: .* is not an absolute path/);
+    refused({ RUNBOOK_COMMAND_ALLOWLIST: '/bin/sh=/bin/sh' }, 'soctalk-cli', /is malformed: "\/bin\/sh" is not a command name/);
   });
 
   it('namespace names and the release Deployments', () => {

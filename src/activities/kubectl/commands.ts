@@ -12,14 +12,46 @@ export interface Scope {
 
 const scoped = (s: Scope): string[] => ['--namespace', s.namespace, ...kubectlKubeFlags(s.kube)];
 
-/** `kubectl get <kind> [name] -o json`, with an optional label selector. */
-export function kubectlGetJsonArgs(s: Scope, kind: string, opts: { name?: string; selector?: string } = {}): string[] {
-  return ['get', kind, ...(opts.name ? [opts.name] : []), ...(opts.selector ? ['--selector', opts.selector] : []), '--output', 'json', ...scoped(s)];
+/*
+ * Positionals that can come from input (object names, `kind/name` targets, annotations)
+ * go LAST, after `--`, so even a value that escaped the grammar could never be read as an
+ * option. Checked with kubectl 1.32 against an API server that logs each request:
+ * `get`, `delete`, `logs`, `rollout status`, `scale`, `annotate`, `wait` and `port-forward`
+ * take positionals after `--` (`kubectl logs ... -- --evil` asks for the pod named "--evil").
+ * `exec` does not: its `--` ends the pod and starts the command (`kubectl exec -- pod ls`
+ * answers "pod, type/name or --filename must be specified"), so the pod stays before it and
+ * relies on the grammar, checked again by `notAnOption`. Kinds are the code's constants.
+ */
+const afterDash = (...positionals: string[]): string[] => ['--', ...positionals];
+
+/** A positional that must stay before `--` (exec's pod): refused when it would be read as an option. */
+function notAnOption(value: string, what: string): string {
+  if (value.startsWith('-')) throw new Error(`kubectl ${what} "${value}" starts with "-" and would be read as an option`);
+  return value;
+}
+
+export interface GetOptions {
+  name?: string;
+  selector?: string;
+  /** `--ignore-not-found`: an absent named object prints nothing instead of failing. */
+  ignoreNotFound?: boolean;
+}
+
+const getFlags = (opts: GetOptions): string[] => [
+  ...(opts.selector ? ['--selector', opts.selector] : []),
+  '--output',
+  'json',
+  ...(opts.ignoreNotFound ? ['--ignore-not-found'] : []),
+];
+
+/** `kubectl get <kind> -o json [-- name]`, with an optional label selector. */
+export function kubectlGetJsonArgs(s: Scope, kind: string, opts: GetOptions = {}): string[] {
+  return ['get', kind, ...getFlags(opts), ...scoped(s), ...(opts.name ? afterDash(opts.name) : [])];
 }
 
 /** Cluster-scoped objects (namespaces, CRDs). */
-export function kubectlGetClusterJsonArgs(kube: KubeTarget, kind: string, opts: { name?: string; selector?: string } = {}): string[] {
-  return ['get', kind, ...(opts.name ? [opts.name] : []), ...(opts.selector ? ['--selector', opts.selector] : []), '--output', 'json', ...kubectlKubeFlags(kube)];
+export function kubectlGetClusterJsonArgs(kube: KubeTarget, kind: string, opts: GetOptions = {}): string[] {
+  return ['get', kind, ...getFlags(opts), ...kubectlKubeFlags(kube), ...(opts.name ? afterDash(opts.name) : [])];
 }
 
 export const kubectlApiResourcesArgs = (kube: KubeTarget): string[] => ['api-resources', '--output', 'name', ...kubectlKubeFlags(kube)];
@@ -35,47 +67,27 @@ export const kubectlApiResourceKindsArgs = (kube: KubeTarget): string[] => ['api
 
 export const kubectlApplyStdinArgs = (s: Scope): string[] => ['apply', '--filename', '-', ...scoped(s)];
 
-export const kubectlDeleteArgs = (s: Scope, kind: string, name: string): string[] => [
-  'delete',
-  kind,
-  name,
-  '--ignore-not-found',
-  '--wait',
-  ...scoped(s),
-];
+export const kubectlDeleteArgs = (s: Scope, kind: string, name: string): string[] => ['delete', kind, '--ignore-not-found', '--wait', ...scoped(s), ...afterDash(name)];
 
-export const kubectlLogsArgs = (s: Scope, target: string, tailLines = 200): string[] => [
-  'logs',
-  target,
-  '--all-containers',
-  '--tail',
-  String(tailLines),
-  ...scoped(s),
-];
+export const kubectlLogsArgs = (s: Scope, target: string, tailLines = 200): string[] => ['logs', '--all-containers', '--tail', String(tailLines), ...scoped(s), ...afterDash(target)];
 
 export const kubectlRolloutStatusArgs = (s: Scope, target: string, timeoutMs: number): string[] => [
   'rollout',
   'status',
-  target,
   '--watch',
   '--timeout',
   goDuration(timeoutMs),
   ...scoped(s),
+  ...afterDash(target),
 ];
 
-export const kubectlScaleArgs = (s: Scope, target: string, replicas: number): string[] => [
-  'scale',
-  target,
-  '--replicas',
-  String(replicas),
-  ...scoped(s),
-];
+export const kubectlScaleArgs = (s: Scope, target: string, replicas: number): string[] => ['scale', '--replicas', String(replicas), ...scoped(s), ...afterDash(target)];
 
-/** Runs a command in a pod's container; stdin is passed when `stdin` is true. */
+/** Runs a command in a pod's container; stdin is passed when `stdin` is true. The pod cannot follow `--` (see above). */
 export const kubectlExecArgs = (s: Scope, pod: string, command: readonly string[], opts: { container?: string; stdin?: boolean } = {}): string[] => [
   'exec',
   ...(opts.stdin ? ['--stdin'] : []),
-  pod,
+  notAnOption(pod, 'exec pod'),
   ...(opts.container ? ['--container', opts.container] : []),
   ...scoped(s),
   '--',
@@ -85,28 +97,21 @@ export const kubectlExecArgs = (s: Scope, pod: string, command: readonly string[
 /** `kubectl port-forward svc/<name> :<port>` on the loopback address (a free local port, printed by kubectl). */
 export const kubectlPortForwardArgs = (s: Scope, target: string, remotePort: number): string[] => [
   'port-forward',
-  target,
-  `:${remotePort}`,
   '--address',
   '127.0.0.1',
   ...scoped(s),
+  ...afterDash(target, `:${remotePort}`),
 ];
 
 /** Sets (`key=value`) or removes (`key-`) an annotation. */
-export const kubectlAnnotateArgs = (s: Scope, target: string, annotation: string): string[] => [
-  'annotate',
-  target,
-  annotation,
-  '--overwrite',
-  ...scoped(s),
-];
+export const kubectlAnnotateArgs = (s: Scope, target: string, annotation: string): string[] => ['annotate', '--overwrite', ...scoped(s), ...afterDash(target, annotation)];
 
 /** Waits for a condition or a JSONPath value (`--for=condition=complete`, `--for=jsonpath={.status.readyToUse}=true`). */
 export const kubectlWaitArgs = (s: Scope, target: string, forCondition: string, timeoutMs: number): string[] => [
   'wait',
-  target,
   `--for=${forCondition}`,
   '--timeout',
   goDuration(timeoutMs),
   ...scoped(s),
+  ...afterDash(target),
 ];

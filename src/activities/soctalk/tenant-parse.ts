@@ -6,8 +6,9 @@ import { describeParseError } from '../parse-errors.js';
 import { ApplicationFailure } from '@temporalio/common';
 import { parse as parseYaml } from 'yaml';
 import { FailureType } from '../../domain/failure-types.js';
-import { substituteSlug } from '../../domain/soctalk/tenant-upgrade-input.js';
+import { commandArgsFor } from '../../domain/operator-command.js';
 import { z } from 'zod';
+import { resolveAllowedCommand } from '../command-allowlist.js';
 import { parseJsonOutput } from '../json-output.js';
 
 /** Only what these parsers read; a nameless item is skipped, not an error. */
@@ -23,10 +24,20 @@ const NamedItems = z.looseObject({
     .default([]),
 });
 
-/** An operator's values or alert-check command from the configured argv: executable and arguments. */
-export function hookCommand(argv: readonly string[], slug: string): { executable: string; args: string[] } {
-  const [executable, ...args] = argv.map((a) => substituteSlug(a, slug));
-  return { executable: executable!, args };
+/**
+ * An operator's values or alert-check command: the program is the worker's allow-listed
+ * entry for `command.command` (refused, naming `field`, before anything runs), the
+ * arguments the input's positionals with `{slug}` in place.
+ */
+export function hookCommand(env: NodeJS.ProcessEnv, command: { command: string; args: readonly string[] }, slug: string, field: string): { executable: string; args: string[] } {
+  const executable = resolveAllowedCommand(env, command.command, `${field}.command`);
+  let args: string[];
+  try {
+    args = commandArgsFor(command.args, slug);
+  } catch (err) {
+    throw ApplicationFailure.create({ type: FailureType.InvalidInput, nonRetryable: true, message: `${field}.args: ${(err as Error).message}` });
+  }
+  return { executable, args };
 }
 
 /** Namespace names from `kubectl get namespaces -o json`. */

@@ -101,9 +101,9 @@ export function createTenantActivities(deps: TenantDeps) {
     const source = req.valuesSource;
     switch (source.kind) {
       case 'command': {
-        const { executable, args } = hookCommand(source.argv, req.tenant);
+        const { executable, args } = hookCommand(env, source, req.tenant, 'valuesSource');
         const out = await runner.run({ tool: { executable }, args, mutates: false, timeoutMs: source.timeout }, quietContext());
-        checkValuesDocument(out.stdout, `\`${executable}\``);
+        checkValuesDocument(out.stdout, `\`${source.command}\``);
         return out.stdout;
       }
       case 'http': {
@@ -230,10 +230,10 @@ export function createTenantActivities(deps: TenantDeps) {
     async checkAlertFlow(input: { tenant: string; check: AlertCheck }): Promise<string> {
       const { check, tenant } = input;
       if (check.kind === 'command') {
-        const { executable, args } = hookCommand(check.argv, tenant);
+        const { executable, args } = hookCommand(env, check, tenant, 'alertCheck');
         try {
           const out = await runner.run({ tool: { executable }, args, mutates: false, timeoutMs: check.timeout }, currentRunContext());
-          return out.stdoutRedacted.trim().split('\n').at(-1)?.slice(0, 200) || `${executable} exited 0`;
+          return out.stdoutRedacted.trim().split('\n').at(-1)?.slice(0, 200) || `${check.command} exited 0`;
         } catch (err) {
           if (err instanceof ApplicationFailure && err.type !== FailureType.CommandNotFound) {
             throw ApplicationFailure.create({ type: FailureType.VerificationFailed, nonRetryable: err.nonRetryable ?? false, message: `alerts do not flow for tenant-${tenant}: ${err.message}` });

@@ -24,6 +24,7 @@ import {
   WorkerPathSchema,
 } from '../grammar.js';
 import { KubeTargetSchema } from '../kube-target.js';
+import { CommandArgsSchema, CommandNameSchema } from '../operator-command.js';
 import { MaintenanceWindowSchema } from './maintenance-window.js';
 
 import { imageTagKeysFor, tagOverrides } from './image-keys.js';
@@ -43,8 +44,10 @@ export const ValuesSourceSchema = z
     z
       .object({
         kind: z.literal('command'),
-        /** `{slug}` is replaced by the tenant's slug. stdout is the values YAML (an operator's own tool). */
-        argv: z.array(z.string().min(1)).min(1),
+        /** The name of a program on the worker's RUNBOOK_COMMAND_ALLOWLIST (an operator's own tool); stdout is the values YAML. */
+        command: CommandNameSchema,
+        /** Positional arguments; `{slug}` is replaced by the tenant's slug. Never an option (see operator-command.ts). */
+        args: CommandArgsSchema,
         timeout: DurationSchema.default(2 * 60_000),
       })
       .strict(),
@@ -80,8 +83,10 @@ export const AlertCheckSchema = z.discriminatedUnion('kind', [
   z
     .object({
       kind: z.literal('command'),
-      /** `{slug}` is replaced; exit 0 means alerts flow. */
-      argv: z.array(z.string().min(1)).min(1),
+      /** The name of a program on the worker's RUNBOOK_COMMAND_ALLOWLIST; exit 0 means alerts flow. */
+      command: CommandNameSchema,
+      /** Positional arguments; `{slug}` is replaced. Never an option (see operator-command.ts). */
+      args: CommandArgsSchema,
       timeout: DurationSchema.default(5 * 60_000),
     })
     .strict(),
