@@ -171,6 +171,10 @@ describe('Helm chart deploy/chart/upgrade-runbooks', () => {
     assert.equal(workerEnv.get('WORKER_SHUTDOWN_GRACE')?.value, '900s');
     assert.equal((find(objects, 'Deployment', 'rel-upgrade-runbooks-worker') as unknown as { spec: { template: { spec: { terminationGracePeriodSeconds: number } } } }).spec.template.spec.terminationGracePeriodSeconds, 930);
     assert.ok(worker.containers[0]!.volumeMounts?.some((m) => m.name === 'temporal-tls' && m.mountPath === '/etc/temporal/tls'));
+    // What run inputs may name comes from the worker's configuration, never from the input.
+    assert.equal(workerEnv.get('RUNBOOK_SECRET_ENV_ALLOWLIST')?.value, 'OPENCTI_HEALTH_KEY,SOCTALK_VALUES_TOKEN=https://values.example.com');
+    assert.equal(workerEnv.get('RUNBOOK_COMMAND_ALLOWLIST')?.value, 'soctalk-cli=/usr/local/bin/soctalk-cli');
+    assert.equal(workerEnv.get('SOCTALK_MSSP_API_URL')?.value, 'https://mssp.example.com');
 
     // One RoleBinding per target namespace (the duplicate is dropped).
     const bindings = objects.filter((o) => o.kind === 'RoleBinding').map((b) => b.metadata.namespace);
