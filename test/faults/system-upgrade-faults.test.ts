@@ -12,7 +12,7 @@
 //
 //   eval "$(bash scripts/toolchain.sh env)"; node --import tsx --test test/faults/system-upgrade-faults.test.ts
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -23,7 +23,7 @@ import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { execa } from 'execa';
-import { parseAllDocuments, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import type { BackupRecord } from '../../src/activities/postgres/backup.js';
 import { FailureType } from '../../src/domain/failure-types.js';
 import { releaseWorkflowId } from '../../src/domain/workflow-ids.js';
@@ -31,7 +31,6 @@ import { abortUpdate, approveUpdate, statusQuery } from '../../src/workflows/lib
 import type { RunStatus } from '../../src/workflows/lib/status.js';
 import { startChartRepo, type ChartRepo } from '../helpers/chart-repo.js';
 import { Build, createKwokCluster, type KwokCluster } from '../helpers/kwok.js';
-import { fixturesDir } from '../helpers/paths.js';
 import { startPostgres, type Postgres } from '../helpers/postgres.js';
 import { startSeaweedfs, type Seaweedfs } from '../helpers/seaweedfs.js';
 import { uniqueTaskQueue, workflowBundle } from '../helpers/temporal.js';
@@ -45,15 +44,7 @@ const JOB = `${RELEASE}-alembic-upgrade`;
 const CHART = 'soctalk-system-job';
 const REPO_NAME = 'faults-soctalk';
 const S3_PREFIX = 'faults/';
-/** Pod labels this file's Stages read: how long until an API pod is Ready, how long a Job pod runs. */
-const READY_AFTER = 'upgrade-runbooks.test/ready-after';
-const JOB_DURATION = 'upgrade-runbooks.test/job-duration';
 const SCENARIOS = 8;
-
-interface StageDoc {
-  metadata?: { name?: string };
-  spec: Record<string, unknown>;
-}
 
 interface HistoryEntry {
   revision: number;
@@ -121,7 +112,6 @@ describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)
     const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
     Object.assign(cluster.env, helmHome);
-    await installStages();
     valuesFile = join(tmp, 'soctalk-system-values.yaml');
     await writeFile(valuesFile, stringify({ image: { tag: '0.1.0' }, migration: { hook: false } }));
     const dbEnv: Record<string, string> = {};
@@ -157,21 +147,6 @@ describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)
     console.log(`# fault tier ${Math.round((Date.now() - started) / 1000)} s in all`);
   });
 
-  /**
-   * This file's Stages: API pods become Ready after the duration in their READY_AFTER label
-   * (none: at once), Job pods run for the duration in their JOB_DURATION label (none: 1s).
-   * They replace the fixture's stages of the same name on this cluster only.
-   */
-  async function installStages(): Promise<void> {
-    const docs = parseAllDocuments(await readFile(join(fixturesDir, 'kwok', 'stages.yaml'), 'utf8')).map((d) => d.toJS() as StageDoc | null);
-    const ready = docs.find((d) => d?.metadata?.name === 'bench-pod-ready')!;
-    ready.spec.delay = { durationMilliseconds: 0, durationFrom: { expressionFrom: `.metadata.labels["${READY_AFTER}"]` } };
-    const job = docs.find((d) => d?.metadata?.name === 'bench-job-pod-succeed')!;
-    job.spec.delay = { durationMilliseconds: 1000, durationFrom: { expressionFrom: `.metadata.labels["${JOB_DURATION}"]` } };
-    const failJob = docs.find((d) => d?.metadata?.name === 'bench-job-pod-fail')!;
-    failJob.spec.delay = { durationMilliseconds: 1000, durationFrom: { expressionFrom: `.metadata.labels["${JOB_DURATION}"]` } };
-    await cluster.kubectl(['apply', '-f', '-'], { input: [ready, job, failJob].map((d) => stringify(d)).join('---\n') });
-  }
 
   interface System {
     n: number;
@@ -446,7 +421,7 @@ describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)
     const sys = await freshSystem('never-ready');
     const before = await sys.checksum();
     // The migration Job runs and writes (as a real one would), then the new API pods never become Ready.
-    const h = await start(sys, input(sys, { values: { api: { podLabels: { [FAULT_LABEL]: Fault.NeverReady } } }, timeouts: { upgrade: '20s' } }));
+    const h = await start(sys, input(sys, { imageTag: Build.unready('0.2.0'), timeouts: { upgrade: '20s' } }));
     await phase(h, 'waiting-approval');
     await writeAsNewVersion(sys, 'written by the migration of a release that never became ready');
     await approve(h);
@@ -486,7 +461,7 @@ describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)
     const t0 = Date.now();
     const sys = await freshSystem('abort-migration');
     const before = await sys.checksum();
-    const h = await start(sys, input(sys, { values: { migration: { podLabels: { [JOB_DURATION]: '30s' } } } }));
+    const h = await start(sys, input(sys, { imageTag: Build.migrationTakes('0.2.0', '30s') }));
     await phase(h, 'waiting-approval');
     await approve(h);
     await waitFor(
