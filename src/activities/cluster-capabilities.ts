@@ -5,16 +5,20 @@
  * `.Capabilities.APIVersions.Has` branches see the real cluster, not helm's v1.20.0 default.
  */
 import { ApplicationFailure } from '@temporalio/common';
+import { z } from 'zod';
 import type { ClusterCapabilities } from '../domain/cluster-capabilities.js';
 import { FailureType } from '../domain/failure-types.js';
 import type { KubeTarget } from '../domain/kube-target.js';
 import type { CommandRunner } from './command.js';
+import { parseJsonOutput } from './json-output.js';
 import { kubectlApiResourceKindsArgs, kubectlApiVersionsArgs, kubectlVersionArgs } from './kubectl/commands.js';
 import { currentRunContext } from './run-context.js';
 
+const KubectlVersionSchema = z.object({ serverVersion: z.object({ gitVersion: z.string().optional() }).optional() });
+
 /** `kubectl version -o json` -> the server's gitVersion ("v1.33.1"). */
 export function parseServerVersion(json: string): string {
-  const parsed = JSON.parse(json) as { serverVersion?: { gitVersion?: string } };
+  const parsed = parseJsonOutput(KubectlVersionSchema, json, 'cluster version', { tool: 'kubectl' });
   const version = parsed.serverVersion?.gitVersion;
   if (!version) {
     throw ApplicationFailure.create({

@@ -29,6 +29,15 @@ describe('reading the cluster capabilities for helm template', () => {
     );
   });
 
+  it('output that is not kubectl version JSON is a non-retryable CommandFailed, not a SyntaxError', () => {
+    for (const text of ['error: You must be logged in to the server', JSON.stringify({ serverVersion: { gitVersion: 133 } })]) {
+      assert.throws(
+        () => parseServerVersion(text),
+        (err: ApplicationFailure) => err.type === FailureType.CommandFailed && err.nonRetryable === true && /cluster version/.test(err.message),
+      );
+    }
+  });
+
   it('group/versions from kubectl api-versions', () => {
     assert.deepEqual(parseApiVersions('admissionregistration.k8s.io/v1\napps/v1\n\nv1\n'), ['admissionregistration.k8s.io/v1', 'apps/v1', 'v1']);
   });
