@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
+import { releaseWorkflowId } from '../../src/domain/workflow-ids.js';
 import { statusQuery } from '../../src/workflows/lib/messages.js';
 import { soctalkSystemRollback } from '../../src/workflows/soctalk/system-rollback.js';
 import { KeyDir, type TestKey } from '../helpers/ssh-keys.js';
@@ -53,7 +54,8 @@ describe('chat-ops signs decisions as a trusted relay', () => {
   });
 
   it('an approval from a mapped Slack user is signed by chat-ops and recorded as "sam via chat-ops (Slack U123)"', async () => {
-    const workflowId = `relay-${Date.now()}`;
+    // The release's business ID: the rollback refuses any other.
+    const workflowId = releaseWorkflowId('soctalk-system', 'soctalk-system');
     const handle = await env.client.workflow.start(soctalkSystemRollback, {
       taskQueue,
       workflowId,

@@ -37,6 +37,7 @@ import { CommandRunner, toolPathsFromEnv } from '../../src/activities/command.js
 import { createActivities } from '../../src/activities/index.js';
 import type { BackupRecord } from '../../src/activities/postgres/backup.js';
 import { FailureType } from '../../src/domain/failure-types.js';
+import { releaseWorkflowId } from '../../src/domain/workflow-ids.js';
 import { abortUpdate, approveUpdate, statusQuery } from '../../src/workflows/lib/messages.js';
 import type { RunStatus } from '../../src/workflows/lib/status.js';
 import { soctalkSystemRollback } from '../../src/workflows/soctalk/system-rollback.js';
@@ -357,7 +358,8 @@ describe('soctalk-system upgrade and rollback, end to end', { timeout: 8 * 60_00
     assert.equal((await dbContent(sys.psql)).version, '0002_triage');
     const rollbackHandle = await env.client.workflow.start(soctalkSystemRollback, {
       taskQueue,
-      workflowId: `e2e-rollback-${sys.ns}-${Date.now()}`,
+      // The release's business ID (the upgrade above has ended): the rollback refuses any other.
+      workflowId: releaseWorkflowId(sys.ns, RELEASE),
       args: [
         {
           release: RELEASE,

@@ -28,6 +28,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { tenantWorkflowId } from '../../src/domain/soctalk/tenant-runbooks.js';
 import { createLocalEnv } from '../helpers/temporal.js';
 import { repoRoot } from '../helpers/paths.js';
 import { cliRunner, said, type CliResult } from '../cli/run-cli.js';
@@ -167,7 +168,8 @@ describe('canary secrets never reach history, logs, CLI output or notifications'
   });
 
   it('3. a client that bypasses the CLI is refused by the workflow before any step', async () => {
-    const id = `canary-client-${Date.now()}`;
+    // The tenant's business ID, so the only refusal left to meet is the secret's.
+    const id = tenantWorkflowId('canary3');
     const handle = await env.client.workflow.start('soctalkTenantUpgrade', {
       taskQueue: QUEUE_OFF,
       workflowId: id,

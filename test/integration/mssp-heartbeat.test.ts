@@ -113,7 +113,8 @@ describe('the MSSP heartbeat settle over real HTTP', { timeout: 3 * 60_000 }, ()
       return worker.runUntil(async () => {
         const handle = await env.client.workflow.start(soctalkTenantUpgrade, {
           taskQueue,
-          workflowId: `${tenantWorkflowId('acme')}-${taskQueue}`,
+          // The tenant's business ID: the tenant upgrade refuses any other (runs here are one after another).
+          workflowId: tenantWorkflowId('acme'),
           args: [{ tenant: 'acme', ...upgradeSpec, heartbeat: { apiUrl: api.url, settle: '1s', timeout: '4s', pollInterval: '500ms' } }],
         });
         if (during) {
