@@ -255,7 +255,7 @@ describe('runbook CLI hints, fleet view, progress, plan and profiles (real dev s
     assert.match(during.stdout, /^In progress:$/m);
     assert.match(during.stdout, /helmUpgrade: waiting for helm upgrade --wait: the workloads of slowapp to be ready: \d+s elapsed/);
     // The command running now, not the one before it (heartbeats are not 30 s stale).
-    assert.match(during.stdout, /command: \S*slow-helm\.sh upgrade slowapp/);
+    assert.match(during.stdout, /command: \S*slow-helm\.sh upgrade .* -- slowapp demo\/slowapp/);
     assert.match(during.stdout, /StatefulSet\/slowapp-db: 1\/1 ready/);
     assert.doesNotMatch(during.stdout, /other-api/, 'only the workloads helm owns for this release');
     await handle.result();

@@ -399,7 +399,7 @@ describe('Temporal Web UI (dev server UI in Debian chromium)', () => {
       t.diagnostic(`pending: ${await shot('7-pending-activity')}`);
       assert.ok(pending.includes('"waitingFor": "helm upgrade --wait: the workloads of slowapp to be ready"'), 'what it waits for');
       assert.match(pending, /"name": "slowapp-api",\s+"ready": [0-3],\s+"desired": 3/, 'ready/desired replicas of the release workloads');
-      assert.match(pending, /"command": "\S*slow-helm\.sh upgrade slowapp/, 'the command running now');
+      assert.match(pending, /"command": "\S*slow-helm\.sh upgrade .* -- slowapp demo\/slowapp/, 'the command running now');
       assert.doesNotMatch(pending, /other-api/, 'only the workloads of this release');
       await slow.result();
       passed = true;
