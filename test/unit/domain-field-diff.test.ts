@@ -161,4 +161,12 @@ describe('field-level diff at approval', () => {
     const real = fieldDiff(await fixture('manifest-rev2.yaml'), await fixture('template-0.3.0-rc.1.yaml'), { namespace: 'soctalk' });
     assert.ok(real.objects.some((o) => o.change === 'changed' && o.lines.some((l) => l.startsWith('+') && /image:/.test(l))), formatFieldDiff(real));
   });
+
+  it('diffs manifests as helm printed them: a password in a ConfigMap parses and is masked in the summary', () => {
+    // Redacted text would read `password: ***`, a YAML alias: the diff must parse what helm printed.
+    const cm = (password: string, mode: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\ndata:\n  password: ${password}\n  mode: ${mode}\n`;
+    const result = describeDiff(cm('hunter2-old', 'a'), cm('hunter2-new', 'b'), 'soctalk');
+    assert.match(result.summary, /\+  mode: b/);
+    assert.doesNotMatch(result.summary, /hunter2/);
+  });
 });

@@ -200,10 +200,15 @@ export function createHelmActivities({ runner, workDir, pendingPollMs = 2_000 }:
       return state;
     },
 
-    /** The live release's manifest (`helm get manifest`). */
+    /**
+     * The live release's manifest (`helm get manifest`), as helm printed it: like
+     * `helmTemplate`, it is parsed inside activities (the diff, verification), and text
+     * redaction would turn `password: x` into `password: ***`, a YAML alias that no longer
+     * parses. What leaves those activities is masked there (the field diff masks secrets).
+     */
     async helmGetManifest(input: ReleaseRef & { revision?: number }): Promise<string> {
       const out = await runner.run({ tool: 'helm', args: helmGetManifestArgs(ref(input), input.revision), mutates: false }, currentRunContext());
-      return out.stdoutRedacted;
+      return out.stdout;
     },
 
     /** `helm template` of the target chart, optionally only one template (`--show-only`). */
