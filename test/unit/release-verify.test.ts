@@ -53,7 +53,9 @@ describe('verifyRenderedRelease', () => {
         let stdout = '';
         if (spec.args[0] === 'get' && spec.args[1] === 'endpointslices') stdout = JSON.stringify({ items: slices.map((slice, i) => ({ metadata: { name: `slice-${i}` }, ...(slice as object) })) });
         else if (spec.args[0] === 'get') {
-          const obj = objects[`${spec.args[1]}/${spec.args[2]}`];
+          // kubectl get <kind> [flags] -- <name>: names come after `--`.
+          const dash = spec.args.indexOf('--');
+          const obj = dash > 0 ? objects[`${spec.args[1]}/${spec.args[dash + 1]}`] : undefined;
           stdout = obj ? JSON.stringify(obj) : '';
         }
         return { argv: [], exitCode: 0, stdout, stdoutRedacted: stdout, stderr: '', durationMs: 1, truncated: false, dryRun: false };
@@ -90,7 +92,7 @@ describe('verifyRenderedRelease', () => {
     const res = await createVerifyActivities({ runner: ok.runner }).verifyRenderedRelease(request);
     assert.deepEqual(res.workloads, ['Deployment/soctalk-adapter', 'Deployment/soctalk-runs-worker']);
     assert.deepEqual(
-      ok.commands.filter((c) => c[0] === 'rollout').map((c) => c[2]),
+      ok.commands.filter((c) => c[0] === 'rollout').map((c) => c[c.indexOf('--') + 1]),
       ['deployment/soctalk-adapter', 'deployment/soctalk-runs-worker'],
     );
     assert.ok(ok.commands.some((c) => c.includes('kubernetes.io/service-name=soctalk-adapter')));
