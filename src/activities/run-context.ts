@@ -14,3 +14,13 @@ export function currentRunContext(): RunContext {
   }
   return { signal: context.cancellationSignal, heartbeat: (details) => context.heartbeat(details) };
 }
+
+/** The run this activity works for, or nothing outside an activity (scripts, unit tests). */
+export function currentRun(): { workflowId: string; runId: string } | undefined {
+  try {
+    const execution = Context.current().info.workflowExecution;
+    return execution ? { workflowId: execution.workflowId, runId: execution.runId } : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -6,7 +6,6 @@
  * one made by another run is refused, never adopted. Clusters that do not serve
  * snapshot.storage.k8s.io are reported, not failed: the caller decides.
  */
-import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../domain/failure-types.js';
 import type { KubeTarget } from '../domain/kube-target.js';
@@ -22,7 +21,7 @@ import {
   kubectlWaitArgs,
   type Scope,
 } from './kubectl/commands.js';
-import { currentRunContext } from './run-context.js';
+import { currentRun, currentRunContext } from './run-context.js';
 
 export interface SnapshotRef {
   name: string;
@@ -78,16 +77,6 @@ export function volumeSnapshotManifest(namespace: string, name: string, pvc: str
     },
     spec: { ...(snapshotClass ? { volumeSnapshotClassName: snapshotClass } : {}), source: { persistentVolumeClaimName: pvc } },
   });
-}
-
-/** The run this activity works for, or nothing outside an activity (scripts, unit tests). */
-function currentRun(): { workflowId: string; runId: string } | undefined {
-  try {
-    const execution = Context.current().info.workflowExecution;
-    return execution ? { workflowId: execution.workflowId, runId: execution.runId } : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 export function createSnapshotActivities({ runner }: { runner: CommandRunner }) {

@@ -4,23 +4,13 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ApplicationFailure } from '@temporalio/common';
 import { CommandRunner } from '../../src/activities/command.js';
 import { createKeyringActivities } from '../../src/activities/keyring.js';
 import { FailureType } from '../../src/domain/failure-types.js';
 import { keyringDigest } from '../../src/domain/signatures/keyring.js';
 import { createKwokCluster, type KwokCluster } from '../helpers/kwok.js';
 import { KeyDir, type TestKey } from '../helpers/ssh-keys.js';
-
-async function failure(p: Promise<unknown>): Promise<ApplicationFailure> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof ApplicationFailure, String(err));
-    return err;
-  }
-  assert.fail('expected a failure');
-}
+import { activityFailure as failure } from '../helpers/activity-failure.js';
 
 describe('loadKeyring', () => {
   const keys = new KeyDir();

@@ -23,22 +23,13 @@ import { startMsspApi, type MsspApi } from '../helpers/mssp-api.js';
 import { createLocalEnv, uniqueTaskQueue, workflowBundle } from '../helpers/temporal.js';
 import { runningStep, waitForStatus } from '../helpers/workflow-harness.js';
 import { tenantMocks, upgradeSpec } from '../workflows/soctalk-tenant-mocks.js';
+import { activityFailure as failure } from '../helpers/activity-failure.js';
 
 const TOKEN = 'mssp-analyst-token';
 const HEARTBEAT_STEP = 'adapter heartbeat reports the target version';
 const runner = new CommandRunner({ tools: toolPathsFromEnv({}) });
 const activities = (env: NodeJS.ProcessEnv, msspRequestTimeoutMs?: number) =>
   createTenantActivities({ runner, workDir: tmpdir(), env, ...(msspRequestTimeoutMs ? { msspRequestTimeoutMs } : {}) });
-
-async function failure(p: Promise<unknown>): Promise<ApplicationFailure> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof ApplicationFailure, String(err));
-    return err;
-  }
-  assert.fail('expected a failure');
-}
 
 describe('the MSSP heartbeat settle over real HTTP', { timeout: 3 * 60_000 }, () => {
   let api: MsspApi;

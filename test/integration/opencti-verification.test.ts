@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ApplicationFailure } from '@temporalio/common';
 import { execa } from 'execa';
 import { CommandRunner } from '../../src/activities/command.js';
 import type { HelmActivities } from '../../src/activities/helm/activities.js';
@@ -14,18 +13,9 @@ import { createOpenctiActivities } from '../../src/activities/opencti/activities
 import { FailureType } from '../../src/domain/failure-types.js';
 import { createKwokCluster, Fault, FAULT_LABEL, type KwokCluster } from '../helpers/kwok.js';
 import { fixturesDir } from '../helpers/paths.js';
+import { activityFailure as failure } from '../helpers/activity-failure.js';
 
 const chart = `${fixturesDir}charts/opencti-2`;
-
-async function failure(p: Promise<unknown>): Promise<ApplicationFailure> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof ApplicationFailure, String(err));
-    return err;
-  }
-  assert.fail('expected a failure');
-}
 
 /** Retries a check until it passes (the simulated kubelet and controllers need a moment). */
 async function eventually<T>(check: () => Promise<T>, ms = 60_000): Promise<T> {

@@ -4,7 +4,6 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { describe, it } from 'node:test';
-import { ApplicationFailure } from '@temporalio/common';
 import { parse, stringify } from 'yaml';
 import { CommandRunner, toolPathsFromEnv, type CommandResult, type CommandSpec } from '../../src/activities/command.js';
 import { helmRollbackArgs, helmUpgradeArgs } from '../../src/activities/helm/commands.js';
@@ -16,6 +15,7 @@ import { Redactor } from '../../src/activities/redaction.js';
 import { FailureType } from '../../src/domain/failure-types.js';
 import { HealthCheckSchema } from '../../src/domain/opencti/inputs.js';
 import { fixturesDir } from '../helpers/paths.js';
+import { activityFailure as failure } from '../helpers/activity-failure.js';
 
 const json = (name: string) => readFileSync(`${fixturesDir}kubectl-json/${name}.json`, 'utf8');
 const valuesFile = (name: string) => `${fixturesDir}opencti-values/${name}.yaml`;
@@ -38,16 +38,6 @@ function fakeRunner(answers: Record<string, string>) {
     },
   };
   return { runner: runner as unknown as CommandRunner, specs };
-}
-
-async function failure(p: Promise<unknown>): Promise<ApplicationFailure> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof ApplicationFailure, String(err));
-    return err;
-  }
-  assert.fail('expected a failure');
 }
 
 const clusteringExpect = [

@@ -13,7 +13,6 @@
  */
 import { dirname } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../../domain/failure-types.js';
 import type { KubeTarget } from '../../domain/kube-target.js';
@@ -21,7 +20,7 @@ import type { DatabaseBackup } from '../../domain/soctalk/system-upgrade-input.j
 import type { CommandRunner, CommandSpec } from '../command.js';
 import { getList, getObject } from '../kube-json.js';
 import { kubectlAnnotateArgs, kubectlRolloutStatusArgs, kubectlScaleArgs, type Scope } from '../kubectl/commands.js';
-import { currentRunContext } from '../run-context.js';
+import { currentRun, currentRunContext } from '../run-context.js';
 import { resolveSecretRef } from '../secret-ref.js';
 import { digestStream, HashingStream, type BackupStore } from '../storage/backup-store.js';
 import { localBackupStore } from '../storage/local-store.js';
@@ -76,16 +75,6 @@ export interface BackupDeps {
 const ANNOTATION = 'upgrade-runbooks.io/replicas-before-restore';
 /** How often a dump or restore heartbeats: an abort reaches pg_dump within a few seconds. */
 const DUMP_HEARTBEAT_MS = 1_000;
-
-/** The run this activity works for, or nothing outside an activity (scripts, unit tests). */
-function currentRun(): { workflowId: string; runId: string } | undefined {
-  try {
-    const execution = Context.current().info.workflowExecution;
-    return execution ? { workflowId: execution.workflowId, runId: execution.runId } : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 export function createBackupActivities({ runner, store, keep }: BackupDeps) {
   /** The worker's store, or a local one when the run names its own directory. */
