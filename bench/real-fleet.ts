@@ -18,6 +18,7 @@ import { Client, Connection } from '@temporalio/client';
 import { execa } from 'execa';
 import { stringify } from 'yaml';
 import type { FleetUpgradeInput } from '../src/domain/soctalk/fleet-input.js';
+import { planWaves } from '../src/domain/soctalk/wave-plan.js';
 import { fleetWorkflowId } from '../src/domain/workflow-ids.js';
 import { writeWorkflowBundle } from '../src/worker/bundle.js';
 import { startTemporalServer, type TemporalServer } from '../test/faults/temporal-server.js';
@@ -36,6 +37,9 @@ const FROM = '0.1.0';
 const TO = '0.2.0';
 const REPO = 'bench';
 const HELM_TIMEOUT = '120s';
+/** The issue's shape: a canary, then three waves. */
+const CANARIES = { count: 1 };
+const WAVES = { percentages: [10, 50, 100] };
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const uptime = async () => (await execa('uptime')).stdout.trim();
@@ -44,6 +48,8 @@ const spread = (ms: number[]) => {
   const s = [...ms].sort((a, b) => a - b);
   return `median ${seconds(quantile(s, 0.5))}, p90 ${seconds(quantile(s, 0.9))}, max ${seconds(s.at(-1) ?? NaN)}`;
 };
+/** Progress on stderr, so stdout holds only the figures. */
+const phase = (what: string) => console.error(`[real-fleet ${new Date().toISOString().slice(11, 19)}] ${what}`);
 async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
   const started = performance.now();
   const value = await work();
@@ -59,6 +65,7 @@ let worker: WorkerProcess | undefined;
 let finished = false;
 try {
   const bundlePath = join(dir, 'workflow-bundle.js');
+  phase('starting the KWOK cluster, chart repository and Temporal dev server; bundling the workflows');
   const setup = await timed(() =>
     Promise.all([
       createKwokCluster('real-fleet').then((c) => (cluster = c)),
@@ -80,10 +87,12 @@ try {
   const matrixFile = join(dir, 'compatibility.yaml');
   await writeFile(matrixFile, stringify({ systemVersions: { [TO]: { tenantChart: `>=${FROM} <0.3.0`, upgradeFrom: `>=${FROM} <${TO}` } } }));
   await releases.helm(['repo', 'add', REPO, repo.url]);
+  phase(`installing ${tenants} tenants at soctalk-tenant ${FROM}`);
   const install = await timed(() => releases.install(chartTgz('soctalk-tenant', FROM)));
   await releases.expectAll({ chart: `soctalk-tenant-${FROM}`, revision: 1, imageTag: FROM });
 
   // The runbook's loop, one tenant after another.
+  phase(`serial loop: ${tenants} tenants, ${settleSeconds} s settle each`);
   const loadBeforeSerial = await uptime();
   const serial = await timed(() =>
     execa('bash', [join(repoRoot, 'bench/serial-loop.sh')], {
@@ -98,6 +107,8 @@ try {
         SETTLE_SECONDS: String(settleSeconds),
         HELM_TIMEOUT,
       },
+      // Each tenant's line is shown as it finishes and kept for the figures.
+      stdout: ['pipe', 'inherit'],
       stderr: 'inherit',
     }),
   );
@@ -107,6 +118,7 @@ try {
   if (serialWork.length !== tenants) throw new Error(`the serial loop reported ${serialWork.length} tenants, not ${tenants}:\n${serial.value.stdout}`);
 
   // Back to the starting point, so the fleet makes the same upgrade.
+  phase(`rolling every tenant back to ${FROM}`);
   const reset = await timed(() => releases.rollBackToFirst());
   await releases.expectAll({ chart: `soctalk-tenant-${FROM}`, revision: 3, imageTag: FROM });
 
@@ -140,17 +152,18 @@ try {
       rolloutTimeout: HELM_TIMEOUT,
       heartbeat: { settle: `${settleSeconds}s` },
     },
-    canaries: { count: 1 },
-    waves: { percentages: [10, 50, 100] },
+    canaries: CANARIES,
+    waves: WAVES,
     maxParallel,
     bakeTime: `${settleSeconds}s`,
     failureBudget: { maxFailed: 0 },
     requestedBy: 'bench',
   };
   const loadBeforeFleet = await uptime();
+  phase(`fleet: ${tenants} tenants, ${maxParallel} at a time`);
   const fleet = await timed(async () => {
     const handle = await client.workflow.start('soctalkFleetUpgrade', { taskQueue, workflowId: fleetWorkflowId(name), args: [input] });
-    return (await handle.result()) as { totals: { done: number; failed: number }; plan: { name: string; tenants: string[] }[]; failed: { tenant: string; message?: string }[] };
+    return (await handle.result()) as { totals: { done: number; failed: number }; failed: unknown };
   });
   const loadAfterFleet = await uptime();
   if (fleet.value.totals.done !== tenants) throw new Error(`the fleet upgraded ${fleet.value.totals.done} of ${tenants} tenants: ${JSON.stringify(fleet.value.failed)}`);
@@ -166,7 +179,8 @@ try {
 
   console.log(`real fleet on KWOK: ${tenants} tenant releases, soctalk-tenant ${FROM} -> ${TO}, real helm and kubectl, ${cpus().length} cores`);
   console.log(`settle:          ${settleSeconds} s per tenant on both sides (the runbook sleeps 60 s); the fleet also bakes ${settleSeconds} s after each wave but the last`);
-  console.log(`fleet plan:      ${fleet.value.plan.map((w) => `${w.name}=${w.tenants.length}`).join(', ')}; maxParallel ${maxParallel}`);
+  const plan = planWaves({ tenants: releases.namespaces.map((ns) => ns.replace(/^tenant-/, '')), canaries: CANARIES, waves: WAVES });
+  console.log(`fleet plan:      ${plan.map((w) => `${w.name}=${w.tenants.length}`).join(', ')}; maxParallel ${maxParallel}`);
   console.log(`serial loop:     ${seconds(serial.ms)} wall, ${seconds(serial.ms / tenants)} per tenant; work before the settle: ${spread(serialWork)}`);
   console.log(`fleet:           ${seconds(fleet.ms)} wall, ${seconds(fleet.ms / tenants)} per tenant; each tenant's child workflow (with its settle): ${spread(childMs)}`);
   console.log(`ratio:           ${(serial.ms / fleet.ms).toFixed(2)}x (serial wall / fleet wall; target >= 10)`);
