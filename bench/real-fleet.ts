@@ -36,7 +36,7 @@ const settleSeconds = Number(process.argv[4] ?? 5);
 const FROM = '0.1.0';
 const TO = '0.2.0';
 const REPO = 'bench';
-const HELM_TIMEOUT = '120s';
+const HELM_TIMEOUT = '300s';
 /** The shape: a canary, then three waves. */
 const CANARIES = { count: 1 };
 const WAVES = { percentages: [10, 50, 100] };

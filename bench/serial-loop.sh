@@ -28,13 +28,18 @@ fail() {
 now_ms() { date +%s%3N; }
 
 upgrade_tenant() {
-  local ns=$1 values="$work/$1-values.yaml" system rendered images deploy ready tries
+  local ns=$1 values="$work/$1-values.yaml" system kube_version api_versions rendered images deploy ready tries
   # Never upgrade tenant charts ahead of soctalk-system.
   system=$("$helm" list -n soctalk-system --filter '^soctalk-system$' -o json)
   [[ $system == *"\"chart\":\"$SYSTEM_CHART\""* ]] || fail "$ns: soctalk-system is not at $SYSTEM_CHART: $system"
   "$helm" get values "$ns" -n "$ns" -a -o yaml >"$values"
-  # Pre-flight: the target renders with these values and runs every SocTalk image at the tag.
-  rendered=$("$helm" template "$ns" "$CHART" --version "$VERSION" -n "$ns" -f "$values" "${tags[@]}")
+  # Pre-flight: the target renders as this cluster would (its version and API versions)
+  # with these values, and runs every SocTalk image at the tag.
+  kube_version=$("$kubectl" version -o json | grep -o '"gitVersion": *"[^"]*"' | tail -1 | cut -d'"' -f4)
+  mapfile -t api_versions < <("$kubectl" api-versions)
+  [ -n "$kube_version" ] && [ "${#api_versions[@]}" -gt 0 ] || fail "$ns: could not read the cluster's version and API versions"
+  rendered=$("$helm" template "$ns" "$CHART" --version "$VERSION" -n "$ns" -f "$values" "${tags[@]}" \
+    --kube-version "$kube_version" "${api_versions[@]/#/--api-versions=}")
   images=$(grep -E '^\s+image:' <<<"$rendered" || true)
   [ -n "$images" ] || fail "$ns: the target renders no image"
   ! grep -v ":$VERSION\"\?\$" <<<"$images" || fail "$ns: the target renders an image off tag $VERSION"
