@@ -60,7 +60,7 @@ describe('chat-ops at every gate, and two replicas given one request (real dev s
   before(async () => {
     env = await createLocalEnv();
     queue = uniqueTaskQueue('chatops-gates');
-    mocks = tenantMocks({ hold: ['pz1'] });
+    mocks = tenantMocks({ hold: ['pz1'], failing: ['cf2'] });
     worker = await Worker.create({
       connection: env.nativeConnection,
       taskQueue: queue,
@@ -177,6 +177,20 @@ describe('chat-ops at every gate, and two replicas given one request (real dev s
     assert.match(answer.text ?? '', new RegExp(`^bob resumed run \`${id}\`: resumed`));
     mocks.release('pz1');
     await fleet.result();
+  });
+
+  it('a fleet that completed with a failed tenant: status names the tenant and why', async () => {
+    const id = fleetWorkflowId('chat-mixed');
+    const fleet = await startFleet('chat-mixed', {
+      tenants: { list: ['cf1', 'cf2'], exclude: [], selector: 'tenant=true,managed-by=soctalk' },
+      canaries: { count: 1 },
+      failureBudget: { maxFailed: 1 },
+    });
+    await fleet.result();
+    const status = await chat(`status ${id}`, 'bob');
+    assert.match(status.text ?? '', /phase \*completed-with-failures\*/);
+    assert.match(status.text ?? '', /^Outcome: completed with 1 failure\(s\): cf2 \(failed: deploy\/soctalk-adapter in tenant-cf2 did not become ready/m);
+    assert.doesNotMatch(status.text ?? '', /Decide with/, 'an ended run waits for nobody');
   });
 
   it('one signed request at both replicas at once: one announces the decision, the other says "Already handled", the run records it once', async () => {
