@@ -11,10 +11,15 @@ import type { KwokCluster } from '../helpers/kwok.js';
 const COMPONENTS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok-controller'] as const;
 const LOG_TAIL_LINES = 12;
 
-/** The cluster's kwokctl workdir, where scripts/kwok-cluster.sh keeps it (KWOK_WORKDIR/clusters/<name>). */
-export function kwokClusterDir(name: string): string {
+/** The KWOK_WORKDIR that scripts/kwok-cluster.sh gives kwokctl for this cluster. */
+export function kwokWorkdir(name: string): string {
   const uid = process.getuid?.() ?? 0;
-  return join(tmpdir(), `upgrade-runbooks-${uid}`, 'kwok', name, 'kwok', 'clusters', name);
+  return join(tmpdir(), `upgrade-runbooks-${uid}`, 'kwok', name, 'kwok');
+}
+
+/** The cluster's kwokctl workdir (KWOK_WORKDIR/clusters/<name>). */
+export function kwokClusterDir(name: string): string {
+  return join(kwokWorkdir(name), 'clusters', name);
 }
 
 interface Proc {

@@ -2,7 +2,8 @@
 // break. One KWOK cluster, one PostgreSQL, one SeaweedFS (the backup store, S3), one chart
 // repository and a Temporal dev server persisted to disk, all started by the project's own
 // scripts and helpers. The worker is its own OS process (test/faults/worker-main.ts) and is
-// killed with SIGKILL; the Temporal server is killed and restarted too.
+// killed with SIGKILL in each step; the Temporal server and the cluster's kube-apiserver are
+// killed and restarted, PostgreSQL is stopped under a running dump.
 //
 // Every scenario works on its own namespace and its own copy of the seeded database, runs
 // under the release's business workflow ID, and ends with the same checks: helm history
@@ -13,18 +14,18 @@
 //   eval "$(bash scripts/toolchain.sh env)"; node --import tsx --test test/faults/system-upgrade-faults.test.ts
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { execa } from 'execa';
 import { stringify } from 'yaml';
 import type { BackupRecord } from '../../src/activities/postgres/backup.js';
+import { digestStream } from '../../src/activities/storage/backup-store.js';
 import { FailureType } from '../../src/domain/failure-types.js';
 import { releaseWorkflowId } from '../../src/domain/workflow-ids.js';
 import { abortUpdate, approveUpdate, statusQuery } from '../../src/workflows/lib/messages.js';
@@ -34,6 +35,9 @@ import { Build, createKwokCluster, type KwokCluster } from '../helpers/kwok.js';
 import { startPostgres, type Postgres } from '../helpers/postgres.js';
 import { startSeaweedfs, type Seaweedfs } from '../helpers/seaweedfs.js';
 import { uniqueTaskQueue, workflowBundle } from '../helpers/temporal.js';
+import { finalAttempt } from './activity-attempts.js';
+import { startApiHealth, type ApiHealth } from './api-health.js';
+import { killApiServer, restartApiServer } from './api-server.js';
 import { describeCluster, withDiagnostics } from './cluster-diagnostics.js';
 import { startTemporalServer, type TemporalServer } from './temporal-server.js';
 import { startWorkerProcess, type WorkerProcess } from './worker-process.js';
@@ -44,7 +48,7 @@ const JOB = `${RELEASE}-alembic-upgrade`;
 const CHART = 'soctalk-system-job';
 const REPO_NAME = 'faults-soctalk';
 const S3_PREFIX = 'faults/';
-const SCENARIOS = 8;
+const SCENARIOS = 14;
 
 interface HistoryEntry {
   revision: number;
@@ -66,9 +70,8 @@ describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)
   const workers: WorkerProcess[] = [];
   let workerCount = 0;
   let scenario = 0;
-  // The API's readiness as the worker (a host process) can reach it: always ready here.
-  let health: Server | undefined;
-  let healthUrl = '';
+  // The API's readiness as the worker (a host process) can reach it: ready unless a scenario holds it.
+  let health: ApiHealth | undefined;
   const started = Date.now();
 
   const helm = async (args: string[]) => (await execa(cluster.env.HELM_BIN ?? 'helm', [...args, '--kubeconfig', cluster.kubeconfig], { env: cluster.env })).stdout;
@@ -90,9 +93,7 @@ describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)
   }
 
   before(async () => {
-    health = createServer((_req, res) => res.writeHead(200).end('ok'));
-    await new Promise<void>((resolve) => health!.listen(0, '127.0.0.1', resolve));
-    healthUrl = `http://127.0.0.1:${(health.address() as AddressInfo).port}/health/ready`;
+    health = await startApiHealth();
     tmp = await mkdtemp(join(tmpdir(), 'faults-'));
     const helmHome = { HELM_CONFIG_HOME: join(tmp, 'helm', 'config'), HELM_CACHE_HOME: join(tmp, 'helm', 'cache'), HELM_DATA_HOME: join(tmp, 'helm', 'data') };
     let bundlePath = '';
@@ -135,7 +136,7 @@ describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)
   });
 
   after(async () => {
-    health?.close();
+    await health?.close();
     for (const w of live()) await w.stop();
     await client?.connection.close();
     await temporal?.stop();
@@ -200,7 +201,7 @@ describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)
       requestedBy: 'ria',
       timeouts: { migration: '30s', upgrade: '45s', rollback: '45s', backup: '60s', verify: '30s', ...extra.timeouts },
       backup: { database: { mode: 'direct', urlFrom: { env: dbUrlEnv(sys.n) } }, verifyQuery: 'SELECT version_num FROM alembic_version' },
-      api: { healthUrl },
+      api: { healthUrl: health!.url },
       approval: { timeout: '10m' },
     };
   }
@@ -228,6 +229,63 @@ describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)
       return s.phase === p ? s : undefined;
     });
   const approve = (h: WorkflowHandle) => h.executeUpdate(approveUpdate, { args: [{ by: 'sam', acknowledgeSchemaChanges: true }] });
+  /** Starts the run and approves it at the gate: the upgrade goes on from there. */
+  async function startApproved(sys: System, args: ReturnType<typeof input>): Promise<WorkflowHandle> {
+    const h = await start(sys, args);
+    await phase(h, 'waiting-approval');
+    await approve(h);
+    return h;
+  }
+  const abort = (h: WorkflowHandle) => h.executeUpdate(abortUpdate, { args: [{ by: 'sam', reason: 'fault test' }] });
+  /** Resolves once the run's journal shows the step running. */
+  const stepRunning = (h: WorkflowHandle, name: string, ns?: string) =>
+    waitFor(
+      `"${name}" running`,
+      async () => {
+        const s = await h.query(statusQuery);
+        if (s.outcome) assert.fail(`the run ended (${s.outcome.message}) before "${name}" ran`);
+        return s.steps.some((x) => x.name === name && x.outcome === 'running') || undefined;
+      },
+      120_000,
+      ns,
+    );
+  /** The run's activity of this type was finished by a retry on `worker`, after its killed attempt's heartbeat timed out. */
+  async function assertTakenOver(h: WorkflowHandle, activityType: string, worker: WorkerProcess): Promise<void> {
+    const last = await finalAttempt(h, activityType);
+    assert.ok(last.attempt >= 2, `${activityType} was finished by a retry (attempt ${last.attempt})`);
+    assert.match(last.lastFailure, /heartbeat/i, `the killed attempt of ${activityType} was noticed by its heartbeat timeout`);
+    assert.equal(last.identity, `fault-worker-${worker.name}`);
+  }
+  /** Every worker killed with SIGKILL (a crashed pod), then one new worker process. */
+  async function killWorkersAndStartOne(): Promise<WorkerProcess> {
+    for (const w of live()) await kill9(w);
+    return startWorker();
+  }
+
+  /** The backend pids of the pg_dump sessions now connected, sorted. */
+  const pgDumps = async (sys: System) =>
+    (await sys.psql("SELECT coalesce(string_agg(pid::text, ',' ORDER BY pid), '') FROM pg_stat_activity WHERE application_name = 'pg_dump'")).split(',').filter(Boolean);
+  /**
+   * A session holding an exclusive lock on alerts, granted before this resolves: pg_dump
+   * then waits, as a long dump runs. `release` ends the session from the server side (psql
+   * would sit out its pg_sleep); `ended` settles when the session is gone however it ended.
+   */
+  async function lockAlerts(sys: System): Promise<{ release: () => Promise<void>; ended: Promise<unknown> }> {
+    const ended = execa(join(pg.binDir, 'psql'), ['-X', '-q', pg.url.replace(/\/soctalk$/, `/fault_${sys.n}`)], {
+      input: 'BEGIN; LOCK TABLE alerts IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(120);\n',
+      reject: false,
+    });
+    await waitFor('the lock on alerts', async () =>
+      (await sys.psql("SELECT count(*) FROM pg_locks WHERE relation = 'alerts'::regclass AND mode = 'AccessExclusiveLock' AND granted")) === '1' || undefined,
+    );
+    return {
+      ended,
+      async release() {
+        await sys.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(120)%' AND pid <> pg_backend_pid()");
+        await ended;
+      },
+    };
+  }
 
   /** How the run ended; a run that timed out on the cluster prints the cluster's state (unless the scenario wants that timeout). */
   async function outcome(h: WorkflowHandle, opts: { ns?: string; expectTimeout?: boolean } = {}): Promise<{ failure?: ApplicationFailure; status: RunStatus; runId: string }> {
@@ -278,6 +336,23 @@ describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)
     return { uid: j.metadata.uid, runs: (j.status.succeeded ?? 0) + (j.status.failed ?? 0) };
   };
 
+  /** The end checks of a run that had to upgrade exactly once and restore nothing. */
+  async function assertUpgradedOnce(sys: System, run: Awaited<ReturnType<typeof outcome>>, before: string): Promise<HistoryEntry[]> {
+    assert.equal(run.failure, undefined, `${run.failure?.message}\n${journal(run.status)}`);
+    const hist = await assertReleaseSane(sys, { revisions: 2, last: 'deployed 0.2.0' });
+    assert.equal((await jobRuns(sys.ns))?.runs, 1, 'the migration Job ran once');
+    assert.deepEqual((await backups(sys)).map((r) => r.runId), [run.runId], "one backup, the run's own");
+    assert.equal(await sys.checksum(), before, 'no restore ran: the database is as before the run');
+    return hist;
+  }
+
+  /** The size and sha256 of a backup's dump as S3 holds it. */
+  async function storedDump(record: BackupRecord): Promise<{ sizeBytes: number; sha256: string }> {
+    const key = record.path.replace(`s3://${s3.bucket}/`, '');
+    const got = await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: key }));
+    return digestStream(got.Body as Readable);
+  }
+
   it('a second run on the release whose migration fails restores ITS OWN backup, not the first run\'s', async (t) => {
     const t0 = Date.now();
     const sys = await freshSystem('second-run');
@@ -314,22 +389,15 @@ describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)
     const before = await sys.checksum();
     // The new API pod becomes Ready after 100s: longer than the first attempt's heartbeat
     // timeout (60s) plus the retry backoff, so the retry finds the killed attempt's helm still going.
-    const h = await start(sys, input(sys, { imageTag: Build.readyAfter('0.2.0', '100s'), timeouts: { upgrade: '150s' } }));
-    await phase(h, 'waiting-approval');
-    await approve(h);
+    const h = await startApproved(sys, input(sys, { imageTag: Build.readyAfter('0.2.0', '100s'), timeouts: { upgrade: '150s' } }));
     await phase(h, 'upgrading');
     await waitFor('pending-upgrade', async () => (await helmStatus(sys.ns)) === 'pending-upgrade' || undefined, 120_000, sys.ns);
-    for (const w of live()) await kill9(w);
-    await startWorker();
+    await killWorkersAndStartOne();
     const run = await outcome(h, { ns: sys.ns });
     t.diagnostic(journal(run.status));
-    assert.equal(run.failure, undefined, `${run.failure?.message}\n${journal(run.status)}`);
+    const hist = await assertUpgradedOnce(sys, run, before);
     assert.match(run.status.steps.find((s) => s.name === 'upgrade 4: helm upgrade --wait')?.detail ?? '', /revision 2 \(deployed\), done by an earlier attempt/);
-    const hist = await assertReleaseSane(sys, { revisions: 2, last: 'deployed 0.2.0' });
     assert.match(hist[1]!.description, new RegExp(`upgrade-runbooks run ${sys.workflowId.replace(/[/]/g, '\\/')} \\(run ${run.runId}\\)`), 'the revision carries the run');
-    assert.equal(await sys.checksum(), before, 'no restore ran');
-    assert.equal((await jobRuns(sys.ns))?.runs, 1);
-    assert.equal((await backups(sys)).length, 1);
     console.log(`# scenario orphan-helm: ${Date.now() - t0} ms`);
   });
 
@@ -342,10 +410,7 @@ describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)
     const h = await start(sys, input(sys, { imageTag: Build.migrationFails('0.2.0') }));
     await phase(h, 'waiting-approval');
     // Which worker took the backup: the identity in the backup activity's started event.
-    const hist = await h.fetchHistory();
-    const scheduled = hist.events!.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'backupDatabase')!;
-    const startedBy = hist.events!.find((e) => e.activityTaskStartedEventAttributes && Number(e.activityTaskStartedEventAttributes.scheduledEventId) === Number(scheduled.eventId))!
-      .activityTaskStartedEventAttributes!.identity!;
+    const startedBy = (await finalAttempt(h, 'backupDatabase')).identity;
     const taker = live().find((w) => startedBy === `fault-worker-${w.name}`);
     assert.ok(taker, `the backup was taken by ${startedBy}`);
     await kill9(taker);
@@ -367,26 +432,19 @@ describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)
     const t0 = Date.now();
     const sys = await freshSystem('abort-backup');
     const before = await sys.checksum();
-    // A session holding an exclusive lock keeps pg_dump waiting, as a long dump would run.
-    const locker = execa(join(pg.binDir, 'psql'), ['-X', '-q', pg.url.replace(/\/soctalk$/, `/fault_${sys.n}`)], {
-      input: 'BEGIN; LOCK TABLE alerts IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(120);\n',
-      reject: false,
-    });
-    const dumping = "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pg_dump'";
+    const lock = await lockAlerts(sys);
     const h = await start(sys, input(sys));
-    await waitFor('pg_dump waiting on the lock', async () => (await sys.psql(dumping)) === '1' || undefined);
+    await waitFor('pg_dump waiting on the lock', async () => (await pgDumps(sys)).length === 1 || undefined);
     const abortedAt = Date.now();
-    await h.executeUpdate(abortUpdate, { args: [{ by: 'sam', reason: 'fault test' }] });
+    await abort(h);
     const run = await outcome(h, { ns: sys.ns });
     const endedMs = Date.now() - abortedAt;
     t.diagnostic(journal(run.status));
     assert.equal(run.failure?.type, FailureType.Aborted, run.failure?.message);
     assert.match(run.failure.message, /nothing was changed$/);
-    assert.equal(await sys.psql(dumping), '0', 'pg_dump is gone when the run reports');
+    assert.deepEqual(await pgDumps(sys), [], 'pg_dump is gone when the run reports');
     assert.ok(endedMs < 15_000, `the run ended ${endedMs} ms after the abort`);
-    // End the locking session from the server side (psql would sit out its pg_sleep).
-    await sys.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(120)%' AND pid <> pg_backend_pid()");
-    await locker;
+    await lock.release();
     await sleep(2_000);
     assert.deepEqual(await backups(sys), [], 'no dump and no record, even after the lock is gone');
     await assertReleaseSane(sys, { revisions: 1, last: 'deployed 0.1.0' });
@@ -399,20 +457,14 @@ describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)
     const t0 = Date.now();
     const sys = await freshSystem('temporal-restart');
     const before = await sys.checksum();
-    const h = await start(sys, input(sys, { imageTag: Build.migrationTakes('0.2.0', '12s') }));
-    await phase(h, 'waiting-approval');
-    await approve(h);
-    await waitFor('the migration wait', async () => (await h.query(statusQuery)).steps.some((x) => x.name === 'upgrade 3: wait for migrations to complete' && x.outcome === 'running') || undefined);
+    const h = await startApproved(sys, input(sys, { imageTag: Build.migrationTakes('0.2.0', '12s') }));
+    await stepRunning(h, 'upgrade 3: wait for migrations to complete', sys.ns);
     await temporal.kill();
     await sleep(3_000);
     await temporal.start();
     const run = await outcome(h, { ns: sys.ns });
     t.diagnostic(journal(run.status));
-    assert.equal(run.failure, undefined, `${run.failure?.message}\n${journal(run.status)}`);
-    await assertReleaseSane(sys, { revisions: 2, last: 'deployed 0.2.0' });
-    assert.equal((await jobRuns(sys.ns))?.runs, 1, 'the migration Job ran once');
-    assert.equal((await backups(sys)).length, 1);
-    assert.equal(await sys.checksum(), before, 'no restore ran');
+    await assertUpgradedOnce(sys, run, before);
     console.log(`# scenario temporal-restart: ${Date.now() - t0} ms`);
   });
 
@@ -446,7 +498,7 @@ describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)
     const before = await sys.checksum();
     const h = await start(sys, input(sys));
     await phase(h, 'waiting-approval');
-    await h.executeUpdate(abortUpdate, { args: [{ by: 'sam', reason: 'fault test' }] });
+    await abort(h);
     const run = await outcome(h, { ns: sys.ns });
     t.diagnostic(journal(run.status));
     assert.equal(run.failure?.type, FailureType.Aborted, run.failure?.message);
@@ -463,18 +515,11 @@ describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)
     const t0 = Date.now();
     const sys = await freshSystem('abort-migration');
     const before = await sys.checksum();
-    const h = await start(sys, input(sys, { imageTag: Build.migrationTakes('0.2.0', '30s') }));
-    await phase(h, 'waiting-approval');
-    await approve(h);
-    await waitFor(
-      'the migration wait',
-      async () => (await h.query(statusQuery)).steps.some((x) => x.name === 'upgrade 3: wait for migrations to complete' && x.outcome === 'running') || undefined,
-      120_000,
-      sys.ns,
-    );
+    const h = await startApproved(sys, input(sys, { imageTag: Build.migrationTakes('0.2.0', '30s') }));
+    await stepRunning(h, 'upgrade 3: wait for migrations to complete', sys.ns);
     // What the Job has written so far: the restore must take it away.
     await writeAsNewVersion(sys, 'half-applied migration');
-    await h.executeUpdate(abortUpdate, { args: [{ by: 'sam', reason: 'fault test' }] });
+    await abort(h);
     const run = await outcome(h, { ns: sys.ns });
     t.diagnostic(journal(run.status));
     assert.equal(run.failure?.type, FailureType.Aborted, run.failure?.message);
@@ -483,5 +528,154 @@ describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)
     await assertReleaseSane(sys, { revisions: 1, last: 'deployed 0.1.0' });
     assert.equal((await backups(sys)).length, 1);
     console.log(`# scenario abort-migration: ${Date.now() - t0} ms`);
+  });
+
+  it('kill -9 of the worker while pg_dump runs: the retry on a new worker takes the backup again, one complete backup, one new revision', async (t) => {
+    const t0 = Date.now();
+    const sys = await freshSystem('kill-backup');
+    const before = await sys.checksum();
+    const lock = await lockAlerts(sys);
+    const h = await start(sys, input(sys));
+    const [killedDump] = await waitFor('pg_dump waiting on the lock', async () => {
+      const dumps = await pgDumps(sys);
+      return dumps.length === 1 ? dumps : undefined;
+    });
+    const restarted = await killWorkersAndStartOne();
+    // The retry's own pg_dump, beside the killed attempt's (still waiting on the lock); then both may go on.
+    await waitFor("the retry's pg_dump", async () => (await pgDumps(sys)).some((p) => p !== killedDump) || undefined, 60_000);
+    await lock.release();
+    await phase(h, 'waiting-approval');
+    await approve(h);
+    const run = await outcome(h, { ns: sys.ns });
+    t.diagnostic(journal(run.status));
+    await assertTakenOver(h, 'backupDatabase', restarted);
+    // The killed attempt's pg_dump has nobody to write to: it ends on its first write.
+    await waitFor("the killed attempt's pg_dump to end", async () => (await pgDumps(sys)).length === 0 || undefined, 30_000);
+    await assertUpgradedOnce(sys, run, before);
+    const [record] = await backups(sys);
+    assert.deepEqual(await storedDump(record!), { sizeBytes: record!.sizeBytes, sha256: record!.sha256 }, 'the stored dump is the complete one its record describes');
+    console.log(`# scenario kill-backup: ${Date.now() - t0} ms`);
+  });
+
+  it('kill -9 of the worker during the migration Job wait: the retry on a new worker waits for the same Job, never applies it again, one new revision', async (t) => {
+    const t0 = Date.now();
+    const sys = await freshSystem('kill-migration');
+    const before = await sys.checksum();
+    const h = await startApproved(sys, input(sys, { imageTag: Build.migrationTakes('0.2.0', '15s') }));
+    await stepRunning(h, 'upgrade 3: wait for migrations to complete', sys.ns);
+    const job = await jobRuns(sys.ns);
+    assert.ok(job && job.uid !== sys.jobUid && job.runs === 0, `the run's own Job is still running when the worker dies: ${JSON.stringify(job)}`);
+    const restarted = await killWorkersAndStartOne();
+    const run = await outcome(h, { ns: sys.ns });
+    t.diagnostic(journal(run.status));
+    await assertTakenOver(h, 'waitForMigrationJob', restarted);
+    assert.equal((await finalAttempt(h, 'applyMigrationJob')).attempt, 1, 'the Job was applied once');
+    assert.equal((await jobRuns(sys.ns))?.uid, job.uid, 'the same Job object: the retry did not apply it again');
+    await assertUpgradedOnce(sys, run, before);
+    console.log(`# scenario kill-migration: ${Date.now() - t0} ms`);
+  });
+
+  it('kill -9 of the worker during verification (its API health check in flight): the retry on a new worker verifies, one new revision, nothing restored', async (t) => {
+    const t0 = Date.now();
+    const sys = await freshSystem('kill-verify');
+    const before = await sys.checksum();
+    // The API answers this run's first health check slowly: the worker dies while it waits.
+    const held = health!.holdNext();
+    const requestsBefore = health!.requests();
+    const h = await startApproved(sys, input(sys));
+    await waitFor('the API health check', async () => held.arrived() || undefined, 120_000, sys.ns);
+    const during = await h.query(statusQuery);
+    assert.equal(during.steps.find((x) => x.name === 'verify 2: API health')?.outcome, 'running', journal(during));
+    const restarted = await killWorkersAndStartOne();
+    held.release();
+    const run = await outcome(h, { ns: sys.ns });
+    t.diagnostic(journal(run.status));
+    await assertTakenOver(h, 'checkHealth', restarted);
+    assert.equal(health!.requests() - requestsBefore, 2, "the held check and the retry's, nothing else");
+    assert.equal((await finalAttempt(h, 'helmUpgrade')).attempt, 1, 'helm upgrade ran once');
+    await assertUpgradedOnce(sys, run, before);
+    console.log(`# scenario kill-verify: ${Date.now() - t0} ms`);
+  });
+
+  it('abort during helm upgrade --wait: helm runs to its end, then the run rolls back and restores this run\'s backup, and says so', async (t) => {
+    const t0 = Date.now();
+    const sys = await freshSystem('abort-upgrade');
+    const before = await sys.checksum();
+    const h = await startApproved(sys, input(sys, { imageTag: Build.readyAfter('0.2.0', '15s') }));
+    await stepRunning(h, 'upgrade 4: helm upgrade --wait', sys.ns);
+    await waitFor('pending-upgrade', async () => (await helmStatus(sys.ns)) === 'pending-upgrade' || undefined, 60_000, sys.ns);
+    // What the migration wrote: the restore must take it away.
+    await writeAsNewVersion(sys, 'written by the migration before the abort');
+    const ack = await abort(h);
+    assert.match(ack.message, /takes effect when "upgrade 4: helm upgrade --wait" returns, then compensation runs/);
+    const run = await outcome(h, { ns: sys.ns });
+    t.diagnostic(journal(run.status));
+    assert.equal(run.failure?.type, FailureType.Aborted, run.failure?.message);
+    assert.match(run.failure.message, /compensated: helm rollback soctalk-system to revision 1 .*; restore database from .*restored and verified/);
+    const upgrade = run.status.steps.find((x) => x.name === 'upgrade 4: helm upgrade --wait');
+    assert.equal(upgrade?.outcome, 'succeeded', 'helm upgrade was not interrupted');
+    assert.match(upgrade.detail ?? '', /^revision 2 \(deployed\)$/);
+    assert.ok(!run.status.steps.some((x) => x.name.startsWith('verify ')), 'nothing after the upgrade ran');
+    const hist = await assertReleaseSane(sys, { revisions: 3, last: 'deployed 0.1.0' });
+    assert.deepEqual(hist.map((x) => x.status), ['superseded', 'superseded', 'deployed']);
+    // helm overwrites the description of an upgrade that fails; this one kept the run's mark.
+    assert.match(hist[1]!.description, /^upgrade-runbooks run /, 'revision 2 completed as the run upgraded it');
+    assert.equal(hist[2]!.description, 'Rollback to 1');
+    assert.equal(await sys.checksum(), before, 'the database is as it was before the run');
+    assert.deepEqual((await backups(sys)).map((r) => r.runId), [run.runId]);
+    // The run's own record, not the Job object: the rollback re-creates revision 1's Job.
+    assert.equal(run.status.steps.find((x) => x.name === 'upgrade 3: wait for migrations to complete')?.outcome, 'succeeded', 'the migration Job ran');
+    console.log(`# scenario abort-upgrade: ${Date.now() - t0} ms`);
+  });
+
+  it('PostgreSQL stopped while pg_dump runs: the run fails before changing anything and says so, no partial backup, the database intact once PostgreSQL is back', async (t) => {
+    const t0 = Date.now();
+    const sys = await freshSystem('pg-stopped');
+    const before = await sys.checksum();
+    const lock = await lockAlerts(sys);
+    const h = await start(sys, input(sys));
+    await waitFor('pg_dump waiting on the lock', async () => (await pgDumps(sys)).length === 1 || undefined);
+    // A fast shutdown cuts every session: the dump's and the lock's.
+    await pg.stopServer();
+    let run: Awaited<ReturnType<typeof outcome>>;
+    try {
+      await lock.ended;
+      run = await outcome(h, { ns: sys.ns });
+    } finally {
+      await pg.startServer();
+    }
+    t.diagnostic(journal(run.status));
+    assert.ok(run.failure, 'the run fails');
+    assert.match(run.failure.message, /pg_dump|psql|connection/i, 'the cause names what failed');
+    assert.match(run.failure.message, /; nothing had been changed$/);
+    assert.equal(run.status.steps.find((x) => x.name === 'pre-flight 3: back up Postgres')?.outcome, 'failed', journal(run.status));
+    assert.ok(!run.status.steps.some((x) => /^(pre-flight 4|upgrade )/.test(x.name)), `nothing after the backup ran:\n${journal(run.status)}`);
+    assert.deepEqual(await backups(sys), [], 'no dump and no record');
+    const uploads = await s3.client.send(new ListMultipartUploadsCommand({ Bucket: s3.bucket, Prefix: `${S3_PREFIX}${sys.workflowId.replace(/[^A-Za-z0-9._-]+/g, '_')}-` }));
+    assert.deepEqual(uploads.Uploads ?? [], [], 'no unfinished upload either');
+    assert.equal(await sys.checksum(), before, 'the database after the restart is as it was before the run');
+    await assertReleaseSane(sys, { revisions: 1, last: 'deployed 0.1.0' });
+    assert.equal((await jobRuns(sys.ns))?.uid, sys.jobUid, 'the Job was not touched');
+    console.log(`# scenario pg-stopped: ${Date.now() - t0} ms`);
+  });
+
+  it('the kube-apiserver killed (SIGKILL) during helm upgrade --wait and started again by kwokctl: helm waits through it, one new revision', async (t) => {
+    const t0 = Date.now();
+    const sys = await freshSystem('apiserver-restart');
+    const before = await sys.checksum();
+    const h = await startApproved(sys, input(sys, { imageTag: Build.readyAfter('0.2.0', '10s'), timeouts: { upgrade: '90s' } }));
+    await stepRunning(h, 'upgrade 4: helm upgrade --wait', sys.ns);
+    await waitFor('pending-upgrade', async () => (await helmStatus(sys.ns)) === 'pending-upgrade' || undefined, 60_000, sys.ns);
+    const killedAt = Date.now();
+    const killed = await killApiServer(cluster);
+    await assert.rejects(kubectl('--request-timeout=2s', 'get', '--raw', '/readyz'), 'the API is down');
+    await sleep(3_000);
+    const restartedPid = await restartApiServer(cluster, killed);
+    const downMs = Date.now() - killedAt;
+    const run = await outcome(h, { ns: sys.ns });
+    t.diagnostic(journal(run.status));
+    await assertUpgradedOnce(sys, run, before);
+    assert.match(run.status.steps.find((x) => x.name === 'upgrade 4: helm upgrade --wait')?.detail ?? '', /^revision 2 \(deployed\)/);
+    console.log(`# scenario apiserver-restart: ${Date.now() - t0} ms (API down ${downMs} ms; kube-apiserver pid ${killed} -> ${restartedPid})`);
   });
 });
