@@ -2,8 +2,8 @@
 // soctalk-system upgrade waits on a KWOK cluster, the real CLI's `runbook status` (text and
 // `-o json`) and `runbook watch` show the upgrade step with its elapsed time and the
 // ready/desired replicas of the release's real Deployment, as the worker read them from the
-// cluster. The new API pods run a `-ready-after-15s` build (test/fixtures/kwok/stages.yaml),
-// so with two replicas and a rolling update of one pod at a time the wait lasts about 30 s
+// cluster. The new API pods run a `-ready-after-20s` build (test/fixtures/kwok/stages.yaml),
+// so with two replicas and a rolling update of one pod at a time the wait lasts about 40 s
 // and passes 0/2 and 1/2 ready. The worker is the production entry point in its own process
 // (its heartbeat throttle is what makes the details current), the CLI runs as operators run it.
 //
@@ -101,7 +101,7 @@ describe('progress of a slow helm upgrade --wait on KWOK, through the real CLI',
         kube: { kubeconfig: cluster.kubeconfig },
         chart: { ref: `${REPO_NAME}/soctalk-system`, repository: { name: REPO_NAME, url: repo.url } },
         targetVersion: '0.2.0',
-        imageTag: Build.readyAfter('0.2.0', '15s'),
+        imageTag: Build.readyAfter('0.2.0', '20s'),
         values: { files: [values] },
         backup: { database: { mode: 'none', reason: 'a progress test: the database is not under test' } },
         api: { healthUrl: `http://127.0.0.1:${(health.address() as AddressInfo).port}/health/ready` },
