@@ -306,6 +306,8 @@ describe('canary secrets never reach history, logs, CLI output or notifications'
       ingestion: { replicaCount: 1 },
       timeout: '25s',
     });
+    // The canaries are really in use: in clear in the cluster, where the run reads them.
+    assert.ok((await cluster.kubectl(['-n', OCTI.namespace, 'get', 'deployment', 'cti-opencti-server', '-o', 'json'])).includes(C.valuesPassword));
     const { id, handle } = await startedRun(await runCli(['start', 'opencti-clustering-migration', '--input', file]), 'opencti-clustering-migration');
     assert.equal(id, releaseWorkflowId(OCTI.namespace, OCTI.release));
     const waiting = await waitForPhase(handle, 'waiting-approval', 180_000);
@@ -341,6 +343,8 @@ describe('canary secrets never reach history, logs, CLI output or notifications'
     const installed = join(dir, 'soctalk-system-installed.yaml');
     writeFileSync(installed, stringify({ image: { tag: '0.1.0' }, postgres: { adminPassword: C.livePassword } }));
     await helm(['install', SYS.release, join(repo.dir, 'soctalk-system-0.1.0.tgz'), '-n', SYS.namespace, '-f', installed, '--wait', '--timeout', '60s']);
+    const creds = JSON.parse(await cluster.kubectl(['-n', SYS.namespace, 'get', 'secret', `${SYS.release}-postgres-admin-creds`, '-o', 'json'])) as { data: Record<string, string> };
+    assert.equal(Buffer.from(creds.data.password ?? '', 'base64').toString(), C.livePassword, 'the live Secret holds the installed password');
     const rotated = join(dir, 'soctalk-system-values.yaml');
     writeFileSync(rotated, stringify({ image: { tag: '0.1.0' }, postgres: { adminPassword: C.rotatedPassword }, api: { databaseUrl: `postgresql://soctalk:${C.databaseUrl}@soctalk-system-postgres:5432/soctalk` } }));
     const file = inputFile('input-8', {
