@@ -42,6 +42,17 @@ const USAGE_LINES: ReadonlyArray<readonly [ChatVerb, string, string]> = [
 
 const VERBS = new Set<string>(USAGE_LINES.map(([verb]) => verb));
 
+/**
+ * The slash command that sends `verb` to `runId`, with its usage's placeholders for what
+ * the person still chooses ("[comment]", "<reason>"); undefined for a verb chat does not have.
+ */
+export function chatCommandFor(verb: string, runId: string, commandName: string, options: { ackSchemaChanges?: boolean } = {}): string | undefined {
+  const line = USAGE_LINES.find(([v]) => v === verb);
+  if (!line) return undefined;
+  const args = line[1].replace('<run-id>', runId).replace(` [${ACK_SCHEMA_CHANGES_FLAG}]`, options.ackSchemaChanges ? ` ${ACK_SCHEMA_CHANGES_FLAG}` : '');
+  return `${commandName} ${verb} ${args}`;
+}
+
 export function usage(commandName: string = DEFAULT_COMMAND): string {
   const lines = USAGE_LINES.map(([verb, args, what]) => `• \`${commandName} ${verb} ${args}\`: ${what}`);
   return [`Usage: \`${commandName} <verb> <run-id> [...]\``, ...lines].join('\n');

@@ -1,10 +1,11 @@
 /**
- * The text the service answers in chat. Slack renders `mrkdwn`, so everything that comes
- * from a run (summaries, reasons, comments) is escaped: a `<!channel>` inside a release
- * note must not ping a whole channel.
+ * The text the service answers in chat; everything that comes from a run is escaped
+ * (mrkdwn.ts).
  */
 import type { RunStatus, StepOutcome } from '../workflows/lib/status.js';
-import { ACK_SCHEMA_CHANGES_FLAG, type ChatVerb } from './commands.js';
+import type { ChatVerb } from './commands.js';
+import { gateLines } from './gate-lines.js';
+import { escapeMrkdwn } from './mrkdwn.js';
 import type { ControlAck, RunControlError } from './run-control.js';
 
 export interface SlackReply {
@@ -15,10 +16,6 @@ export interface SlackReply {
 
 /** Slack truncates long messages anyway; cutting here keeps the end marker visible. */
 const MAX_TEXT = 3500;
-
-export function escapeMrkdwn(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
 
 export function ephemeral(text: string): SlackReply {
   return { response_type: 'ephemeral', text: cap(text) };
@@ -39,10 +36,10 @@ export function decisionReply(verb: Exclude<ChatVerb, 'status'>, runId: string, 
   return { response_type: 'in_channel', text: cap(text) };
 }
 
-/** A replayed request (this replica remembers it, or Temporal has its Update): nothing is sent again. */
+/** A replayed request (this replica remembers it, Temporal has its Update, or another replica's attempt was applied): not applied again. */
 export function alreadyHandledReply(verb: string, runId: string | undefined, detail: string): SlackReply {
   const target = runId ? ` on run \`${escapeMrkdwn(runId)}\`` : '';
-  return ephemeral(`Already handled: this exact request (${verb}${target}) was carried out before, so nothing was sent again; ${escapeMrkdwn(detail)}`);
+  return ephemeral(`Already handled: this exact request (${verb}${target}) was carried out before, so it was not applied again; ${escapeMrkdwn(detail)}`);
 }
 
 export function refusalReply(verb: ChatVerb, runId: string, err: RunControlError): SlackReply {
@@ -65,13 +62,7 @@ export function statusReply(runId: string, status: RunStatus, commandName: strin
   for (const step of status.steps) {
     lines.push(`${STEP_ICON[step.outcome] ?? '•'} ${escapeMrkdwn(step.name)}${step.detail ? `: ${escapeMrkdwn(step.detail)}` : ''}`);
   }
-  const pending = status.pendingApproval;
-  if (pending) {
-    lines.push(`*Waiting for approval* at gate \`${escapeMrkdwn(pending.gate)}\` since ${pending.since} (times out ${pending.timeoutAt})`);
-    if (pending.summary) lines.push(`> ${escapeMrkdwn(pending.summary).replace(/\n/g, '\n> ')}`);
-    const flag = pending.requiresSchemaAck ? ` ${ACK_SCHEMA_CHANGES_FLAG}` : '';
-    lines.push(`Approve with \`${commandName} approve ${escapeMrkdwn(runId)}${flag} [comment]\`${pending.fourEyes ? ' (four eyes: not by the requester)' : ''}`);
-  }
+  lines.push(...gateLines(runId, status, commandName));
   if (status.abortRequested) {
     lines.push(`Abort requested by ${escapeMrkdwn(status.abortRequested.by)}: ${escapeMrkdwn(status.abortRequested.reason)}`);
   }

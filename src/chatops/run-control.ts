@@ -5,6 +5,7 @@
  * Decisions go through Updates (not Signals) because the caller must hear the validator's
  * refusal ("schema changes not acknowledged", "nothing waits for approval") in chat.
  */
+import { randomUUID } from 'node:crypto';
 import {
   type Client,
   type UpdateDefinition,
@@ -33,14 +34,18 @@ export interface ControlOptions {
   /**
    * Deduplicates the decision on the Temporal side (the Update ID). The service derives it
    * from the signed request, so a replay that reaches another replica, or this one after a
-   * restart (when the in-memory replay memory is gone), is not applied twice.
+   * restart (when the in-memory replay memory is gone), is not applied twice, and only the
+   * attempt that was applied is answered as the decision.
    */
   idempotencyKey?: string;
   /** Who asked, as the chat system names them ("slack:U123"); a relay signs for them. */
   chatUser?: string;
 }
 
-/** The run's answer; `alreadyHandled` when this very request (its Update ID) was carried out before. */
+/**
+ * The run's answer; `alreadyHandled` when this very request (its Update ID) was carried out
+ * before, or by another replica's attempt at the same moment: the answer is that attempt's.
+ */
 export type ControlAck = DecisionAck & { alreadyHandled?: true };
 
 export interface RunControl {
@@ -111,11 +116,9 @@ export function createTemporalRunControl(client: Client, options: TemporalRunCon
   };
 
   /**
-   * The outcome of an Update this request already made, or undefined. Temporal would
-   * deduplicate a second executeUpdate with the same ID anyway (returning the first
-   * outcome); asking first is what lets the reply say "already handled" instead of
-   * announcing the decision again. Two replicas racing on one request both see "none" and
-   * both send it: Temporal still applies it once.
+   * The outcome of an Update this request already made, or undefined. Asking first is what
+   * lets the reply to a replay (after a restart, when the in-process window is gone) say
+   * "already handled" even once the run has ended and takes no more Updates.
    */
   const earlierOutcome = async (runId: string, updateId: string): Promise<DecisionAck | undefined> => {
     try {
@@ -127,14 +130,35 @@ export function createTemporalRunControl(client: Client, options: TemporalRunCon
     }
   };
 
+  /**
+   * Sends the Update under the request's ID, tagged with a name for this one attempt.
+   * Two replicas racing on one request both find no earlier outcome and both send it;
+   * Temporal applies it once and answers both with the first attempt's result, whose
+   * echoed tag tells each replica whether the decision it announces is its own.
+   */
+  const sendOnce = async <A>(runId: string, def: UpdateDefinition<DecisionAck, [A]>, args: A, updateId: string): Promise<ControlAck> => {
+    const earlier = await earlierOutcome(runId, updateId);
+    if (earlier) return { ...earlier, alreadyHandled: true as const };
+    const requestId = randomUUID();
+    let ack: DecisionAck;
+    try {
+      ack = await client.workflow.getHandle(runId).executeUpdate(def, { args: [{ ...args, requestId }], updateId });
+    } catch (err) {
+      // The other replica's attempt may have ended the run between the look and the send.
+      const raced = err instanceof WorkflowNotFoundError ? await earlierOutcome(runId, updateId) : undefined;
+      if (raced) return { ...raced, alreadyHandled: true as const };
+      throw err;
+    }
+    // A workflow that does not echo the tag cannot tell; then the answer is taken as ours.
+    return ack.requestId !== undefined && ack.requestId !== requestId ? { ...ack, alreadyHandled: true as const } : ack;
+  };
+
   const update =
     <A>(def: UpdateDefinition<DecisionAck, [A]>) =>
     (runId: string, args: A, opts?: ControlOptions): Promise<ControlAck> =>
-      bounded(runId, async () => {
+      bounded(runId, () => {
         const updateId = opts?.idempotencyKey;
-        const earlier = updateId ? await earlierOutcome(runId, updateId) : undefined;
-        if (earlier) return { ...earlier, alreadyHandled: true as const };
-        return client.workflow.getHandle(runId).executeUpdate(def, { args: [args], ...(updateId ? { updateId } : {}) });
+        return updateId ? sendOnce(runId, def, args, updateId) : client.workflow.getHandle(runId).executeUpdate(def, { args: [args] });
       });
 
   return {

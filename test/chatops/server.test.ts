@@ -117,7 +117,7 @@ describe('chat-ops HTTP service', () => {
     const replay = await send(baseUrl, signed);
     assert.equal(replay.status, 200);
     assert.equal(replay.json.response_type, 'ephemeral');
-    assert.match(replay.json.text ?? '', /^Already handled: this exact request \(approve on run `run-7`\) was carried out before, so nothing was sent again/);
+    assert.match(replay.json.text ?? '', /^Already handled: this exact request \(approve on run `run-7`\) was carried out before, so it was not applied again/);
     assert.equal(runControl.calls.length, 1);
   });
 

@@ -135,7 +135,7 @@ describe('chat-ops against a real Temporal server', () => {
     assert.equal(replay.json.response_type, 'ephemeral', 'the channel is not told about a second approval');
     assert.equal(
       replay.json.text,
-      `Already handled: this exact request (approve on run \`${id}\`) was carried out before, so nothing was sent again; its answer then: approve recorded (phase: completed)`,
+      `Already handled: this exact request (approve on run \`${id}\`) was carried out before, so it was not applied again; its answer then: approve recorded (phase: completed)`,
     );
 
     assert.equal(await handle.result(), 'approve by alice');

@@ -5,7 +5,7 @@
  * as a hint is pasted into a real `bash -c` (with `runbook` on PATH) and must be accepted.
  */
 import assert from 'node:assert/strict';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +13,6 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { execa } from 'execa';
 import { parse as parseYaml } from 'yaml';
 import { CommandRunner } from '../../src/activities/command.js';
 import { createHelmActivities } from '../../src/activities/helm/activities.js';
@@ -23,10 +22,10 @@ import { fleetWorkflowId } from '../../src/domain/workflow-ids.js';
 import { HEARTBEAT_THROTTLE } from '../../src/worker.js';
 import { fleetProgressQuery } from '../../src/workflows/soctalk/fleet/progress.js';
 import { soctalkFleetUpgrade } from '../../src/workflows/soctalk/fleet-upgrade.js';
-import { repoRoot } from '../helpers/paths.js';
 import { createLocalEnv, uniqueTaskQueue } from '../helpers/temporal.js';
 import { eventually, tenantMocks, upgradeSpec } from '../workflows/soctalk-tenant-mocks.js';
 import { cliRunner, type CliResult, said } from './run-cli.js';
+import { type Paste, shellPaster } from './shell-paste.js';
 
 const noop = () => undefined;
 const quietLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };
@@ -44,7 +43,7 @@ const decisionOf = (command: string) => command.split(' ')[1]!;
 describe('runbook CLI hints, fleet view, progress, plan and profiles (real dev server)', () => {
   let env: TestWorkflowEnvironment;
   let dir: string;
-  let shim: string;
+  let paste: Paste;
   let bundle: WorkflowBundleWithSourceMap;
   const workers: { worker: Worker; running: Promise<void> }[] = [];
   let queue: string;
@@ -55,11 +54,7 @@ describe('runbook CLI hints, fleet view, progress, plan and profiles (real dev s
   before(async () => {
     env = await createLocalEnv();
     dir = await mkdtemp(join(tmpdir(), 'runbook-gates-'));
-    // `runbook` on PATH, as an operator has it after `npm install -g` or `npm link`.
-    shim = join(dir, 'bin');
-    await mkdir(shim);
-    await writeFile(join(shim, 'runbook'), `#!/usr/bin/env bash\nexec node ${JSON.stringify(join(repoRoot, 'bin/runbook.js'))} "$@"\n`);
-    await chmod(join(shim, 'runbook'), 0o755);
+    paste = await shellPaster(dir, env.address);
 
     process.env.SLOW_HELM_STATE = join(dir, 'slow-helm');
     process.env.SLOW_HELM_SECONDS = '25';
@@ -87,24 +82,6 @@ describe('runbook CLI hints, fleet view, progress, plan and profiles (real dev s
     await env?.teardown();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
-
-  /** Pastes a printed command into bash, as `as`. */
-  async function paste(command: string, as: string): Promise<CliResult> {
-    const r = await execa('bash', ['-c', command], {
-      cwd: dir,
-      env: {
-        ...process.env,
-        PATH: `${shim}:${process.env.PATH ?? ''}`,
-        TEMPORAL_ADDRESS: env.address,
-        TEMPORAL_NAMESPACE: 'default',
-        TEMPORAL_CONFIG_FILE: '/nonexistent/temporal.toml',
-        RUNBOOK_USER: as,
-      },
-      reject: false,
-      timeout: 90_000,
-    });
-    return { exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
-  }
 
   async function startFleet(name: string, input: Partial<FleetUpgradeInput>) {
     return env.client.workflow.start(soctalkFleetUpgrade, {

@@ -5,7 +5,7 @@
  */
 import { log, setHandler } from '@temporalio/workflow';
 import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
-import type { DecisionAck } from './messages.js';
+import type { DecisionAck, RequestTag } from './messages.js';
 import type { RunStatus } from './status.js';
 
 export interface MessageHandler<A extends { by: string }> {
@@ -23,7 +23,7 @@ export function acceptMessage<A extends { by: string }>(status: RunStatus, handl
   };
   const applyAndAck = (args: A): DecisionAck => {
     const message = handler.apply(args);
-    return { accepted: true, phase: status.phase, message };
+    return { accepted: true, phase: status.phase, message, ...requestTagOf(args) };
   };
   setHandler(handler.update, applyAndAck, {
     validator: (args: A) => {
@@ -42,3 +42,11 @@ export function acceptMessage<A extends { by: string }>(status: RunStatus, handl
     applyAndAck(args);
   });
 }
+
+/** A string tag is echoed (bounded: it is only an attempt's name); anything else is ignored. */
+function requestTagOf(args: object): RequestTag {
+  const { requestId } = args as { requestId?: unknown };
+  return typeof requestId === 'string' && requestId.length <= MAX_REQUEST_ID ? { requestId } : {};
+}
+
+const MAX_REQUEST_ID = 128;

@@ -7,8 +7,18 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { RunStatus } from './status.js';
 
+/**
+ * Names one attempt to send a message, for clients that share an Update ID: Temporal applies
+ * the Update once and answers every caller with the first one's result, which echoes this
+ * tag, so each caller can tell whether its own attempt is the one that was applied (two
+ * chat-ops replicas given the same Slack request must not both announce the decision).
+ */
+export interface RequestTag {
+  requestId?: string;
+}
+
 /** Who decided, and why. `by` is the operator's identity as the CLI or chat resolved it. */
-export interface DecisionArgs {
+export interface DecisionArgs extends RequestTag {
   by: string;
   comment?: string;
   /** Required to approve a run whose release has schema changes (forward-only migrations). */
@@ -19,19 +29,19 @@ export interface DecisionArgs {
   signature?: string;
 }
 
-export interface AbortArgs {
+export interface AbortArgs extends RequestTag {
   by: string;
   reason: string;
   statement?: string;
   signature?: string;
 }
 
-export interface PauseArgs {
+export interface PauseArgs extends RequestTag {
   by: string;
   reason?: string;
 }
 
-export interface TenantArgs {
+export interface TenantArgs extends RequestTag {
   by: string;
   tenant: string;
   reason?: string;
@@ -42,6 +52,8 @@ export interface DecisionAck {
   accepted: true;
   phase: string;
   message: string;
+  /** The `requestId` of the message that was applied, when it carried one. */
+  requestId?: string;
 }
 
 export const approveUpdate = defineUpdate<DecisionAck, [DecisionArgs]>('approve');
