@@ -73,7 +73,8 @@ describe('progress of a slow helm upgrade --wait on KWOK, through the real CLI',
     tmp = await mkdtemp(join(process.env.TMPDIR ?? tmpdir(), 'e2e-progress-'));
     health = createServer((_req, res) => res.writeHead(200).end('ok'));
     await new Promise<void>((resolve) => health.listen(0, '127.0.0.1', resolve));
-    [cluster, repo, env] = await Promise.all([createKwokCluster('progress-e2e'), startChartRepo(), createLocalEnv()]);
+    // Each kept as soon as it is up, so after() stops it even when another one failed to start.
+    await Promise.all([createKwokCluster('progress-e2e').then((c) => (cluster = c)), startChartRepo().then((r) => (repo = r)), createLocalEnv().then((e) => (env = e))]);
     const helmHome = { HELM_CONFIG_HOME: join(tmp, 'helm', 'config'), HELM_CACHE_HOME: join(tmp, 'helm', 'cache'), HELM_DATA_HOME: join(tmp, 'helm', 'data') };
     worker = await startProductionWorker({ ...toolEnv(cluster.env), ...helmHome, TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: taskQueue, HOME: tmp, TMPDIR: tmp });
     cli = cliRunner({ TEMPORAL_ADDRESS: env.address, TEMPORAL_TASK_QUEUE: taskQueue, RUNBOOK_CATALOG: 'src/runbook-catalog.ts' });

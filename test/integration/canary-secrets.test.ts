@@ -166,7 +166,8 @@ describe('canary secrets never reach history, logs, CLI output or notifications'
   };
 
   before(async () => {
-    [env, cluster, repo] = await Promise.all([createLocalEnv(), createKwokCluster('canary-secrets'), startChartRepo()]);
+    // Each kept as soon as it is up, so after() stops it even when another one failed to start.
+    await Promise.all([createLocalEnv().then((e) => (env = e)), createKwokCluster('canary-secrets').then((c) => (cluster = c)), startChartRepo().then((r) => (repo = r))]);
     sink = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
