@@ -22,6 +22,8 @@ export interface FleetRunOptions {
   tenants: number;
   maxParallel: number;
   activityMs: number;
+  /** Plan mode: list, gate and plan the fleet, upgrade nothing. */
+  dryRun?: boolean;
 }
 
 export interface FleetRunFigures {
@@ -35,6 +37,8 @@ export interface FleetRunFigures {
   eventsPerTenant: number;
   largestEventBytes: number;
   largestEventWhere: string;
+  /** The largest continue-as-new event: the state one generation hands the next. */
+  largestCarryBytes: number;
   tenantActivities: number;
   fleetActivities: number;
   workerPeakRssBytes: number;
@@ -62,7 +66,9 @@ export async function runFleet(o: FleetRunOptions): Promise<FleetRunFigures> {
   const taskQueue = uniqueTaskQueue('bench');
   const bundle = join(dir, 'workflow-bundle.js');
   await writeWorkflowBundle(bundle);
-  const worker = execa('node', ['--import', 'tsx', 'src/worker.ts'], {
+  // BENCH_WORKER_NODE_ARGS: extra node flags for the worker alone, e.g. `--cpu-prof --cpu-prof-dir=<dir>` to profile it.
+  const nodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const worker = execa('node', [...nodeArgs, '--import', 'tsx', 'src/worker.ts'], {
     cwd: repoRoot,
     env: {
       TEMPORAL_ADDRESS: env.connection.options.address,
@@ -97,6 +103,7 @@ export async function runFleet(o: FleetRunOptions): Promise<FleetRunFigures> {
       maxParallel: o.maxParallel,
       bakeTime: 1,
       searchAttributes: true,
+      ...(o.dryRun ? { dryRun: true } : {}),
     };
     const started = performance.now();
     const handle = await env.client.workflow.start('soctalkFleetUpgrade', { taskQueue, workflowId: fleetWorkflowId(name), args: [input] });
@@ -121,6 +128,7 @@ export async function runFleet(o: FleetRunOptions): Promise<FleetRunFigures> {
     }
     let largestEventBytes = 0;
     let largestEventWhere = '';
+    let largestCarryBytes = 0;
     let fleetActivities = 0;
     const scan = async (workflowId: string, runId: string, label: string) => {
       const history = await env.client.workflow.getHandle(workflowId, runId).fetchHistory();
@@ -131,7 +139,9 @@ export async function runFleet(o: FleetRunOptions): Promise<FleetRunFigures> {
           largestEventBytes = bytes;
           largestEventWhere = `${label}, event ${String(ev.eventId)}`;
         }
-        if (ev.activityTaskScheduledEventAttributes) activities += 1;
+        if (ev.workflowExecutionContinuedAsNewEventAttributes) largestCarryBytes = Math.max(largestCarryBytes, bytes);
+        // Local activities (short reads) take their time too: one marker each.
+        if (ev.activityTaskScheduledEventAttributes || ev.markerRecordedEventAttributes?.markerName === 'core_local_activity') activities += 1;
       }
       return activities;
     };
@@ -151,6 +161,7 @@ export async function runFleet(o: FleetRunOptions): Promise<FleetRunFigures> {
       eventsPerTenant: totalEvents / o.tenants,
       largestEventBytes,
       largestEventWhere,
+      largestCarryBytes,
       tenantActivities,
       fleetActivities,
       workerPeakRssBytes: peak,
@@ -164,6 +175,3 @@ export async function runFleet(o: FleetRunOptions): Promise<FleetRunFigures> {
     await rm(dir, { recursive: true, force: true });
   }
 }
-
-export const mib = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MiB`;
-export const kb = (b: number) => `${(b / 1000).toFixed(1)} KB`;

@@ -57,7 +57,7 @@ describe('runbook CLI hints, fleet view, progress, plan and profiles (real dev s
     paste = await shellPaster(dir, env.address);
 
     process.env.SLOW_HELM_STATE = join(dir, 'slow-helm');
-    process.env.SLOW_HELM_SECONDS = '25';
+    process.env.SLOW_HELM_SECONDS = '180';
     await mkdir(process.env.SLOW_HELM_STATE);
     const runner = new CommandRunner({ tools: { helm: fixture('bin/slow-helm.sh'), kubectl: fixture('bin/rollout-kubectl.sh'), pg_dump: 'false', pg_restore: 'false', psql: 'false' } });
     const helm = createHelmActivities({ runner, workDir: dir });
@@ -235,6 +235,7 @@ describe('runbook CLI hints, fleet view, progress, plan and profiles (real dev s
     assert.match(during.stdout, /command: \S*slow-helm\.sh upgrade .* -- slowapp demo\/slowapp/);
     assert.match(during.stdout, /StatefulSet\/slowapp-db: 1\/1 ready/);
     assert.doesNotMatch(during.stdout, /other-api/, 'only the workloads helm owns for this release');
+    await writeFile(join(process.env.SLOW_HELM_STATE!, 'finish-upgrade'), '');
     await handle.result();
     const watched = await watching;
     assert.equal(watched.exitCode, ExitCode.Ok, said(watched));

@@ -19,7 +19,7 @@ export interface CliEnv {
 }
 
 export function cliRunner(baseEnv: CliEnv) {
-  return async (args: string[], options: { as?: string; input?: string; env?: Record<string, string> } = {}): Promise<CliResult> => {
+  return async (args: string[], options: { as?: string; input?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CliResult> => {
     const env: Record<string, string | undefined> = {
       ...process.env,
       // Nothing from the developer's shell may point the CLI at another server.
@@ -46,7 +46,7 @@ export function cliRunner(baseEnv: CliEnv) {
       env,
       extendEnv: false,
       reject: false,
-      timeout: 90_000,
+      timeout: options.timeoutMs ?? 90_000,
       ...(options.input !== undefined ? { input: options.input } : { stdin: 'ignore' }),
     });
     return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr };

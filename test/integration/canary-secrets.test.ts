@@ -1,16 +1,24 @@
 /**
- * Canary secrets through every input path reachable without a cluster, on a real Temporal
- * dev server, real worker processes (the production entry point, one with the payload
- * codec off and one with it on), the real CLI, and a notification sink:
+ * Canary secrets through every input path, on a real Temporal dev server, real worker
+ * processes (the production entry point, one with the payload codec off and one with it
+ * on), the real CLI, a notification sink and, for the runs that read values files and
+ * render charts, a real KWOK cluster with the fixture charts from a local chart repository:
  *
  *   1. CLI, codec off: a URL with a password in inline input            -> refused by the CLI
  *   2. CLI, codec off: a compatibility file with a YAML typo on a password line
  *   3. a Temporal client (no CLI), codec off: inline URL credentials    -> refused by the workflow
  *   4. CLI and worker with the codec on: inline URL credentials, and a compatibility URL
  *      with credentials (sent as a Basic header to the sink, never in text)
- *   5. an OpenCTI run given a values file (a password, a URL with credentials) and a
- *      kubeconfig on the worker with credentials in its server URL and a token: it fails at
- *      preflight (there is no cluster) and notifies the channel
+ *   5. an OpenCTI run given a kubeconfig on the worker with credentials in its server URL
+ *      and a token: it fails at preflight (that cluster does not exist) and notifies
+ *   6. OpenCTI on KWOK, the clustering migration of a release installed with secrets in its
+ *      values (passwords, URLs with credentials, a chart-managed Secret, the health key in a
+ *      Secret): the approval preview and values diff, "waiting for approval", then approved,
+ *      the new pods never become Ready, helm rolls back: "rolled back"
+ *   7. OpenCTI on KWOK with a YAML typo on a password line of a values file: "failed"
+ *   8. soctalk-system on KWOK, its admin password rotated through a values file (rendered
+ *      into the chart's Secret, a URL with it too): the field-level diff, "waiting for
+ *      approval", then rejected at the gate: "was aborted"
  *
  * Then every canary is searched in the decoded history of every run (payload bytes decoded
  * from base64 without the codec: what Temporal stores), both workers' log output, all CLI
@@ -19,18 +27,24 @@
  * nowhere else.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { execa } from 'execa';
+import { stringify } from 'yaml';
 import { tenantWorkflowId } from '../../src/domain/soctalk/tenant-runbooks.js';
+import { releaseWorkflowId } from '../../src/domain/workflow-ids.js';
+import { startChartRepo, type ChartRepo } from '../helpers/chart-repo.js';
+import { createKwokCluster, Fault, FAULT_LABEL, type KwokCluster } from '../helpers/kwok.js';
+import { fixturesDir, repoRoot } from '../helpers/paths.js';
+import { startProductionWorker, toolEnv, type ProductionWorker } from '../helpers/production-worker.js';
 import { createLocalEnv } from '../helpers/temporal.js';
-import { repoRoot } from '../helpers/paths.js';
+import { waitForPhase } from '../helpers/workflow-harness.js';
 import { cliRunner, said, type CliResult } from '../cli/run-cli.js';
 
 const canary = (name: string) => `canary-${name}-${randomBytes(6).toString('hex')}`;
@@ -40,43 +54,23 @@ const C = {
   clientUrl: canary('client-url'),
   codecUrl: canary('codec-url'),
   matrixUrl: canary('matrix-url'),
-  valuesPassword: canary('values-pw'),
-  valuesUrl: canary('values-url'),
   kubeUrl: canary('kube-url'),
   kubeToken: canary('kube-token'),
+  // OpenCTI on KWOK (6, 7)
+  valuesPassword: canary('values-pw'),
+  valuesUrl: canary('values-url'),
+  ingressUrl: canary('ingress-url'),
+  valuesToken: canary('values-token'),
+  healthKey: canary('health-key'),
+  typoPassword: canary('typo-pw'),
+  // soctalk-system on KWOK (8)
+  livePassword: canary('live-pw'),
+  rotatedPassword: canary('rotated-pw'),
+  databaseUrl: canary('database-url'),
 };
 const KEYS = `k1=${randomBytes(32).toString('base64')}`;
 const QUEUE_OFF = `canary-off-${process.pid}`;
 const QUEUE_ON = `canary-on-${process.pid}`;
-
-interface WorkerProc {
-  child: ChildProcess;
-  log: string[];
-}
-
-function startWorker(env: Record<string, string>): Promise<WorkerProc> {
-  // The toolchain's binaries (HELM_BIN, KUBECTL_BIN...) and PATH; nothing else of this process.
-  const tools = Object.fromEntries(Object.entries(process.env).filter(([k, v]) => v !== undefined && /_BIN(_DIR)?$/.test(k))) as Record<string, string>;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], { cwd: repoRoot, env: { PATH: process.env.PATH ?? '', ...tools, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const log: string[] = [];
-  const collect = (chunk: Buffer) => log.push(chunk.toString('utf8'));
-  child.stdout.on('data', collect);
-  child.stderr.on('data', collect);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker did not start within 180s:\n${log.join('')}`)), 180_000);
-    const check = () => {
-      if (log.join('').includes('"message":"worker started"')) {
-        clearTimeout(timer);
-        resolve({ child, log });
-      }
-    };
-    child.stdout.on('data', check);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`worker exited with ${code}:\n${log.join('')}`));
-    });
-  });
-}
 
 /** Every string in a history, payload bytes decoded as UTF-8 (and their base64 as is). */
 function historyTexts(value: unknown, out: string[] = []): string[] {
@@ -93,15 +87,40 @@ const baseInput = () => {
   return input;
 };
 
-describe('canary secrets never reach history, logs, CLI output or notifications', () => {
+/** OpenCTI's release on KWOK (cases 6, 7) and soctalk-system's (case 8). */
+const OCTI = { release: 'cti', namespace: 'octi-canary', repo: 'canary-opencti' };
+const SYS = { release: 'soctalk-system', namespace: 'sys-canary', repo: 'canary-soctalk' };
+const OCTI_V1 = ['connectors-cti', 'health-key-exec'].map((n) => join(fixturesDir, 'opencti-values', `${n}.yaml`));
+
+/** An operator's OpenCTI values with secrets where operators put them. */
+const openctiSecretValues = () =>
+  stringify({
+    env: { APP__ADMIN__PASSWORD: C.valuesPassword, ELASTICSEARCH__URL: `http://elastic:${C.valuesUrl}@cti-es:9200` },
+    // In single mode the root ingress; the clustering migration moves it to the frontend (the values diff).
+    ingress: {
+      enabled: true,
+      className: 'nginx',
+      annotations: { 'nginx.ingress.kubernetes.io/auth-url': `http://auth:${C.ingressUrl}@auth.example.com/verify` },
+      hosts: [{ host: 'cti.example.com', paths: [{ path: '/', pathType: 'ImplementationSpecific' }] }],
+    },
+    secrets: [{ name: 'cti-admin-token', data: { APP__ADMIN__TOKEN: C.valuesToken } }],
+  });
+
+type Notified = 'waiting for approval' | 'failed' | 'rolled back' | 'was aborted';
+const NOTIFIED: Record<Notified, RegExp> = { 'waiting for approval': /is waiting for approval/, failed: /` failed/, 'rolled back': /rolled back/, 'was aborted': /was aborted/ };
+
+describe('canary secrets never reach history, logs, CLI output or notifications', { timeout: 15 * 60_000 }, () => {
   let env: TestWorkflowEnvironment;
+  let cluster: KwokCluster;
+  let repo: ChartRepo;
   let sink: Server;
   let sinkUrl = '';
   const notifications: string[] = [];
   const matrixAuth: string[] = [];
   const cliOutput: string[] = [];
-  const workers: WorkerProc[] = [];
-  const runs: Array<{ id: string; clientWroteStart?: string }> = [];
+  const workers: ProductionWorker[] = [];
+  /** Every run scanned: cases 6 and 7 share the release's workflow ID, so the run ID tells them apart. */
+  const runs: Array<{ id: string; runId?: string; clientWroteStart?: string }> = [];
   const dir = mkdtempSync(join(process.env.TMPDIR ?? tmpdir(), 'canary-'));
   let cli: ReturnType<typeof cliRunner>;
 
@@ -111,8 +130,44 @@ describe('canary secrets never reach history, logs, CLI output or notifications'
     return result;
   };
 
+  /** The run a CLI `start` just started, recorded by run ID for the scan. */
+  const startedRun = async (r: CliResult, runbook: string) => {
+    const id = new RegExp(`started ${runbook} as (\\S+)`).exec(r.stdout)?.[1];
+    assert.ok(id, said(r));
+    const runId = (await env.client.workflow.getHandle(id).describe()).runId;
+    runs.push({ id, runId });
+    return { id, handle: env.client.workflow.getHandle(id, runId) };
+  };
+  /** Notifications are sent best effort, after the workflow moves on: wait for the one expected. */
+  async function notified(id: string, what: Notified): Promise<string> {
+    for (let i = 0; i < 100; i++) {
+      const found = notifications.find((n) => n.includes(id) && NOTIFIED[what].test(n));
+      if (found) return found;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    assert.fail(`no "${what}" notification for ${id}: ${notifications.join('\n')}`);
+  }
+  const helm = async (args: string[]) => (await execa(cluster.env.HELM_BIN ?? 'helm', [...args, '--kubeconfig', cluster.kubeconfig], { env: { ...cluster.env, HOME: dir } })).stdout;
+  /** The clustering migration of the KWOK release with these values files. */
+  const openctiInput = (files: string[]) => ({
+    release: OCTI.release,
+    namespace: OCTI.namespace,
+    kube: { kubeconfig: cluster.kubeconfig },
+    chart: { ref: `${OCTI.repo}/opencti`, repository: { name: OCTI.repo, url: repo.url } },
+    version: '2.5.0',
+    values: { files },
+    health: { accessKey: { secretRef: { name: 'opencti-credentials', key: 'APP__HEALTH_ACCESS_KEY' } } },
+    requestedBy: 'ria',
+  });
+  const inputFile = (name: string, input: object) => {
+    const file = join(dir, `${name}.json`);
+    writeFileSync(file, JSON.stringify(input));
+    return file;
+  };
+
   before(async () => {
-    env = await createLocalEnv();
+    // Each kept as soon as it is up, so after() stops it even when another one failed to start.
+    await Promise.all([createLocalEnv().then((e) => (env = e)), createKwokCluster('canary-secrets').then((c) => (cluster = c)), startChartRepo().then((r) => (repo = r))]);
     sink = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
@@ -128,16 +183,20 @@ describe('canary secrets never reach history, logs, CLI output or notifications'
     });
     await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
     sinkUrl = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`;
-    const common = { TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: 'default', NOTIFY_WEBHOOK_URL: `${sinkUrl}/notify`, LOG_LEVEL: 'DEBUG', HOME: dir, TMPDIR: dir };
-    workers.push(...(await Promise.all([startWorker({ ...common, TEMPORAL_TASK_QUEUE: QUEUE_OFF }), startWorker({ ...common, TEMPORAL_TASK_QUEUE: QUEUE_ON, RUNBOOK_CODEC_KEYS: KEYS })])));
+    const common = { ...toolEnv(cluster.env), TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: 'default', NOTIFY_WEBHOOK_URL: `${sinkUrl}/notify`, LOG_LEVEL: 'DEBUG', HOME: dir, TMPDIR: dir };
+    workers.push(
+      ...(await Promise.all([startProductionWorker({ ...common, TEMPORAL_TASK_QUEUE: QUEUE_OFF }), startProductionWorker({ ...common, TEMPORAL_TASK_QUEUE: QUEUE_ON, RUNBOOK_CODEC_KEYS: KEYS })])),
+    );
     cli = cliRunner({ TEMPORAL_ADDRESS: env.address, TEMPORAL_TASK_QUEUE: QUEUE_OFF, RUNBOOK_CATALOG: 'src/runbook-catalog.ts' });
   });
 
   after(async () => {
-    for (const w of workers) w.child.kill('SIGTERM');
-    await Promise.all(workers.map((w) => new Promise((resolve) => (w.child.exitCode !== null ? resolve(null) : w.child.once('exit', resolve)))));
+    await Promise.all(workers.map((w) => w.stop()));
     sink?.close();
     await env?.teardown();
+    await cluster?.delete();
+    await repo?.stop();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('1. the CLI refuses inline URL credentials while the codec is off, naming the field', async () => {
@@ -204,9 +263,9 @@ describe('canary secrets never reach history, logs, CLI output or notifications'
     assert.ok(encodings.includes('binary/encrypted'), 'the start input is ciphertext in Temporal');
   });
 
-  it('5. an OpenCTI run with secrets in its worker files fails at preflight and tells the channel, secrets hidden', async () => {
+  it('5. an OpenCTI run given a kubeconfig with credentials fails at preflight and tells the channel, secrets hidden', async () => {
     const values = join(dir, 'opencti-values.yaml');
-    writeFileSync(values, `opencti:\n  adminPassword: ${C.valuesPassword}\n  url: http://admin:${C.valuesUrl}@opencti:8080\n`);
+    writeFileSync(values, 'replicaCount: 1\n');
     const kubeconfig = join(dir, 'kubeconfig');
     writeFileSync(
       kubeconfig,
@@ -235,10 +294,92 @@ describe('canary secrets never reach history, logs, CLI output or notifications'
     assert.ok(notifications.some((n) => n.includes(id) && /failed/.test(n)), `a failure notification for ${id}: ${notifications.join('\n')}`);
   });
 
+  it('6. OpenCTI on KWOK: the approval preview and values diff hide the values-file secrets; approved, it fails and rolls back', async () => {
+    await cluster.kubectl(['create', 'namespace', OCTI.namespace]);
+    await cluster.kubectl(['-n', OCTI.namespace, 'create', 'secret', 'generic', 'opencti-credentials', `--from-literal=APP__HEALTH_ACCESS_KEY=${C.healthKey}`]);
+    const secrets = join(dir, 'opencti-secret-values.yaml');
+    writeFileSync(secrets, openctiSecretValues());
+    await helm(['install', OCTI.release, join(repo.dir, 'opencti-2.5.0.tgz'), '-n', OCTI.namespace, ...[...OCTI_V1, secrets].flatMap((f) => ['-f', f]), '--wait', '--timeout', '60s']);
+    const file = inputFile('input-6', {
+      ...openctiInput([...OCTI_V1, secrets]),
+      // The new frontend pods never become Ready: helm upgrade --wait fails, helm rolls back.
+      frontend: { replicaCount: 1, podLabels: { [FAULT_LABEL]: Fault.NeverReady } },
+      ingestion: { replicaCount: 1 },
+      timeout: '25s',
+    });
+    // The canaries are really in use: in clear in the cluster, where the run reads them.
+    assert.ok((await cluster.kubectl(['-n', OCTI.namespace, 'get', 'deployment', 'cti-opencti-server', '-o', 'json'])).includes(C.valuesPassword));
+    const { id, handle } = await startedRun(await runCli(['start', 'opencti-clustering-migration', '--input', file]), 'opencti-clustering-migration');
+    assert.equal(id, releaseWorkflowId(OCTI.namespace, OCTI.release));
+    const waiting = await waitForPhase(handle, 'waiting-approval', 180_000);
+    const summary = waiting.pendingApproval?.summary ?? '';
+    // What the approver reads: the secrets' places, never their values.
+    assert.match(summary, /Generated values \(secrets hidden\):[\s\S]*APP__ADMIN__PASSWORD: "?\*\*\*/, summary);
+    assert.match(summary, /ELASTICSEARCH__URL: http:\/\/elastic:\*\*\*@cti-es:9200/, summary);
+    assert.match(summary, /^\+ clustering.*auth-url.*http:\/\/auth:\*\*\*@auth\.example\.com/m, `the moved ingress is in the values diff, its password hidden:\n${summary}`);
+    await runCli(['status', id]);
+    await runCli(['status', id, '-o', 'json']);
+    assert.match(await notified(id, 'waiting for approval'), /Generated values/);
+    const approved = await runCli(['approve', id, '--comment', 'canary']);
+    assert.equal(approved.exitCode, 0, said(approved));
+    await assert.rejects(handle.result());
+    const status = await runCli(['status', id]);
+    assert.match(status.stdout, /rolled back|helm rollback/i, said(status));
+    await notified(id, 'rolled back');
+  });
+
+  it('7. OpenCTI on KWOK: a YAML typo on a password line of a values file fails the plan with file, line and column only', async () => {
+    const typo = join(dir, 'opencti-typo-values.yaml');
+    writeFileSync(typo, `env:\n  APP__ADMIN__PASSWORD: ${C.typoPassword}\n bad: [\n`);
+    const file = inputFile('input-7', openctiInput([...OCTI_V1, typo]));
+    const { id, handle } = await startedRun(await runCli(['start', 'opencti-clustering-migration', '--input', file]), 'opencti-clustering-migration');
+    await assert.rejects(handle.result());
+    const status = await runCli(['status', id]);
+    assert.match(status.stdout + status.stderr, /opencti-typo-values\.yaml is not valid YAML \(line \d+, column \d+/, said(status));
+    await notified(id, 'failed');
+  });
+
+  it('8. soctalk-system on KWOK: the field-level diff masks the rotated password in the Secret; rejected at the gate', async () => {
+    await cluster.kubectl(['create', 'namespace', SYS.namespace]);
+    const installed = join(dir, 'soctalk-system-installed.yaml');
+    writeFileSync(installed, stringify({ image: { tag: '0.1.0' }, postgres: { adminPassword: C.livePassword } }));
+    await helm(['install', SYS.release, join(repo.dir, 'soctalk-system-0.1.0.tgz'), '-n', SYS.namespace, '-f', installed, '--wait', '--timeout', '60s']);
+    const creds = JSON.parse(await cluster.kubectl(['-n', SYS.namespace, 'get', 'secret', `${SYS.release}-postgres-admin-creds`, '-o', 'json'])) as { data: Record<string, string> };
+    assert.equal(Buffer.from(creds.data.password ?? '', 'base64').toString(), C.livePassword, 'the live Secret holds the installed password');
+    const rotated = join(dir, 'soctalk-system-values.yaml');
+    writeFileSync(rotated, stringify({ image: { tag: '0.1.0' }, postgres: { adminPassword: C.rotatedPassword }, api: { databaseUrl: `postgresql://soctalk:${C.databaseUrl}@soctalk-system-postgres:5432/soctalk` } }));
+    const file = inputFile('input-8', {
+      release: SYS.release,
+      namespace: SYS.namespace,
+      kube: { kubeconfig: cluster.kubeconfig },
+      chart: { ref: `${SYS.repo}/soctalk-system`, repository: { name: SYS.repo, url: repo.url } },
+      targetVersion: '0.2.0',
+      imageTag: '0.2.0',
+      values: { files: [rotated] },
+      backup: { database: { mode: 'none', reason: 'a canary test: the database is not under test' } },
+      requestedBy: 'ria',
+    });
+    const { id, handle } = await startedRun(await runCli(['start', 'soctalk-system-upgrade', '--input', file]), 'soctalk-system-upgrade');
+    const waiting = await waitForPhase(handle, 'waiting-approval', 180_000);
+    const summary = waiting.pendingApproval?.summary ?? '';
+    assert.match(summary, new RegExp(`~ Secret ${SYS.namespace}/${SYS.release}-postgres-admin-creds`), summary);
+    // The approver sees that the password changes, not what it is.
+    assert.match(summary, /^\s*-\s+password: "?\(masked\)"?$/m, summary);
+    assert.match(summary, /^\s*\+\s+password: "?\(masked, changed\)"?$/m, summary);
+    await runCli(['status', id]);
+    await runCli(['status', id, '-o', 'json']);
+    assert.match(await notified(id, 'waiting for approval'), /Changed fields/);
+    const rejected = await runCli(['reject', id, '--comment', 'canary']);
+    assert.equal(rejected.exitCode, 0, said(rejected));
+    await assert.rejects(handle.result());
+    await runCli(['status', id]);
+    await notified(id, 'was aborted');
+  });
+
   it('finds none of the canaries in decoded history, worker logs, CLI output or notification bodies', async () => {
     const sources: Record<string, string[]> = { history: [], 'worker logs': workers.flatMap((w) => w.log), 'CLI output': cliOutput, notifications };
     for (const run of runs) {
-      const events = (await env.client.workflow.getHandle(run.id).fetchHistory()).events ?? [];
+      const events = (await env.client.workflow.getHandle(run.id, run.runId).fetchHistory()).events ?? [];
       for (const [i, event] of events.entries()) {
         const texts = historyTexts(event);
         // Case 3: the client wrote it into the start event itself; it must be nowhere else.
@@ -249,7 +390,8 @@ describe('canary secrets never reach history, logs, CLI output or notifications'
         sources.history!.push(...texts);
       }
     }
-    assert.ok(notifications.length >= 1, `notifications were sent (${notifications.length})`);
+    const kinds = Object.entries(NOTIFIED).map(([what, re]) => `${notifications.filter((n) => re.test(n)).length} ${what}`);
+    assert.ok(notifications.length >= 6, `notifications were sent (${notifications.length}: ${kinds.join(', ')})`);
     const hits: string[] = [];
     const counts: string[] = [];
     for (const [source, texts] of Object.entries(sources)) {
@@ -264,7 +406,7 @@ describe('canary secrets never reach history, logs, CLI output or notifications'
       }
       counts.push(`${source} ${texts.length} texts, ${found} hits`);
     }
-    process.stdout.write(`# canary scan: ${Object.keys(C).length} canaries, ${runs.length} runs, ${notifications.length} notifications; ${counts.join('; ')}\n`);
+    process.stdout.write(`# canary scan: ${Object.keys(C).length} canaries, ${runs.length} runs, ${notifications.length} notifications (${kinds.join(', ')}); ${counts.join('; ')}\n`);
     assert.deepEqual(hits, []);
   });
 });

@@ -15,6 +15,7 @@ import {
   helmVersionArgs,
   isLocalChart,
   type ReleaseRef,
+  withHelmFlags,
   type RenderSpec,
 } from '../../src/activities/helm/commands.js';
 
@@ -216,5 +217,12 @@ describe('helm command lines', () => {
   it('repo add (force-update) and repo update', () => {
     assert.deepEqual(helmRepoAddArgs('opencti', 'https://devops-ia.github.io/helm-opencti'), ['repo', 'add', '--force-update', '--', 'opencti', 'https://devops-ia.github.io/helm-opencti']);
     assert.deepEqual(helmRepoUpdateArgs('opencti'), ['repo', 'update', '--', 'opencti']);
+  });
+
+  it('a private repository config goes before `--`, so it stays a flag and the positionals stay positionals', () => {
+    const flags = ['--repository-config=/w/r/repositories.yaml', '--repository-cache=/w/r/cache'];
+    assert.deepEqual(withHelmFlags(helmRepoUpdateArgs('opencti'), flags), ['repo', 'update', ...flags, '--', 'opencti']);
+    assert.deepEqual(withHelmFlags(['version', '--short'], flags), ['version', '--short', ...flags]);
+    assert.deepEqual(withHelmFlags(helmRepoUpdateArgs('opencti'), []), helmRepoUpdateArgs('opencti'));
   });
 });

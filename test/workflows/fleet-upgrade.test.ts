@@ -16,6 +16,7 @@ import {
   statusQuery,
 } from '../../src/workflows/lib/messages.js';
 import { fleetProgressQuery, type FleetProgress } from '../../src/workflows/soctalk/fleet/progress.js';
+import { RESULT_TENANTS_MAX } from '../../src/workflows/soctalk/fleet/result.js';
 import { soctalkFleetUpgrade, type FleetResult } from '../../src/workflows/soctalk/fleet-upgrade.js';
 import { soctalkTenantUpgrade } from '../../src/workflows/soctalk/tenant-upgrade.js';
 import { eventually, refusalOf, useWorkflowTestEnv } from '../helpers/workflow-harness.js';
@@ -92,6 +93,23 @@ describe('soctalkFleetUpgrade (time-skipping)', () => {
     );
     assert.deepEqual(m.calls.find((c) => c.name === 'listTenantNamespaces')!.args, { selector: 'tenant=true,managed-by=soctalk', kube: {} });
     assert.deepEqual(m.upgraded(), []);
+  });
+
+  it('plan mode of a fleet larger than a result may list names the first 1,000 tenants of each list and counts the rest', async () => {
+    const many = Array.from({ length: RESULT_TENANTS_MAX + 500 }, (_, i) => `t${String(i).padStart(5, '0')}`);
+    const { result, error } = await runFleet({ dryRun: true, canaries: { count: 1 }, waves: { percentages: [100] } }, { tenants: many });
+    assert.equal(error, undefined, String(error));
+    assert.equal(result!.totals.tenants, 1500);
+    assert.equal(result!.tenants.length, RESULT_TENANTS_MAX);
+    assert.deepEqual(result!.tenants.slice(0, 2), ['t00000', 't00001']);
+    assert.deepEqual(
+      result!.plan.map((w) => [w.name, w.size, w.tenants.length]),
+      [
+        ['canary', 1, 1],
+        ['wave 1', 1499, RESULT_TENANTS_MAX],
+      ],
+    );
+    assert.deepEqual(result!.notListed, { tenants: 500, plan: [0, 499] });
   });
 
   it('upgrades canary, then waves with bake times, one child per tenant under its business ID', async () => {

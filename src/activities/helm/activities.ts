@@ -21,16 +21,16 @@ import {
   helmGetManifestArgs,
   helmHistoryArgs,
   helmListArgs,
-  helmRepoAddArgs,
-  helmRepoUpdateArgs,
   helmRollbackArgs,
   helmStatusArgs,
   helmTemplateArgs,
   helmUpgradeArgs,
+  withHelmFlags,
   type ReleaseRef,
 } from './commands.js';
 import { isPending, parseHistory, parseList, parseReleaseStatus, type HistoryEntry, type ListedRelease, type ReleaseStatus } from './parse.js';
 import { currentRunMark, revisionRunId } from './run-mark.js';
+import { withRepository } from './repository.js';
 import { withValuesFiles } from './values-files.js';
 import { watchReleaseWorkloads } from './workload-progress.js';
 
@@ -162,13 +162,11 @@ export function createHelmActivities({ runner, workDir, pendingPollMs = 2_000 }:
     });
   };
 
-  async function syncRepository(chart: ChartSource): Promise<void> {
-    if (!chart.repository) return;
+  /** This activity's own repository config and cache (see repository.ts); adding it changes no cluster. */
+  const withChartRepository = <T>(chart: ChartSource, use: (flags: string[]) => Promise<T>): Promise<T> => {
     const ctx = currentRunContext();
-    // Adding a repository only changes the worker's local helm config, not the cluster.
-    await runner.run({ tool: 'helm', args: helmRepoAddArgs(chart.repository.name, chart.repository.url), mutates: false }, ctx);
-    await runner.run({ tool: 'helm', args: helmRepoUpdateArgs(chart.repository.name), mutates: false }, ctx);
-  }
+    return withRepository(workDir, chart, (args) => runner.run({ tool: 'helm', args, mutates: false }, ctx), use);
+  };
 
   return {
     /** `helm list`, `helm status` and `helm history` of one release. */
@@ -180,9 +178,13 @@ export function createHelmActivities({ runner, workDir, pendingPollMs = 2_000 }:
       return parseList(out.stdout);
     },
 
-    /** `helm repo add --force-update` + `helm repo update`, the runbook's first step for repository charts. */
+    /**
+     * `helm repo add --force-update` + `helm repo update`, the runbook's first step for
+     * repository charts: checks the repository answers. Every activity that reads the chart
+     * adds and updates it again in its own private config, so nothing depends on this worker.
+     */
     async helmRepoSync(chart: ChartSource): Promise<void> {
-      await syncRepository(chart);
+      await withChartRepository(chart, () => Promise.resolve());
     },
 
     /** Refuses a release that an interrupted helm left locked in pending-*. */
@@ -213,13 +215,12 @@ export function createHelmActivities({ runner, workDir, pendingPollMs = 2_000 }:
 
     /** `helm template` of the target chart, optionally only one template (`--show-only`). */
     async helmTemplate(input: ChartRequest & { showOnly?: string }): Promise<string> {
-      await syncRepository(input.chart);
-      return withValuesFiles(workDir, input.values, async (files) => {
+      return withChartRepository(input.chart, (repositoryFlags) => withValuesFiles(workDir, input.values, async (files) => {
         const out = await runner
           .run(
             {
               tool: 'helm',
-              args: helmTemplateArgs(
+              args: withHelmFlags(helmTemplateArgs(
                 {
                   ...ref(input),
                   chart: input.chart.ref,
@@ -228,7 +229,7 @@ export function createHelmActivities({ runner, workDir, pendingPollMs = 2_000 }:
                   ...(input.capabilities ? { capabilities: input.capabilities } : {}),
                 },
                 input.showOnly,
-              ),
+              ), repositoryFlags),
               mutates: false,
             },
             currentRunContext(),
@@ -237,7 +238,7 @@ export function createHelmActivities({ runner, workDir, pendingPollMs = 2_000 }:
             throw asRenderFailure(err, input);
           });
         return out.stdout;
-      }, input.setString);
+      }, input.setString));
     },
 
     /**
@@ -270,15 +271,14 @@ export function createHelmActivities({ runner, workDir, pendingPollMs = 2_000 }:
       if (current && current.revision > input.fromRevision && current.status === 'deployed' && (!input.version || versionMatches(current.chartVersion, input.version))) {
         return { revision: current.revision, status: current.status, chartVersion: current.chartVersion, alreadyDone: true };
       }
-      await syncRepository(input.chart);
       const context = currentRunContext();
       // While helm waits, heartbeat the release's workloads (ready/desired), read in parallel.
       const watch = input.wait && context.heartbeat ? watchReleaseWorkloads(runner, ref(input), `helm upgrade --wait: the workloads of ${input.release} to be ready`) : undefined;
-      await withValuesFiles(workDir, input.values, (files) =>
+      await withChartRepository(input.chart, (repositoryFlags) => withValuesFiles(workDir, input.values, (files) =>
         runner.run(
           {
             tool: 'helm',
-            args: helmUpgradeArgs({
+            args: withHelmFlags(helmUpgradeArgs({
               ...ref(input),
               chart: input.chart.ref,
               version: input.version,
@@ -287,7 +287,7 @@ export function createHelmActivities({ runner, workDir, pendingPollMs = 2_000 }:
               timeoutMs: input.timeoutMs,
               ...(input.cleanupOnFail ? { cleanupOnFail: true } : {}),
               ...(mark ? { mark: { description: mark.description, labels: mark.labels } } : {}),
-            }),
+            }), repositoryFlags),
             mutates: true,
             uninterruptible: true,
             // helm bounds itself with --timeout; this is the backstop.
@@ -296,7 +296,7 @@ export function createHelmActivities({ runner, workDir, pendingPollMs = 2_000 }:
           watch ? { ...context, progress: () => watch.progress() } : context,
         ),
         input.setString,
-      ).finally(() => watch?.stop());
+      )).finally(() => watch?.stop());
       const after = await releaseState(ref(input));
       return { revision: after.status?.revision ?? 0, status: after.status?.status ?? 'unknown', chartVersion: after.status?.chartVersion, alreadyDone: false };
     },

@@ -171,3 +171,9 @@ export const helmRollbackArgs = (spec: RollbackSpec): string[] => [
 export const helmRepoAddArgs = (name: string, url: string): string[] => ['repo', 'add', '--force-update', '--', name, url];
 
 export const helmRepoUpdateArgs = (name: string): string[] => ['repo', 'update', '--', name];
+
+/** Adds global flags (e.g. a private repository config) to a helm argv, before its `--` so they stay flags. */
+export function withHelmFlags(args: readonly string[], flags: readonly string[]): string[] {
+  const end = args.indexOf('--');
+  return end < 0 ? [...args, ...flags] : [...args.slice(0, end), ...flags, ...args.slice(end)];
+}

@@ -4,6 +4,10 @@
  * heartbeats (so `runbook status` and the Web UI can show it). The release's workloads are
  * the ones helm annotates as its own (meta.helm.sh/release-name and -namespace), so nothing
  * is assumed about the chart's names.
+ *
+ * A Deployment's own readyReplicas counts the old pods too: during a rolling update of one
+ * replica it says 1/1 while helm still waits for the new pod. So a Deployment's `ready` is
+ * that of its current ReplicaSet (the one at the Deployment's revision): the new pods.
  */
 import type { CommandRunner, WaitProgress } from '../command.js';
 import { kubectlGetJsonArgs } from '../kubectl/commands.js';
@@ -13,9 +17,10 @@ type Workload = NonNullable<WaitProgress['workloads']>[number];
 
 interface KubeObject {
   kind?: string;
-  metadata?: { name?: string; annotations?: Record<string, string> };
+  metadata?: { name?: string; uid?: string; generation?: number; annotations?: Record<string, string>; ownerReferences?: { kind?: string; uid?: string }[] };
   spec?: { replicas?: number };
   status?: {
+    observedGeneration?: number;
     readyReplicas?: number;
     updatedReplicas?: number;
     numberReady?: number;
@@ -24,9 +29,28 @@ interface KubeObject {
   };
 }
 
-export const WORKLOAD_KINDS = 'deployments,statefulsets,daemonsets';
+/** The release's workload kinds, and the ReplicaSets that tell a Deployment's new pods from its old ones. */
+export const WORKLOAD_KINDS = 'deployments,statefulsets,daemonsets,replicasets';
 
-/** `kubectl get deployments,statefulsets,daemonsets -o json` -> the release's workloads. */
+const REVISION = 'deployment.kubernetes.io/revision';
+
+/**
+ * Ready pods of the Deployment's current revision. Before its controller has seen the new
+ * spec (observedGeneration behind) no new pod exists yet: 0. Without a ReplicaSet at its
+ * revision (an API server without the controller's annotations), the Deployment's own count.
+ */
+function newPodsReady(deployment: KubeObject, replicaSets: readonly KubeObject[]): number {
+  const m = deployment.metadata ?? {};
+  if (m.generation !== undefined && (deployment.status?.observedGeneration ?? 0) < m.generation) return 0;
+  const revision = m.annotations?.[REVISION];
+  const current =
+    revision === undefined
+      ? undefined
+      : replicaSets.find((rs) => rs.metadata?.annotations?.[REVISION] === revision && rs.metadata?.ownerReferences?.some((o) => o.kind === 'Deployment' && o.uid === m.uid));
+  return current ? (current.status?.readyReplicas ?? 0) : (deployment.status?.readyReplicas ?? 0);
+}
+
+/** `kubectl get deployments,statefulsets,daemonsets,replicasets -o json` -> the release's workloads. */
 export function releaseWorkloads(json: string, ref: Pick<ReleaseRef, 'release' | 'namespace'>): Workload[] {
   let list: { items?: KubeObject[] };
   try {
@@ -35,6 +59,7 @@ export function releaseWorkloads(json: string, ref: Pick<ReleaseRef, 'release' |
     return [];
   }
   const out: Workload[] = [];
+  const replicaSets = (list.items ?? []).filter((o) => o.kind === 'ReplicaSet');
   for (const o of list.items ?? []) {
     const a = o.metadata?.annotations ?? {};
     if (a['meta.helm.sh/release-name'] !== ref.release || (a['meta.helm.sh/release-namespace'] ?? ref.namespace) !== ref.namespace) continue;
@@ -42,7 +67,9 @@ export function releaseWorkloads(json: string, ref: Pick<ReleaseRef, 'release' |
     const s = o.status ?? {};
     if (o.kind === 'DaemonSet') {
       out.push({ kind: o.kind, name, ready: s.numberReady ?? 0, desired: s.desiredNumberScheduled ?? 0, updated: s.updatedNumberScheduled ?? 0 });
-    } else if (o.kind === 'Deployment' || o.kind === 'StatefulSet') {
+    } else if (o.kind === 'Deployment') {
+      out.push({ kind: o.kind, name, ready: newPodsReady(o, replicaSets), desired: o.spec?.replicas ?? 1, updated: s.updatedReplicas ?? 0 });
+    } else if (o.kind === 'StatefulSet') {
       out.push({ kind: o.kind, name, ready: s.readyReplicas ?? 0, desired: o.spec?.replicas ?? 1, updated: s.updatedReplicas ?? 0 });
     }
   }

@@ -3,7 +3,7 @@
  * --wait, Job waits) heartbeat so a lost worker is noticed in a minute, and get a
  * start-to-close budget just above their own timeout.
  */
-import type { ActivityOptions } from '@temporalio/workflow';
+import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
 import { FailureType } from '../../domain/failure-types.js';
 
 /** Failures that retrying cannot fix, whatever the activity thought. */
@@ -14,6 +14,18 @@ export const readProfile = {
   heartbeatTimeout: '1m',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 6, nonRetryableErrorTypes: PERMANENT },
 } as const satisfies ActivityOptions;
+
+/**
+ * Short reads (helm status, the compatibility matrix, the cluster's API versions) as local
+ * activities: the worker runs them inside the workflow task that asks, so a run of reads
+ * costs one workflow task and one marker event each instead of a task and three events
+ * each. The same retries as a read; no heartbeat, so only for reads that take seconds (a
+ * local activity holds its workflow task while it runs).
+ */
+export const localReadProfile = {
+  startToCloseTimeout: '1m',
+  retry: readProfile.retry,
+} as const satisfies LocalActivityOptions;
 
 export const notifyProfile = {
   startToCloseTimeout: '30s',

@@ -23,7 +23,6 @@ import type { DecisionArgs } from '../lib/messages.js';
 import type { DecisionRecord } from '../lib/status.js';
 import { fleetDetails } from './fleet/details.js';
 import { wireFleetMessages } from './fleet/messages.js';
-import { totalsOf } from './fleet/progress.js';
 import { fleetResult, type FleetResult } from './fleet/result.js';
 import { FleetState, nextStage, type FleetSnapshot } from './fleet/state.js';
 import { TenantRunner } from './fleet/tenants.js';
@@ -65,7 +64,7 @@ export async function soctalkFleetUpgrade(raw: FleetUpgradeInput, carry?: FleetC
   const tenants = new TenantRunner(input, state, () => run.abortRequested);
   const publish = () => {
     const wave = state.waves[state.wave] ? { index: state.wave, name: state.waveName(), stage: state.stage } : undefined;
-    run.fact('fleet', { totals: totalsOf(state.records), wave, paused: state.paused, generation });
+    run.fact('fleet', { totals: state.totals(), wave, paused: state.paused, generation });
     // A paused fleet says so (and how to resume) unless another gate is open.
     if (state.paused && !run.gates.view && !state.ended) {
       run.gates.open({ kind: 'paused', name: `paused before the next tenant of ${state.waveName()}`, summary: 'no new tenant starts; in-flight tenants finish' });
@@ -133,14 +132,14 @@ export async function soctalkFleetUpgrade(raw: FleetUpgradeInput, carry?: FleetC
       state.stage = 'upgrade';
     } else {
       run.compensations.push(settleName, settle);
-      run.skip('list tenants, gate and plan', `continued from generation ${generation}: ${Object.keys(state.records).length} tenants, ${state.waves.length} waves`);
+      run.skip('list tenants, gate and plan', `continued from generation ${generation}: ${state.totals().tenants} tenants, ${state.waves.length} waves`);
     }
 
     for (let action = nextStage(state.stageInput(input.manualPromotion)); action.kind !== 'done'; action = nextStage(state.stageInput(input.manualPromotion))) {
       const w = state.waves[action.wave]!;
       switch (action.kind) {
         case 'promote': {
-          const summary = `${state.waveName(action.wave - 1)} is done and baked (${JSON.stringify(totalsOf(state.records))}); promote to ${w.name} (${w.size} tenants)`;
+          const summary = `${state.waveName(action.wave - 1)} is done and baked (${JSON.stringify(state.totals())}); promote to ${w.name} (${w.size} tenants)`;
           const refusal = (args: DecisionArgs) =>
             approvalRefusal(policy, { waiting: true, requiresSchemaAck: false, ...(requestedBy ? { requestedBy } : {}), signatures: run.signatures.context() }, args, 'promote');
           await run.awaitGate(

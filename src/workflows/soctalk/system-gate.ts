@@ -3,15 +3,16 @@
  * accept the target tenant chart in the compatibility matrix. Shared by the tenant and the
  * fleet upgrade.
  */
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import { FailureType } from '../../domain/failure-types.js';
 import { tenantOrderingProblem } from '../../domain/soctalk/compatibility.js';
 import type { TenantUpgradeSpec } from '../../domain/soctalk/tenant-upgrade-input.js';
-import { readProfile } from '../lib/activity-profiles.js';
+import { localReadProfile } from '../lib/activity-profiles.js';
 import { refuse } from '../lib/errors.js';
 
-const { loadCompatibilityMatrix, helmReleaseState } = proxyActivities<Activities>(readProfile);
+// Two short reads, run for every tenant: local activities (see localReadProfile).
+const { loadCompatibilityMatrix, helmReleaseState } = proxyLocalActivities<Activities>(localReadProfile);
 
 export interface SystemGateResult {
   systemVersion: string;

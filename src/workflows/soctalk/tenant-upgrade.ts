@@ -6,7 +6,7 @@
  * On failure: `helm rollback` to the previous revision and, per policy, PVC restore.
  */
 import { refuseInlineSecretsWithoutCodec } from '../lib/inline-secrets.js';
-import { ApplicationFailure, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities, proxyLocalActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import { humanDuration } from '../../domain/duration.js';
 import { FailureType } from '../../domain/failure-types.js';
@@ -19,7 +19,7 @@ import {
   TenantUpgradeInputSchema,
   type TenantUpgradeInput,
 } from '../../domain/soctalk/tenant-upgrade-input.js';
-import { longStepProfile, readProfile } from '../lib/activity-profiles.js';
+import { localReadProfile, longStepProfile, readProfile } from '../lib/activity-profiles.js';
 import { refuse } from '../lib/errors.js';
 import { requireReleaseWorkflowId } from '../lib/release-workflow-id.js';
 import { Run } from '../lib/run.js';
@@ -28,7 +28,9 @@ import { checkLiveRelease, pushHelmRollback } from '../release-steps/index.js';
 import { checkSystemFirst } from './system-gate.js';
 
 type A = Activities;
-const { releaseDeployments, adapterHeartbeat, readClusterCapabilities, tenantInspectTarget } = proxyActivities<A>(readProfile);
+const { releaseDeployments, adapterHeartbeat, tenantInspectTarget } = proxyActivities<A>(readProfile);
+// A fleet runs this once per tenant: its short reads are local activities (see localReadProfile).
+const { readClusterCapabilities } = proxyLocalActivities<A>(localReadProfile);
 
 export interface TenantUpgradeResult {
   tenant: string;
@@ -104,8 +106,9 @@ export async function soctalkTenantUpgrade(raw: TenantUpgradeInput): Promise<Ten
       run.skip('wait for the maintenance window', 'no maintenance window configured');
     }
 
-    run.setPhase('preflight');
-    const before = await checkLiveRelease(run, 'read the tenant release', tenantRef, { whenMissing: 'the tenant upgrade only upgrades existing tenants' });
+    // Back from waiting for the window (unchanged otherwise: a phase change is an event).
+    if (window) run.setPhase('preflight');
+    const before = await checkLiveRelease(run, 'read the tenant release', tenantRef, { whenMissing: 'the tenant upgrade only upgrades existing tenants', local: true });
     const fromRevision = before.status.revision;
     const fromVersion = before.status.chartVersion;
     run.fact('from', { revision: fromRevision, version: fromVersion });

@@ -6,13 +6,10 @@
  */
 import { shellQuote } from '../../lib/gate-commands.js';
 import type { FleetState } from './state.js';
-import type { TenantState } from './progress.js';
 
 /** Failed tenants listed by name; the rest are counted, with the command that lists them all. */
 export const DETAILS_FAILED_MAX = 10;
 const REASON_MAX = 200;
-
-const SKIPPED: readonly TenantState[] = ['skipped', 'conflict', 'aborted'];
 
 /** Backticks would end the code span a reason may start; a long reason keeps its end, where the error is. */
 const oneLine = (text: string) => {
@@ -22,24 +19,12 @@ const oneLine = (text: string) => {
 
 export function fleetDetails(state: FleetState, workflowId: string, ended: boolean): string[] {
   if (state.waves.length === 0) return [];
-  const counts = state.waves.map(() => ({ upgraded: 0, failed: 0, running: 0, pending: 0, skipped: 0 }));
-  const failed: [string, string][] = [];
-  for (const [tenant, r] of Object.entries(state.records)) {
-    const c = counts[r.w];
-    if (!c) continue;
-    if (r.s === 'succeeded') c.upgraded += 1;
-    else if (r.s === 'failed') {
-      c.failed += 1;
-      failed.push([tenant, r.m ?? 'failed']);
-    } else if (r.s === 'running') c.running += 1;
-    else if (r.s === 'pending') c.pending += 1;
-    else if (SKIPPED.includes(r.s)) c.skipped += 1;
-  }
+  const failed = [...state.counts.failed].map((tenant): [string, string] => [tenant, state.records[tenant]?.m ?? 'failed']);
   const lines = [
     '| Wave | Tenants | Upgraded | Failed | Running | Pending | Skipped |',
     '| --- | --- | --- | --- | --- | --- | --- |',
     ...state.waves.map((w, i) => {
-      const c = counts[i]!;
+      const c = state.counts.wave(i);
       const name = `${w.name}${w.canary && !/canary/.test(w.name) ? ' (canary)' : ''}${i === state.wave && !ended ? ' (now)' : ''}`;
       return `| ${name} | ${w.size} | ${c.upgraded} | ${c.failed} | ${c.running} | ${c.pending} | ${c.skipped} |`;
     }),

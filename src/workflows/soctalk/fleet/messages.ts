@@ -21,7 +21,7 @@ import {
   type TenantArgs,
 } from '../../lib/messages.js';
 import type { Run } from '../../lib/run.js';
-import { expandRecord, fleetProgressQuery, totalsOf, type FleetProgress } from './progress.js';
+import { expandRecord, fleetProgressQuery, type FleetProgress } from './progress.js';
 import type { FleetState } from './state.js';
 
 export { fleetProgressQuery } from './progress.js';
@@ -96,7 +96,7 @@ export function wireFleetMessages(run: Run, state: FleetState, fleet: { name: st
       paused: state.paused,
       ...(state.halted ? { halted: state.halted } : {}),
       waves: state.waves,
-      totals: totalsOf(state.records),
+      totals: state.totals(),
       generation: fleet.generation,
       tenants: tenants.map(([t, r]) => expandRecord(t, r)),
     };

@@ -7,7 +7,9 @@
  */
 import { budgetExceeded, type FailureBudget } from '../../../domain/soctalk/wave-plan.js';
 import type { OutcomeFailure } from '../../lib/status.js';
-import { totalsOf, type TenantRecord, type TenantState, type WaveSummary } from './progress.js';
+import { FleetCounts } from './counts.js';
+import { packRecords, unpackRecords, type PackedRecords } from './packed-records.js';
+import type { FleetTotals, TenantRecord, TenantState, WaveSummary } from './progress.js';
 
 /**
  * promote: the previous wave baked, the next one may need a promotion; resume: promoted
@@ -51,7 +53,8 @@ export function nextStage(s: StageInput): FleetAction {
 export interface FleetSnapshot {
   systemVersion: string;
   waves: WaveSummary[];
-  records: Record<string, TenantRecord>;
+  /** The tenant records as columns (packed-records.ts): the part that grows with the fleet. */
+  tenants: PackedRecords;
   wave: number;
   stage: Stage;
   paused: boolean;
@@ -88,6 +91,8 @@ export class FleetState {
   queue: string[] = [];
   /** Tenants currently upgrading. */
   readonly running = new Set<string>();
+  /** Tenants per wave and state, kept as they move: nothing published walks every record. */
+  readonly counts: FleetCounts;
   /** Bumped on every change, so the loop can wait for "something happened". */
   changes = 0;
   /** Told of every change (the workflow publishes progress). */
@@ -102,14 +107,27 @@ export class FleetState {
   constructor(carried?: FleetSnapshot) {
     this.systemVersion = carried?.systemVersion ?? '';
     this.waves = carried?.waves ?? [];
-    this.records = carried?.records ?? {};
+    this.records = carried ? unpackRecords(carried.tenants) : {};
+    this.counts = FleetCounts.of(this.records);
     this.wave = carried?.wave ?? 0;
     this.stage = carried?.stage ?? 'upgrade';
     this.paused = carried?.paused ?? false;
   }
 
   snapshot(): FleetSnapshot {
-    return { systemVersion: this.systemVersion, waves: this.waves, records: this.records, wave: this.wave, stage: this.stage, paused: this.paused };
+    return { systemVersion: this.systemVersion, waves: this.waves, tenants: packRecords(this.records), wave: this.wave, stage: this.stage, paused: this.paused };
+  }
+
+  totals(): FleetTotals {
+    return this.counts.totals();
+  }
+
+  /** Every change of a tenant's state or wave goes through here, so the counts stay true. */
+  private move(tenant: string, record: TenantRecord, s: TenantState, w = record.w): void {
+    this.counts.remove(tenant, record);
+    record.s = s;
+    record.w = w;
+    this.counts.add(tenant, record);
   }
 
   stageInput(manualPromotion: boolean): StageInput {
@@ -129,7 +147,13 @@ export class FleetState {
   plan(waves: { index: number; name: string; canary: boolean; tenants: string[] }[]): void {
     this.order = waves.flatMap((w) => w.tenants);
     this.waves = waves.map((w) => ({ index: w.index, name: w.name, canary: w.canary, size: w.tenants.length }));
-    for (const w of waves) for (const t of w.tenants) this.records[t] = { w: w.index, s: 'pending' };
+    for (const w of waves) {
+      for (const t of w.tenants) {
+        const record: TenantRecord = { w: w.index, s: 'pending' };
+        this.records[t] = record;
+        this.counts.add(t, record);
+      }
+    }
     this.touch();
   }
 
@@ -177,7 +201,7 @@ export class FleetState {
 
   skip(tenant: string, by: string, reason?: string): string {
     const r = this.records[tenant]!;
-    r.s = 'skipped';
+    this.move(tenant, r, 'skipped');
     r.m = clip(`skipped by ${by}${reasonSuffix(reason)}`);
     this.touch();
     return `tenant ${tenant} will not be upgraded by this fleet`;
@@ -196,8 +220,7 @@ export class FleetState {
     const r = this.records[tenant]!;
     // Into the wave running now (or about to be promoted), or the next one during a bake.
     const target = this.stage === 'bake' ? Math.min(this.wave + 1, this.waves.length - 1) : this.wave;
-    r.s = 'pending';
-    r.w = target;
+    this.move(tenant, r, 'pending', target);
     delete r.m;
     if (this.stage === 'upgrade' && target === this.wave) this.queue.push(tenant);
     this.touch();
@@ -208,7 +231,7 @@ export class FleetState {
 
   started(tenant: string, now: number): void {
     const record = this.records[tenant]!;
-    record.s = 'running';
+    this.move(tenant, record, 'running');
     record.a = now;
     record.n = (record.n ?? 0) + 1;
     delete record.b;
@@ -219,7 +242,7 @@ export class FleetState {
 
   finished(tenant: string, state: Exclude<TenantState, 'pending' | 'running'>, message: string, now: number, budget: FailureBudget): void {
     const record = this.records[tenant]!;
-    record.s = state;
+    this.move(tenant, record, state);
     record.m = clip(message);
     record.b = now;
     this.running.delete(tenant);
@@ -233,7 +256,8 @@ export class FleetState {
       this.halted = `canary tenant ${tenant} failed: ${record.m ?? 'unknown error'}`;
       return;
     }
-    const over = budgetExceeded(budget, totalsOf(this.records).failed, this.order.length || Object.keys(this.records).length);
+    const totals = this.totals();
+    const over = budgetExceeded(budget, totals.failed, totals.tenants);
     if (over) this.halted = over;
   }
 
@@ -252,19 +276,18 @@ export class FleetState {
 
   /** Why a halted fleet failed, naming the failed tenants (the first ten). */
   haltedMessage(): string {
-    const failed = Object.entries(this.records).filter(([, r]) => r.s === 'failed');
+    const failed = [...this.counts.failed];
     const list = failed
       .slice(0, 10)
-      .map(([t, r]) => `${t}: ${r.m ?? '?'}`)
+      .map((t) => `${t}: ${this.records[t]?.m ?? '?'}`)
       .join('; ');
     const more = failed.length > 10 ? `; and ${failed.length - 10} more` : '';
-    return `fleet halted in ${this.waveName()}: ${this.halted}. ${totalsOf(this.records).pending} tenant(s) left untouched. Failed: ${list}${more}`;
+    return `fleet halted in ${this.waveName()}: ${this.halted}. ${this.totals().pending} tenant(s) left untouched. Failed: ${list}${more}`;
   }
 
   /** One line for a wave's step: what happened to its tenants. */
   waveDetail(wave = this.wave): string {
-    const inWave = this.inWave(wave).map(([, r]) => r);
-    const count = (s: TenantState) => inWave.filter((r) => r.s === s).length;
-    return `${count('succeeded')} upgraded, ${count('failed')} failed, ${count('skipped') + count('conflict') + count('aborted')} skipped, ${count('pending')} pending`;
+    const c = this.counts.wave(wave);
+    return `${c.upgraded} upgraded, ${c.failed} failed, ${c.skipped} skipped, ${c.pending} pending`;
   }
 }

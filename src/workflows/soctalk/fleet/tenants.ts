@@ -10,7 +10,6 @@ import { tenantRelease, type TenantUpgradeInput } from '../../../domain/soctalk/
 import { describeStop } from '../../lib/errors.js';
 import { abortSignal } from '../../lib/messages.js';
 import { soctalkTenantUpgrade } from '../tenant-upgrade.js';
-import { totalsOf } from './progress.js';
 import type { FleetState } from './state.js';
 
 export class TenantRunner {
@@ -106,7 +105,7 @@ export class TenantRunner {
       }
     }
     await condition(() => this.state.running.size === 0);
-    const t = totalsOf(this.state.records);
+    const t = this.state.totals();
     const aborted = Object.values(this.state.records).filter((r) => r.s === 'aborted').length;
     return `${t.done} upgraded, ${t.failed} failed, ${aborted} aborted in flight (rolled back), ${t.pending} left untouched`;
   }
