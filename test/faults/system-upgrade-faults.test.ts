@@ -57,7 +57,7 @@ interface HistoryEntry {
   description: string;
 }
 
-describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)', { timeout: 15 * 60_000 }, () => {
+describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)', { timeout: 25 * 60_000 }, () => {
   let cluster: KwokCluster;
   let repo: ChartRepo;
   let pg: Postgres;
