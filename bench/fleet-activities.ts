@@ -24,7 +24,11 @@ export function createBenchActivities(env: NodeJS.ProcessEnv = process.env) {
     history: [],
   });
   return {
-    listTenantNamespaces: () => work(slugs.map((s) => `tenant-${s}`)),
+    listTenantNamespacePage: (a: { limit: number; continueToken?: string }) => {
+      const from = Number(a.continueToken ?? 0);
+      const to = Math.min(slugs.length, from + a.limit);
+      return work({ names: slugs.slice(from, to).map((s) => `tenant-${s}`), ...(to < slugs.length ? { continueToken: String(to) } : {}) });
+    },
     loadCompatibilityMatrix: () => work(matrix),
     helmReleaseState: (a: { release: string; namespace: string }) => work(release(a, 3, a.release === 'soctalk-system' ? '0.2.0' : '0.1.0')),
     helmAssertNotLocked: (a: { release: string; namespace: string }) => work(release(a, 3, '0.1.0')),

@@ -414,4 +414,22 @@ describe('soctalk tenant and fleet upgrades, end to end', { timeout: 9 * 60_000 
     assert.equal(fleetAdapters.length, FLEET_SIZE);
     for (const d of fleetAdapters) assert.match(d.spec.template.spec.containers[0]!.image, /:0\.1\.0$/, d.metadata.namespace);
   });
+  it('lists the labelled tenant namespaces page by page through the real API server, each page bounded', async () => {
+    // The fleet test above labelled FLEET_SIZE namespaces; pages of 4 need the API's continue tokens.
+    const runner = new CommandRunner({ tools: toolPathsFromEnv({ ...process.env, ...cluster.env }) });
+    const activities = createActivities({ runner, workDir: tmp, backupDir: join(tmp, 'backups') });
+    const listed = (await kubectl('get', 'namespaces', '-l', 'tenant=true,managed-by=soctalk', '-o', 'jsonpath={.items[*].metadata.name}')).split(' ').filter(Boolean);
+    assert.ok(listed.length >= FLEET_SIZE, `the fleet test labelled ${FLEET_SIZE} namespaces, kubectl lists ${listed.length}`);
+    const pages: string[][] = [];
+    let continueToken: string | undefined;
+    do {
+      const page = await activities.listTenantNamespacePage({ selector: 'tenant=true,managed-by=soctalk', kube: { kubeconfig: cluster.kubeconfig }, limit: 4, ...(continueToken ? { continueToken } : {}) });
+      assert.equal(page.expired, undefined);
+      pages.push(page.names);
+      continueToken = page.continueToken;
+    } while (continueToken);
+    assert.equal(pages.length, Math.ceil(listed.length / 4));
+    assert.ok(pages.every((p) => p.length <= 4));
+    assert.deepEqual(pages.flat(), listed, 'the pages together are exactly what kubectl lists, in the same order');
+  });
 });

@@ -7,7 +7,8 @@ import { describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import type { CommandResult, CommandRunner, CommandSpec } from '../../src/activities/command.js';
 import { createTenantActivities, type TenantUpgradeRequest } from '../../src/activities/soctalk/tenant.js';
-import { checkValuesDocument, hookCommand, parseHeartbeat, parseNamespaceNames, parseReleaseDeployments } from '../../src/activities/soctalk/tenant-parse.js';
+import { FailureType } from '../../src/domain/failure-types.js';
+import { checkValuesDocument, hookCommand, parseHeartbeat, parseNamespacePage, parseReleaseDeployments } from '../../src/activities/soctalk/tenant-parse.js';
 
 /** Records every command and answers from a table keyed by the first argument(s). */
 function stubRunner(answer: (spec: CommandSpec) => string | Promise<string>) {
@@ -191,11 +192,30 @@ describe('tenantHelmUpgrade', () => {
 });
 
 describe('tenant kubectl and API activities', () => {
-  it('lists tenant namespaces with the runbook selector', async () => {
+  it('lists tenant namespaces in one result for fleets started before paging', async () => {
     const { runner, specs } = stubRunner(() => JSON.stringify({ items: [{ metadata: { name: 'tenant-acme' } }, { metadata: { name: 'tenant-beta' } }] }));
     const names = await createTenantActivities({ runner, workDir: tmpdir() }).listTenantNamespaces({ selector: 'tenant=true,managed-by=soctalk', kube: { kubeconfig: '/k' } });
     assert.deepEqual(specs[0]!.args, ['get', 'namespaces', '--selector', 'tenant=true,managed-by=soctalk', '--output', 'json', '--kubeconfig', '/k']);
     assert.deepEqual(names, ['tenant-acme', 'tenant-beta']);
+  });
+
+  it('lists tenant namespaces with the runbook selector, one API page at a time', async () => {
+    const { runner, specs } = stubRunner(() => JSON.stringify({ metadata: { continue: 'tok=en+/2' }, items: [{ metadata: { name: 'tenant-acme' } }, { metadata: { name: 'tenant-beta' } }] }));
+    const activities = createTenantActivities({ runner, workDir: tmpdir() });
+    const first = await activities.listTenantNamespacePage({ selector: 'tenant=true,managed-by=soctalk', kube: { kubeconfig: '/k' }, limit: 500 });
+    assert.deepEqual(specs[0]!.args, ['get', '--raw', '/api/v1/namespaces?labelSelector=tenant%3Dtrue%2Cmanaged-by%3Dsoctalk&limit=500', '--kubeconfig', '/k']);
+    assert.deepEqual(first, { names: ['tenant-acme', 'tenant-beta'], continueToken: 'tok=en+/2' });
+    await activities.listTenantNamespacePage({ selector: 'tenant=true', kube: {}, limit: 2, continueToken: 'tok=en+/2' });
+    assert.deepEqual(specs[1]!.args, ['get', '--raw', '/api/v1/namespaces?labelSelector=tenant%3Dtrue&limit=2&continue=tok%3Den%2B%2F2'], 'the token is URL-encoded');
+  });
+
+  it('answers expired for a page token the API server dropped, and fails the first page as any error', async () => {
+    const gone = () => {
+      throw ApplicationFailure.create({ type: FailureType.CommandFailed, message: 'Error from server (Expired): The provided continue parameter is too old to display a consistent list result.' });
+    };
+    const activities = createTenantActivities({ runner: stubRunner(gone).runner, workDir: tmpdir() });
+    assert.deepEqual(await activities.listTenantNamespacePage({ selector: 'tenant=true', kube: {}, limit: 500, continueToken: 'old' }), { names: [], expired: true });
+    await assert.rejects(activities.listTenantNamespacePage({ selector: 'tenant=true', kube: {}, limit: 500 }), /Expired/);
   });
 
   it('runs kubectl rollout status with the timeout, and turns a timeout into RolloutTimeout', async () => {
@@ -293,7 +313,12 @@ describe('tenant output parsing', () => {
   });
 
   it('namespace names and the release Deployments', () => {
-    assert.deepEqual(parseNamespaceNames('{"items":[{"metadata":{"name":"tenant-a"}},{"metadata":{}}]}'), ['tenant-a']);
+    assert.deepEqual(parseNamespacePage('{"items":[{"metadata":{"name":"tenant-a"}},{"metadata":{}}]}'), { names: ['tenant-a'] });
+    assert.deepEqual(parseNamespacePage('{"metadata":{"continue":"eyJ2IjoibWV0YS5rOHMuaW8vdjEifQ"},"items":[{"metadata":{"name":"tenant-b"}}]}'), {
+      names: ['tenant-b'],
+      continueToken: 'eyJ2IjoibWV0YS5rOHMuaW8vdjEifQ',
+    });
+    assert.deepEqual(parseNamespacePage('{"metadata":{"continue":""},"items":[]}'), { names: [] }, 'an empty token ends the list');
     const deployments = JSON.stringify({
       items: [
         { metadata: { name: 'wazuh-bridge', annotations: { 'meta.helm.sh/release-name': 'tenant-acme' } } },

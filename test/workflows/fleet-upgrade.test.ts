@@ -91,15 +91,18 @@ describe('soctalkFleetUpgrade (time-skipping)', () => {
         ['wave 3', ['t08', 't09', 't10', 't11']],
       ],
     );
-    assert.deepEqual(m.calls.find((c) => c.name === 'listTenantNamespaces')!.args, { selector: 'tenant=true,managed-by=soctalk', kube: {} });
+    assert.deepEqual(m.calls.find((c) => c.name === 'listTenantNamespacePage')!.args, { selector: 'tenant=true,managed-by=soctalk', kube: {}, limit: 500 });
     assert.deepEqual(m.upgraded(), []);
   });
 
   it('plan mode of a fleet larger than a result may list names the first 1,000 tenants of each list and counts the rest', async () => {
     const many = Array.from({ length: RESULT_TENANTS_MAX + 500 }, (_, i) => `t${String(i).padStart(5, '0')}`);
-    const { result, error } = await runFleet({ dryRun: true, canaries: { count: 1 }, waves: { percentages: [100] } }, { tenants: many });
+    const { result, error, m } = await runFleet({ dryRun: true, canaries: { count: 1 }, waves: { percentages: [100] } }, { tenants: many });
     assert.equal(error, undefined, String(error));
     assert.equal(result!.totals.tenants, 1500);
+    // 1,501 namespaces (with "default") come in pages of 500: no activity result holds the whole fleet.
+    const pages = m.calls.filter((c) => c.name === 'listTenantNamespacePage').map((c) => (c.args as { continueToken?: string }).continueToken);
+    assert.deepEqual(pages, [undefined, '500', '1000', '1500']);
     assert.equal(result!.tenants.length, RESULT_TENANTS_MAX);
     assert.deepEqual(result!.tenants.slice(0, 2), ['t00000', 't00001']);
     assert.deepEqual(
@@ -110,6 +113,21 @@ describe('soctalkFleetUpgrade (time-skipping)', () => {
       ],
     );
     assert.deepEqual(result!.notListed, { tenants: 500, plan: [0, 499] });
+  });
+
+  it('starts the tenant list over when the API server has dropped a page token', async () => {
+    let calls = 0;
+    const tenants = letters(3);
+    const listTenantNamespaces = async (args: { continueToken?: string }) => {
+      calls += 1;
+      // The first pass loses its token after page one; the second pass reads both pages.
+      if (calls === 2) return { names: [], expired: true };
+      return args.continueToken ? { names: tenants.slice(1).map((t) => `tenant-${t}`) } : { names: ['default', `tenant-${tenants[0]}`], continueToken: 'p2' };
+    };
+    const { result, error } = await runFleet({ dryRun: true, canaries: { count: 1 }, waves: { percentages: [100] } }, { tenants, overrides: { listTenantNamespacePage: listTenantNamespaces } });
+    assert.equal(error, undefined, String(error));
+    assert.equal(calls, 4);
+    assert.deepEqual(result!.tenants, tenants, 'every tenant once, none doubled by the restart');
   });
 
   it('upgrades canary, then waves with bake times, one child per tenant under its business ID', async () => {

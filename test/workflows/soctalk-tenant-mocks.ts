@@ -49,7 +49,13 @@ export function tenantMocks(opts: TenantMockOptions = {}) {
   const revisions = new Map<string, number>();
 
   const defaults: Record<string, (args: never) => Promise<unknown>> = {
-    listTenantNamespaces: async () => ['default', ...(opts.tenants ?? ['acme']).map((t) => `tenant-${t}`)],
+    // Pages like the API server: `limit` names, then a token for the rest.
+    listTenantNamespacePage: async (args: { limit: number; continueToken?: string }) => {
+      const all = ['default', ...(opts.tenants ?? ['acme']).map((t) => `tenant-${t}`)];
+      const from = Number(args.continueToken ?? 0);
+      const to = from + args.limit;
+      return { names: all.slice(from, to), ...(to < all.length ? { continueToken: String(to) } : {}) };
+    },
     loadCompatibilityMatrix: async () => matrix,
     helmReleaseState: async (args: { release: string; namespace: string }) => {
       if (args.release === 'soctalk-system') {

@@ -54,6 +54,26 @@ export function kubectlGetClusterJsonArgs(kube: KubeTarget, kind: string, opts: 
   return ['get', kind, ...getFlags(opts), ...kubectlKubeFlags(kube), ...(opts.name ? afterDash(opts.name) : [])];
 }
 
+/**
+ * One page of a cluster-scoped list read straight from the API (`kubectl get --raw`):
+ * `kubectl get` follows the API's continue tokens itself and prints the whole list, which
+ * for a large fleet is one activity result too big for Temporal; a page of `limit` items
+ * keeps each result small. `continueToken` is the token the previous page ended with.
+ */
+export interface ListPage {
+  selector?: string;
+  limit: number;
+  continueToken?: string;
+}
+
+export function kubectlListPageArgs(kube: KubeTarget, apiPath: string, page: ListPage): string[] {
+  const query = new URLSearchParams();
+  if (page.selector) query.set('labelSelector', page.selector);
+  query.set('limit', String(page.limit));
+  if (page.continueToken) query.set('continue', page.continueToken);
+  return ['get', '--raw', `${apiPath}?${query.toString()}`, ...kubectlKubeFlags(kube)];
+}
+
 export const kubectlApiResourcesArgs = (kube: KubeTarget): string[] => ['api-resources', '--output', 'name', ...kubectlKubeFlags(kube)];
 
 /** The server's version as JSON (`serverVersion.gitVersion`, e.g. "v1.33.1"). */

@@ -42,8 +42,24 @@ export function hookCommand(env: NodeJS.ProcessEnv, command: { command: string; 
 
 /** Namespace names from `kubectl get namespaces -o json`. */
 export function parseNamespaceNames(json: string): string[] {
-  const doc = parseJsonOutput(NamedItems, json, 'namespaces', { tool: 'kubectl' });
-  return doc.items.map((i) => i.metadata?.name).filter((n): n is string => typeof n === 'string');
+  return parseNamespacePage(json).names;
+}
+
+/** A page of tenant namespace names; `continueToken` names the next page (none on the last), `expired` says the list must start over. */
+export interface TenantNamespacePage {
+  names: string[];
+  continueToken?: string;
+  expired?: true;
+}
+
+/** The API server's answer to a continue token older than its compaction window (HTTP 410, reason Expired). */
+export const EXPIRED_CONTINUE = /\(Expired\)|continue parameter is too old/;
+
+/** One page of namespaces from the API's list answer, and the token of the next page. */
+export function parseNamespacePage(json: string): TenantNamespacePage {
+  const doc = parseJsonOutput(NamedItems.extend({ metadata: z.looseObject({ continue: z.string().optional() }).optional() }), json, 'namespaces', { tool: 'kubectl' });
+  const next = doc.metadata?.continue;
+  return { names: doc.items.map((i) => i.metadata?.name).filter((n): n is string => typeof n === 'string'), ...(next ? { continueToken: next } : {}) };
 }
 
 /**

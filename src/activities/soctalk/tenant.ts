@@ -14,13 +14,13 @@ import { substituteSlug, type AlertCheck, type ValuesSource } from '../../domain
 import type { CommandRunner, RunContext } from '../command.js';
 import { createHelmActivities, type UpgradeResult } from '../helm/activities.js';
 import { helmGetValuesArgs } from '../helm/commands.js';
-import { kubectlGetClusterJsonArgs, kubectlGetJsonArgs, kubectlRolloutStatusArgs } from '../kubectl/commands.js';
+import { kubectlGetClusterJsonArgs, kubectlGetJsonArgs, kubectlListPageArgs, kubectlRolloutStatusArgs } from '../kubectl/commands.js';
 import { currentRunContext } from '../run-context.js';
 import type { ClusterCapabilities } from '../../domain/cluster-capabilities.js';
 import { readAllowedSecretEnv } from '../secret-env.js';
 import { inspectRenderedTarget, type TargetRelease } from './target.js';
 import { readAdapterHeartbeat } from './mssp-api.js';
-import { checkValuesDocument, hookCommand, parseNamespaceNames, parseReleaseDeployments, type AdapterHeartbeat } from './tenant-parse.js';
+import { checkValuesDocument, EXPIRED_CONTINUE, hookCommand, parseNamespaceNames, parseNamespacePage, parseReleaseDeployments, type AdapterHeartbeat, type TenantNamespacePage } from './tenant-parse.js';
 
 export { MSSP_API_TOKEN_ENV, MSSP_API_URL_ENV, msspAuthorization } from './mssp-api.js';
 
@@ -184,10 +184,30 @@ export function createTenantActivities(deps: TenantDeps) {
       });
     },
 
-    /** The runbook's `kubectl get ns -l tenant=true,managed-by=soctalk`: namespace names. */
+    /**
+     * The whole list in one result: what fleets started before the paged listing asked for
+     * (they replay it from history and may still run it); new fleets use the paged one.
+     */
     async listTenantNamespaces(input: { selector: string; kube: KubeTarget }): Promise<string[]> {
       const out = await runner.run({ tool: 'kubectl', args: kubectlGetClusterJsonArgs(input.kube, 'namespaces', { selector: input.selector }), mutates: false }, currentRunContext());
       return parseNamespaceNames(out.stdout);
+    },
+
+    /**
+     * The runbook's `kubectl get ns -l tenant=true,managed-by=soctalk`, one page at a time
+     * (kubectl/commands.ts `kubectlListPageArgs`): the workflow asks for the next page with
+     * the token this one returns. A token the API server no longer honours (it keeps them
+     * for about five minutes) answers `expired`, and the workflow starts the list over.
+     */
+    async listTenantNamespacePage(input: { selector: string; kube: KubeTarget; limit: number; continueToken?: string }): Promise<TenantNamespacePage> {
+      const page = { selector: input.selector, limit: input.limit, ...(input.continueToken ? { continueToken: input.continueToken } : {}) };
+      try {
+        const out = await runner.run({ tool: 'kubectl', args: kubectlListPageArgs(input.kube, '/api/v1/namespaces', page), mutates: false }, currentRunContext());
+        return parseNamespacePage(out.stdout);
+      } catch (err) {
+        if (input.continueToken && err instanceof Error && EXPIRED_CONTINUE.test(err.message)) return { names: [], expired: true };
+        throw err;
+      }
     },
 
     /** The Deployments the release manages, by name. */

@@ -14,9 +14,9 @@ import { approvalRefusal } from '../../domain/approval-policy.js';
 import { humanDuration } from '../../domain/duration.js';
 import { FailureType } from '../../domain/failure-types.js';
 import { FleetUpgradeInputSchema, type FleetUpgradeInput, type FleetUpgradeParams } from '../../domain/soctalk/fleet-input.js';
-import { planWaves, selectTenants, slugsFromNamespaces, type PlannedWave } from '../../domain/soctalk/wave-plan.js';
+import { planWaves, selectTenants, type PlannedWave } from '../../domain/soctalk/wave-plan.js';
 import { parseRunInput } from '../../domain/validate.js';
-import { notifyProfile, readProfile } from '../lib/activity-profiles.js';
+import { notifyProfile } from '../lib/activity-profiles.js';
 import { refuse } from '../lib/errors.js';
 import { Run } from '../lib/run.js';
 import type { DecisionArgs } from '../lib/messages.js';
@@ -25,12 +25,12 @@ import { fleetDetails } from './fleet/details.js';
 import { wireFleetMessages } from './fleet/messages.js';
 import { fleetResult, type FleetResult } from './fleet/result.js';
 import { FleetState, nextStage, type FleetSnapshot } from './fleet/state.js';
+import { listTenantSlugs } from './fleet/tenant-listing.js';
 import { TenantRunner } from './fleet/tenants.js';
 import { checkSystemFirst } from './system-gate.js';
 
 export type { FleetResult } from './fleet/result.js';
 
-const { listTenantNamespaces } = proxyActivities<Activities>(readProfile);
 const { notify } = proxyActivities<Activities>(notifyProfile);
 
 /** What one generation hands the next through continue-as-new: compact by design. */
@@ -94,7 +94,7 @@ export async function soctalkFleetUpgrade(raw: FleetUpgradeInput, carry?: FleetC
     run.setPhase('planning');
     const found = await run.step(
       'list tenants',
-      async () => (input.tenants.list ? [...input.tenants.list] : slugsFromNamespaces(await listTenantNamespaces({ selector: input.tenants.selector, kube: input.upgrade.kube }))),
+      async () => (input.tenants.list ? [...input.tenants.list] : await listTenantSlugs(input.tenants.selector, input.upgrade.kube)),
       { detail: (t) => (input.tenants.list ? `${t.length} listed` : `${t.length} namespace(s) labelled ${input.tenants.selector}`) },
     );
     const selected = selectTenants(found, input.tenants.exclude);
