@@ -44,7 +44,15 @@ export function workflowSource(env: NodeJS.ProcessEnv = process.env): WorkflowSo
 /** Bundles the workflow sources into one file (what `npm run bundle` runs). */
 export async function writeWorkflowBundle(outPath: string): Promise<number> {
   const noop = () => undefined;
-  const { code } = await bundleWorkflowCode({ workflowsPath, logger: { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop } });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath,
+    logger: { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop },
+    // The worker needs an inline source map (it refuses a bundle without one) but not the
+    // sources inside it: without sourcesContent (zod, yaml, semver and our own files) the
+    // bundle is a fraction of the size, and every workflow thread holds one copy of it;
+    // stack traces still name the source file and line.
+    webpackConfigHook: (config) => ({ ...config, devtool: 'inline-nosources-source-map' }),
+  });
   await mkdir(dirname(outPath), { recursive: true });
   await writeFile(outPath, code);
   return Buffer.byteLength(code);
