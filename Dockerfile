@@ -109,8 +109,10 @@ RUN if [ -n "${PG_CLIENT_PACKAGE}" ]; then \
     fi
 COPY --from=tools /usr/local/bin/helm /usr/local/bin/kubectl /usr/local/bin/
 # helm and kubectl keep caches under $HOME; the chart mounts a writable /tmp and points HOME there.
+# NODE_OPTIONS: the worker's heap cap, src/worker/heap.ts says why (a test keeps them equal).
 ENV HELM_BIN=/usr/local/bin/helm \
     KUBECTL_BIN=/usr/local/bin/kubectl \
-    HOME=/tmp
+    HOME=/tmp \
+    NODE_OPTIONS="--max-old-space-size=256 --max-semi-space-size=8"
 USER 1000:1000
 CMD ["node", "dist/worker.js"]

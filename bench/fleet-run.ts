@@ -14,6 +14,7 @@ import type { FleetUpgradeInput } from '../src/domain/soctalk/fleet-input.js';
 import { fleetWorkflowId } from '../src/domain/workflow-ids.js';
 import { planWaves } from '../src/domain/soctalk/wave-plan.js';
 import { writeWorkflowBundle } from '../src/worker/bundle.js';
+import { WORKER_NODE_FLAGS } from '../src/worker/heap.js';
 import { createLocalEnv, uniqueTaskQueue } from '../test/helpers/temporal.js';
 import { repoRoot } from '../test/helpers/paths.js';
 import { benchSlug } from './fleet-activities.js';
@@ -66,8 +67,9 @@ export async function runFleet(o: FleetRunOptions): Promise<FleetRunFigures> {
   const taskQueue = uniqueTaskQueue('bench');
   const bundle = join(dir, 'workflow-bundle.js');
   await writeWorkflowBundle(bundle);
-  // BENCH_WORKER_NODE_ARGS: extra node flags for the worker alone, e.g. `--cpu-prof --cpu-prof-dir=<dir>` to profile it.
-  const nodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  // The production worker's heap flags, then BENCH_WORKER_NODE_ARGS: extra node flags for the
+  // worker alone, e.g. `--cpu-prof --cpu-prof-dir=<dir>` to profile it (a later flag wins).
+  const nodeArgs = `${WORKER_NODE_FLAGS} ${process.env.BENCH_WORKER_NODE_ARGS ?? ''}`.split(' ').filter(Boolean);
   const worker = execa('node', [...nodeArgs, '--import', 'tsx', 'src/worker.ts'], {
     cwd: repoRoot,
     env: {

@@ -11,6 +11,7 @@ import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { repoRoot } from '../helpers/paths.js';
+import { WORKER_NODE_FLAGS } from '../../src/worker/heap.js';
 
 const run = promisify(execFile);
 const chartDir = join(repoRoot, 'deploy/chart/upgrade-runbooks');
@@ -244,6 +245,12 @@ describe('Dockerfile', () => {
   it('pins the helm and kubectl the tests run against', () => {
     assert.match(dockerfile, new RegExp(`^ARG HELM_VERSION=${versions.HELM_VERSION}$`, 'm'));
     assert.match(dockerfile, new RegExp(`^ARG KUBECTL_VERSION=${versions.KUBERNETES_VERSION}$`, 'm'));
+  });
+
+  it('starts the worker with the heap flags npm run worker and the scale benchmark use', () => {
+    assert.ok(dockerfile.includes(`NODE_OPTIONS="${WORKER_NODE_FLAGS}"`), 'the image sets NODE_OPTIONS to WORKER_NODE_FLAGS');
+    const scripts = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    assert.equal(scripts.worker, `node ${WORKER_NODE_FLAGS} --import tsx src/worker.ts`);
   });
 
   it('has the stages the chart runs, the worker last (the default target)', () => {
