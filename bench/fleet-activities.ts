@@ -6,13 +6,14 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { CompatibilityMatrix } from '../src/domain/soctalk/compatibility.js';
+import { offsetPage } from '../test/helpers/paged-list.js';
 
 export const benchSlug = (i: number) => `bench-${String(i).padStart(5, '0')}`;
 
 export function createBenchActivities(env: NodeJS.ProcessEnv = process.env) {
   const tenants = Number(env.BENCH_TENANTS ?? 1000);
   const ms = Number(env.BENCH_ACTIVITY_MS ?? 0);
-  const slugs = Array.from({ length: tenants }, (_, i) => benchSlug(i));
+  const namespaces = Array.from({ length: tenants }, (_, i) => `tenant-${benchSlug(i)}`);
   const matrix: CompatibilityMatrix = { systemVersions: { '0.2.0': { tenantChart: '>=0.1.0 <0.3.0' } } };
   const work = async <T>(value: T): Promise<T> => {
     if (ms > 0) await delay(ms);
@@ -24,11 +25,7 @@ export function createBenchActivities(env: NodeJS.ProcessEnv = process.env) {
     history: [],
   });
   return {
-    listTenantNamespacePage: (a: { limit: number; continueToken?: string }) => {
-      const from = Number(a.continueToken ?? 0);
-      const to = Math.min(slugs.length, from + a.limit);
-      return work({ names: slugs.slice(from, to).map((s) => `tenant-${s}`), ...(to < slugs.length ? { continueToken: String(to) } : {}) });
-    },
+    listTenantNamespacePage: (a: { limit: number; continueToken?: string }) => work(offsetPage(namespaces, a.limit, a.continueToken)),
     loadCompatibilityMatrix: () => work(matrix),
     helmReleaseState: (a: { release: string; namespace: string }) => work(release(a, 3, a.release === 'soctalk-system' ? '0.2.0' : '0.1.0')),
     helmAssertNotLocked: (a: { release: string; namespace: string }) => work(release(a, 3, '0.1.0')),

@@ -118,13 +118,13 @@ describe('soctalkFleetUpgrade (time-skipping)', () => {
   it('starts the tenant list over when the API server has dropped a page token', async () => {
     let calls = 0;
     const tenants = letters(3);
-    const listTenantNamespaces = async (args: { continueToken?: string }) => {
+    const listTenantNamespacePage = async (args: { continueToken?: string }) => {
       calls += 1;
       // The first pass loses its token after page one; the second pass reads both pages.
       if (calls === 2) return { names: [], expired: true };
       return args.continueToken ? { names: tenants.slice(1).map((t) => `tenant-${t}`) } : { names: ['default', `tenant-${tenants[0]}`], continueToken: 'p2' };
     };
-    const { result, error } = await runFleet({ dryRun: true, canaries: { count: 1 }, waves: { percentages: [100] } }, { tenants, overrides: { listTenantNamespacePage: listTenantNamespaces } });
+    const { result, error } = await runFleet({ dryRun: true, canaries: { count: 1 }, waves: { percentages: [100] } }, { tenants, overrides: { listTenantNamespacePage } });
     assert.equal(error, undefined, String(error));
     assert.equal(calls, 4);
     assert.deepEqual(result!.tenants, tenants, 'every tenant once, none doubled by the restart');

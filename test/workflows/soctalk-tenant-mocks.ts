@@ -6,6 +6,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../../src/activities/index.js';
 import type { CompatibilityMatrix } from '../../src/domain/soctalk/compatibility.js';
+import { offsetPage } from '../helpers/paged-list.js';
 
 export type Call = { name: string; args: Record<string, unknown> };
 
@@ -50,12 +51,8 @@ export function tenantMocks(opts: TenantMockOptions = {}) {
 
   const defaults: Record<string, (args: never) => Promise<unknown>> = {
     // Pages like the API server: `limit` names, then a token for the rest.
-    listTenantNamespacePage: async (args: { limit: number; continueToken?: string }) => {
-      const all = ['default', ...(opts.tenants ?? ['acme']).map((t) => `tenant-${t}`)];
-      const from = Number(args.continueToken ?? 0);
-      const to = from + args.limit;
-      return { names: all.slice(from, to), ...(to < all.length ? { continueToken: String(to) } : {}) };
-    },
+    listTenantNamespacePage: async (args: { limit: number; continueToken?: string }) =>
+      offsetPage(['default', ...(opts.tenants ?? ['acme']).map((t) => `tenant-${t}`)], args.limit, args.continueToken),
     loadCompatibilityMatrix: async () => matrix,
     helmReleaseState: async (args: { release: string; namespace: string }) => {
       if (args.release === 'soctalk-system') {
