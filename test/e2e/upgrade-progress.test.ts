@@ -126,7 +126,7 @@ describe('progress of a slow helm upgrade --wait on KWOK, through the real CLI',
       last = text;
       const parsed = JSON.parse(json.stdout) as StatusJson;
       if (parsed.state !== 'running') break;
-      // The activity also runs helm repo update and helm status first: only helm upgrade itself waits.
+      // The activity also reads the release (helm history) and adds the repository first: only helm upgrade itself waits.
       if (parsed.progress.some(isWaitingUpgrade)) looks.push({ text: text.stdout, json: parsed, cluster: await apiInCluster() });
     }
     assert.ok(last && last.exitCode === 0, `the run completed\n${last ? said(last) : ''}`);

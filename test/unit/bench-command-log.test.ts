@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { execa } from 'execa';
-import { helmGetValuesArgs, helmListArgs, helmRepoAddArgs, helmStatusArgs } from '../../src/activities/helm/commands.js';
+import { helmGetValuesArgs, helmHistoryArgs, helmListArgs, helmRepoAddArgs } from '../../src/activities/helm/commands.js';
 import { kubectlGetJsonArgs, kubectlRolloutStatusArgs, kubectlVersionArgs } from '../../src/activities/kubectl/commands.js';
 import { COMMAND_LOG_ENV, commandKind, commandTable, countCommands, writeCommandShims } from '../../bench/command-log.js';
 
@@ -17,7 +17,7 @@ const line = (tool: string, args: string[]) => `${tool} ${args.join(' ')}`;
 
 describe('benchmark command log', () => {
   it('names the project argv builders by their subcommand', () => {
-    assert.equal(commandKind(line('helm', helmStatusArgs(release))), 'helm status');
+    assert.equal(commandKind(line('helm', helmHistoryArgs(release))), 'helm history');
     assert.equal(commandKind(line('helm', helmListArgs('tenant-a', kube))), 'helm list');
     assert.equal(commandKind(line('helm', helmGetValuesArgs(release, true))), 'helm get values');
     assert.equal(commandKind(line('helm', helmRepoAddArgs('bench', 'http://127.0.0.1:1'))), 'helm repo add');

@@ -9,7 +9,6 @@ import {
   helmRepoAddArgs,
   helmRepoUpdateArgs,
   helmRollbackArgs,
-  helmStatusArgs,
   helmTemplateArgs,
   helmUpgradeArgs,
   helmVersionArgs,
@@ -36,14 +35,9 @@ describe('helm command lines', () => {
     assert.deepEqual(helmVersionArgs(), ['version', '--short']);
   });
 
-  it('status, as JSON, with and without kubeconfig/context', () => {
-    assert.deepEqual(helmStatusArgs(bare), ['status', '--namespace', 'soctalk', '--output', 'json', '--', 'soctalk-system']);
-    assert.deepEqual(helmStatusArgs(targeted), ['status', '--namespace', 'soctalk', '--output', 'json', ...KUBE, '--', 'soctalk-system']);
-  });
-
   it('kubeconfig alone and context alone', () => {
-    assert.deepEqual(helmStatusArgs({ ...bare, kube: { kubeconfig: '/k' } }), ['status', '--namespace', 'soctalk', '--output', 'json', '--kubeconfig', '/k', '--', 'soctalk-system']);
-    assert.deepEqual(helmStatusArgs({ ...bare, kube: { context: 'c' } }), ['status', '--namespace', 'soctalk', '--output', 'json', '--kube-context', 'c', '--', 'soctalk-system']);
+    assert.deepEqual(helmHistoryArgs({ ...bare, kube: { kubeconfig: '/k' } }), ['history', '--namespace', 'soctalk', '--max', '20', '--output', 'json', '--kubeconfig', '/k', '--', 'soctalk-system']);
+    assert.deepEqual(helmHistoryArgs({ ...bare, kube: { context: 'c' } }), ['history', '--namespace', 'soctalk', '--max', '20', '--output', 'json', '--kube-context', 'c', '--', 'soctalk-system']);
   });
 
   it('history: 20 entries by default, or the given maximum', () => {

@@ -2,9 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
-import { withChartOf } from '../../src/activities/helm/activities.js';
-import { isPending, parseHistory, parseList, parseReleaseStatus, splitChartLabel, PENDING_STATUSES } from '../../src/activities/helm/parse.js';
-import { FailureType } from '../../src/domain/failure-types.js';
+import { isPending, latestRevision, parseHistory, parseList, splitChartLabel, PENDING_STATUSES } from '../../src/activities/helm/parse.js';
 import { fixturesDir } from '../helpers/paths.js';
 
 /** Real helm 3.21.4 output, captured from a KWOK cluster (see test/fixtures/helm-json/README.md). */
@@ -20,78 +18,59 @@ function parseFailure(fn: () => unknown): ApplicationFailure {
   assert.fail('expected the parser to throw');
 }
 
-describe('parseReleaseStatus (helm status --output json)', () => {
-  it('a fresh install: revision 1, deployed', () => {
-    assert.deepEqual(parseReleaseStatus(fixture('status-rev1-deployed.json')), {
+describe('latestRevision: the release as helm status shows it, from helm history alone', () => {
+  const release = { name: 'soctalk-system', namespace: 'soctalk-system' };
+  const latest = (file: string) => latestRevision(release, parseHistory(fixture(file)));
+
+  it('a fresh install: revision 1, deployed, with the chart that helm 3.21 status -o json does not print', () => {
+    assert.equal((JSON.parse(fixture('status-rev1-deployed.json')) as { chart?: unknown }).chart, undefined, 'the status JSON has no chart');
+    assert.deepEqual(latest('history-rev1.json'), {
       name: 'soctalk-system',
       namespace: 'soctalk-system',
       revision: 1,
       status: 'deployed',
-    });
-  });
-
-  it('helm 3.21 prints no chart in status: withChartOf fills it from the release\'s helm list row', () => {
-    const [listed] = parseList(fixture('list-after-rollback.json'));
-    assert.deepEqual(withChartOf(parseReleaseStatus(fixture('status-rev4-rollback.json')), listed!), {
-      name: 'soctalk-system',
-      namespace: 'soctalk-system',
-      revision: 4,
-      status: 'deployed',
       chartName: 'soctalk-system',
-      chartVersion: '0.2.0',
-      appVersion: '0.2.0',
+      chartVersion: '0.1.0',
+      appVersion: '0.1.0',
     });
   });
 
-  it('a failed upgrade', () => {
-    const [listed] = parseList(fixture('list-after-failed-upgrade.json'));
-    const s = withChartOf(parseReleaseStatus(fixture('status-rev3-failed.json')), listed!);
-    assert.equal(s.revision, 3);
-    assert.equal(s.status, 'failed');
-    assert.equal(s.chartVersion, '0.3.0-rc.1');
-    assert.equal(s.appVersion, '0.3.0-rc.1');
+  it('agrees with helm status on revision and status in every captured state', () => {
+    for (const [history, status] of [
+      ['history-rev1.json', 'status-rev1-deployed.json'],
+      ['history-after-failed-upgrade.json', 'status-rev3-failed.json'],
+      ['history-after-rollback.json', 'status-rev4-rollback.json'],
+      ['history-pending-upgrade.json', 'status-rev5-pending-upgrade.json'],
+    ] as const) {
+      const s = JSON.parse(fixture(status)) as { version: number; info: { status: string } };
+      const l = latest(history)!;
+      assert.deepEqual([l.revision, l.status], [s.version, s.info.status], history);
+    }
+  });
+
+  it('a failed upgrade: the failed revision with the chart it tried', () => {
+    const s = latest('history-after-failed-upgrade.json')!;
+    assert.deepEqual([s.revision, s.status, s.chartVersion, s.appVersion], [3, 'failed', '0.3.0-rc.1', '0.3.0-rc.1']);
     assert.equal(isPending(s.status), false);
   });
 
+  it('after a rollback: the rollback revision on the chart it went back to', () => {
+    const s = latest('history-after-rollback.json')!;
+    assert.deepEqual([s.revision, s.status, s.chartVersion], [4, 'deployed', '0.2.0']);
+  });
+
   it('an upgrade killed mid-way leaves the release locked in pending-upgrade', () => {
-    const [listed] = parseList(fixture('list-pending-upgrade.json'));
-    const s = withChartOf(parseReleaseStatus(fixture('status-rev5-pending-upgrade.json')), listed!);
-    assert.deepEqual(
-      { revision: s.revision, status: s.status, chartVersion: s.chartVersion },
-      { revision: 5, status: 'pending-upgrade', chartVersion: '0.3.0-rc.1' },
-    );
+    const s = latest('history-pending-upgrade.json')!;
+    assert.deepEqual({ revision: s.revision, status: s.status, chartVersion: s.chartVersion }, { revision: 5, status: 'pending-upgrade', chartVersion: '0.3.0-rc.1' });
     assert.equal(isPending(s.status), true);
   });
 
-  it('a list row of another revision is not used (never a wrong version)', () => {
-    const [listed] = parseList(fixture('list-rev1.json'));
-    const s = withChartOf(parseReleaseStatus(fixture('status-rev4-rollback.json')), listed!);
+  it('no revision: undefined; a chart label without a version names no chart rather than a wrong one', () => {
+    assert.equal(latestRevision(release, []), undefined);
+    const entry = parseHistory(fixture('history-rev1.json'))[0]!;
+    const s = latestRevision(release, [{ ...entry, chart: 'soctalk-system' }])!;
     assert.equal(s.chartName, undefined);
     assert.equal(s.chartVersion, undefined);
-  });
-
-  it('a chart in the status JSON (older helm 3) is used as printed, and wins over the list row', () => {
-    const raw = { ...(JSON.parse(fixture('status-rev1-deployed.json')) as Record<string, unknown>), chart: { metadata: { name: 'soctalk-system', version: '0.1.0', appVersion: '0.1.0' } } };
-    const s = parseReleaseStatus(JSON.stringify(raw));
-    assert.deepEqual([s.chartName, s.chartVersion, s.appVersion], ['soctalk-system', '0.1.0', '0.1.0']);
-    const [listed] = parseList(fixture('list-rev1.json'));
-    assert.deepEqual(withChartOf(s, { ...listed!, chartVersion: '9.9.9' }), s);
-  });
-
-  it('output that is not JSON: a non-retryable CommandFailed quoting the output', () => {
-    const err = parseFailure(() => parseReleaseStatus(fixture('status-not-found.stderr')));
-    assert.equal(err.type, FailureType.CommandFailed);
-    assert.equal(err.nonRetryable, true);
-    assert.match(err.message, /^helm status: output is not JSON: Error: release: not found/);
-  });
-
-  it('malformed JSON names the field that moved', () => {
-    const raw = JSON.parse(fixture('status-rev1-deployed.json')) as Record<string, unknown>;
-    assert.match(parseFailure(() => parseReleaseStatus(JSON.stringify({ ...raw, version: '1' }))).message, /^helm status: unexpected JSON at version: /);
-    assert.match(parseFailure(() => parseReleaseStatus(JSON.stringify({ ...raw, info: {} }))).message, /^helm status: unexpected JSON at info\.status: /);
-    const { name: _name, ...noName } = raw;
-    assert.match(parseFailure(() => parseReleaseStatus(JSON.stringify(noName))).message, /^helm status: unexpected JSON at name: /);
-    assert.match(parseFailure(() => parseReleaseStatus('[]')).message, /^helm status: unexpected JSON at \(root\): /);
   });
 });
 

@@ -16,37 +16,17 @@ const RUN_ID = '00000000-0000-0000-0000-000000000000'; // MockActivityEnvironmen
 const kube = { kubeconfig: '/tmp/kwok/kubeconfig' };
 const ref = { release: 'soctalk-system', namespace: 'soctalk-system', kube };
 
-const status = (revision: number, st: string, description = '') =>
-  JSON.stringify({ name: 'soctalk-system', namespace: 'soctalk-system', version: revision, info: { status: st, description } });
-const list = (revision: number, st: string, chart: string) =>
-  JSON.stringify([{ name: 'soctalk-system', namespace: 'soctalk-system', revision: String(revision), status: st, chart, app_version: '0.1.0' }]);
 const history = (...entries: [number, string, string, string][]) =>
   JSON.stringify(entries.map(([revision, st, chart, description]) => ({ revision, updated: '2026-12-01T00:00:00Z', status: st, chart, description })));
 const secrets = (runId?: string) => JSON.stringify({ items: [{ metadata: { name: 'sh.helm.release.v1.soctalk-system.v2', labels: { owner: 'helm', ...(runId ? { [RUN_LABEL]: runId } : {}) } } }] });
 
-/** One snapshot of the release as helm list/status/history print it. */
-interface Snapshot {
-  list: string;
-  status: string;
-  history: string;
-}
-const pendingUpgrade: Snapshot = {
-  list: list(2, 'pending-upgrade', 'soctalk-system-0.2.0'),
-  status: status(2, 'pending-upgrade', 'Preparing upgrade'),
-  history: history([1, 'deployed', 'soctalk-system-0.1.0', 'Install complete'], [2, 'pending-upgrade', 'soctalk-system-0.2.0', 'Preparing upgrade']),
-};
-const upgraded: Snapshot = {
-  list: list(2, 'deployed', 'soctalk-system-0.2.0'),
-  status: status(2, 'deployed', `upgrade-runbooks run test (run ${RUN_ID})`),
-  history: history([1, 'superseded', 'soctalk-system-0.1.0', 'Install complete'], [2, 'deployed', 'soctalk-system-0.2.0', 'upgrade-runbooks run test']),
-};
-const upgradeFailed: Snapshot = {
-  list: list(2, 'failed', 'soctalk-system-0.2.0'),
-  status: status(2, 'failed'),
-  history: history([1, 'deployed', 'soctalk-system-0.1.0', 'Install complete'], [2, 'failed', 'soctalk-system-0.2.0', 'Upgrade "soctalk-system" failed: context deadline exceeded']),
-};
+/** One snapshot of the release as `helm history --output json` prints it. */
+type Snapshot = string;
+const pendingUpgrade: Snapshot = history([1, 'deployed', 'soctalk-system-0.1.0', 'Install complete'], [2, 'pending-upgrade', 'soctalk-system-0.2.0', 'Preparing upgrade']);
+const upgraded: Snapshot = history([1, 'superseded', 'soctalk-system-0.1.0', 'Install complete'], [2, 'deployed', 'soctalk-system-0.2.0', 'upgrade-runbooks run test']);
+const upgradeFailed: Snapshot = history([1, 'deployed', 'soctalk-system-0.1.0', 'Install complete'], [2, 'failed', 'soctalk-system-0.2.0', 'Upgrade "soctalk-system" failed: context deadline exceeded']);
 
-/** helm answers from the current snapshot; each `helm list` moves to the next one (the last repeats). */
+/** helm answers from the current snapshot; each `helm history` moves to the next one (the last repeats). */
 function scriptedHelm(snapshots: Snapshot[], owner?: string) {
   const specs: CommandSpec[] = [];
   let i = -1;
@@ -56,10 +36,9 @@ function scriptedHelm(snapshots: Snapshot[], owner?: string) {
       specs.push(spec);
       await Promise.resolve();
       const tool = typeof spec.tool === 'string' ? spec.tool : spec.tool.executable;
-      if (tool === 'helm' && spec.args[0] === 'list') i = Math.min(i + 1, snapshots.length - 1);
+      if (tool === 'helm' && spec.args[0] === 'history') i = Math.min(i + 1, snapshots.length - 1);
       const snap = snapshots[Math.max(i, 0)]!;
-      const stdout =
-        tool === 'kubectl' ? secrets(owner) : spec.args[0] === 'list' ? snap.list : spec.args[0] === 'status' ? snap.status : spec.args[0] === 'history' ? snap.history : '';
+      const stdout = tool === 'kubectl' ? secrets(owner) : spec.args[0] === 'history' ? snap : '';
       return { argv: [tool, ...spec.args], exitCode: 0, stdout, stdoutRedacted: stdout, stderr: '', durationMs: 1, truncated: false, dryRun: false };
     },
   };
@@ -100,7 +79,7 @@ describe('helm upgrade and an orphaned helm', () => {
     const result = await inActivity(() => helm.helmUpgrade(upgradeRequest));
     assert.deepEqual(result, { revision: 2, status: 'deployed', chartVersion: '0.2.0', alreadyDone: true });
     assert.equal(fake.helmRuns('upgrade'), 0);
-    assert.ok(fake.helmRuns('status') >= 4, 'it polled until the pending operation ended');
+    assert.ok(fake.helmRuns('history') >= 4, 'it polled until the pending operation ended');
   });
 
   it('an orphan of ours that ended failed is reported as that failure, not retried under', async () => {
@@ -126,7 +105,7 @@ describe('helm upgrade and an orphaned helm', () => {
   });
 
   it('a fresh upgrade carries the mark of the run', async () => {
-    const deployed: Snapshot = { list: list(1, 'deployed', 'soctalk-system-0.1.0'), status: status(1, 'deployed'), history: history([1, 'deployed', 'soctalk-system-0.1.0', 'Install complete']) };
+    const deployed: Snapshot = history([1, 'deployed', 'soctalk-system-0.1.0', 'Install complete']);
     const fake = scriptedHelm([deployed, deployed, upgraded]);
     const helm = createHelmActivities({ runner: fake.runner, workDir: '/tmp', pendingPollMs: 5 });
     await inActivity(() => helm.helmUpgrade(upgradeRequest));
@@ -146,7 +125,7 @@ describe('helm rollback never runs under a pending release', () => {
     const order = fake.specs.filter((s) => s.tool === 'helm').map((s) => s.args[0]);
     assert.equal(fake.helmRuns('rollback'), 1);
     // Two polls saw pending-upgrade, the third saw it deployed: only then the rollback.
-    assert.deepEqual(order.slice(0, 10), ['list', 'status', 'history', 'list', 'status', 'history', 'list', 'status', 'history', 'rollback']);
+    assert.deepEqual(order.slice(0, 4), ['history', 'history', 'history', 'rollback']);
   });
 
   it('stops with "manual action needed" naming release and revision when it stays pending', async () => {
@@ -163,16 +142,8 @@ describe('helm rollback never runs under a pending release', () => {
   });
 
   it('its own pending rollback ("Rollback to 1" after the run\'s revision) is waited for and taken', async () => {
-    const pendingRollback: Snapshot = {
-      list: list(3, 'pending-rollback', 'soctalk-system-0.1.0'),
-      status: status(3, 'pending-rollback', 'Rollback to 1'),
-      history: history([1, 'superseded', 'soctalk-system-0.1.0', 'Install complete'], [2, 'failed', 'soctalk-system-0.2.0', 'x'], [3, 'pending-rollback', 'soctalk-system-0.1.0', 'Rollback to 1']),
-    };
-    const rolledBack: Snapshot = {
-      list: list(3, 'deployed', 'soctalk-system-0.1.0'),
-      status: status(3, 'deployed', 'Rollback to 1'),
-      history: history([1, 'superseded', 'soctalk-system-0.1.0', 'Install complete'], [2, 'failed', 'soctalk-system-0.2.0', 'x'], [3, 'deployed', 'soctalk-system-0.1.0', 'Rollback to 1']),
-    };
+    const pendingRollback: Snapshot = history([1, 'superseded', 'soctalk-system-0.1.0', 'Install complete'], [2, 'failed', 'soctalk-system-0.2.0', 'x'], [3, 'pending-rollback', 'soctalk-system-0.1.0', 'Rollback to 1']);
+    const rolledBack: Snapshot = history([1, 'superseded', 'soctalk-system-0.1.0', 'Install complete'], [2, 'failed', 'soctalk-system-0.2.0', 'x'], [3, 'deployed', 'soctalk-system-0.1.0', 'Rollback to 1']);
     const fake = scriptedHelm([pendingRollback, rolledBack]);
     const helm = createHelmActivities({ runner: fake.runner, workDir: '/tmp', pendingPollMs: 5 });
     const result = await inActivity(() => helm.helmRollback({ ...rollback, pendingWaitMs: 10_000 }));

@@ -2,9 +2,14 @@
 // 3.21's JSON (captured from the end-to-end bench) and the exact command lines.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { CommandResult, CommandRunner, CommandSpec } from '../../src/activities/command.js';
-import { createHelmActivities, withChartOf } from '../../src/activities/helm/activities.js';
-import { parseList, parseReleaseStatus } from '../../src/activities/helm/parse.js';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ApplicationFailure } from '@temporalio/common';
+import { CommandRunner, toolPathsFromEnv, type CommandResult, type CommandSpec } from '../../src/activities/command.js';
+import { FailureType } from '../../src/domain/failure-types.js';
+import { fixturesDir } from '../helpers/paths.js';
+import { createHelmActivities } from '../../src/activities/helm/activities.js';
 import { kubectlDeleteArgs } from '../../src/activities/kubectl/commands.js';
 import { createMigrationActivities } from '../../src/activities/soctalk/migration.js';
 import { Redactor } from '../../src/activities/redaction.js';
@@ -12,20 +17,11 @@ import { Redactor } from '../../src/activities/redaction.js';
 const kube = { kubeconfig: '/tmp/kwok/kubeconfig' };
 const ref = { release: 'soctalk-system', namespace: 'soctalk-system', kube };
 
-// `helm status soctalk-system -o json` (helm 3.21.4): no "chart" key at all (config and manifest trimmed).
-const STATUS_JSON = JSON.stringify({
-  name: 'soctalk-system',
-  info: { first_deployed: '2026-11-22T01:30:04.947575627Z', last_deployed: '2026-11-22T01:30:04.947575627Z', deleted: '', description: 'Install complete', status: 'deployed' },
-  config: { image: { tag: '0.1.0' }, migration: { hook: false } },
-  manifest: '---\n# Source: soctalk-system/templates/api-service.yaml\n',
-  version: 1,
-  namespace: 'soctalk-system',
-});
-// `helm list --all -o json`: revision is a string there.
-const LIST_JSON =
-  '[{"name":"soctalk-system","namespace":"soctalk-system","revision":"1","updated":"2026-11-22 01:30:04.947575627 +0000 UTC","status":"deployed","chart":"soctalk-system-0.1.0","app_version":"0.1.0"}]';
 const HISTORY_JSON =
   '[{"revision":1,"updated":"2026-11-22T01:30:04.947575627Z","status":"deployed","chart":"soctalk-system-0.1.0","app_version":"0.1.0","description":"Install complete"}]';
+const UPGRADED_HISTORY_JSON =
+  '[{"revision":1,"updated":"2026-11-22T01:30:04.947575627Z","status":"superseded","chart":"soctalk-system-0.1.0","app_version":"0.1.0","description":"Install complete"},' +
+  '{"revision":2,"updated":"2026-11-22T01:31:04.947575627Z","status":"deployed","chart":"soctalk-system-0.2.0","app_version":"0.2.0","description":"Upgrade complete"}]';
 
 /** Answers helm by subcommand and records every command. */
 function fakeRunner(answers: Record<string, string>) {
@@ -45,10 +41,11 @@ function fakeRunner(answers: Record<string, string>) {
 }
 
 describe('helm release state against helm 3.21 output', () => {
-  it('takes the chart version from helm list, since helm status -o json has none', async () => {
-    const { runner, specs } = fakeRunner({ 'helm list': LIST_JSON, 'helm status': STATUS_JSON, 'helm history': HISTORY_JSON });
+  it('is one helm history: the latest revision with its chart and app version (helm 3.21 status -o json has no chart)', async () => {
+    const { runner, specs } = fakeRunner({ 'helm history': HISTORY_JSON });
     const helm = createHelmActivities({ runner, workDir: '/tmp' });
     const state = await helm.helmReleaseState(ref);
+    assert.equal(state.exists, true);
     assert.deepEqual(state.status, {
       name: 'soctalk-system',
       namespace: 'soctalk-system',
@@ -60,26 +57,28 @@ describe('helm release state against helm 3.21 output', () => {
     });
     assert.deepEqual(
       specs.map((s) => [s.tool, ...s.args]),
-      [
-        ['helm', 'list', '--namespace', 'soctalk-system', '--all', '--output', 'json', '--kubeconfig', '/tmp/kwok/kubeconfig'],
-        ['helm', 'status', '--namespace', 'soctalk-system', '--output', 'json', '--kubeconfig', '/tmp/kwok/kubeconfig', '--', 'soctalk-system'],
-        ['helm', 'history', '--namespace', 'soctalk-system', '--max', '20', '--output', 'json', '--kubeconfig', '/tmp/kwok/kubeconfig', '--', 'soctalk-system'],
-      ],
+      [['helm', 'history', '--namespace', 'soctalk-system', '--max', '20', '--output', 'json', '--kubeconfig', '/tmp/kwok/kubeconfig', '--', 'soctalk-system']],
     );
   });
 
-  it('keeps a chart that status reports, and never mixes revisions', () => {
-    const listed = parseList(LIST_JSON)[0]!;
-    const status = parseReleaseStatus(STATUS_JSON);
-    assert.equal(status.chartVersion, undefined, 'the raw status has no chart');
-    assert.equal(withChartOf({ ...status, chartName: 'soctalk-system', chartVersion: '0.3.0' }, listed).chartVersion, '0.3.0');
-    assert.equal(withChartOf({ ...status, revision: 2 }, listed).chartVersion, undefined, 'list row of another revision');
+  it('a release with no revision is not there: the real runner turns helm history\'s "release: not found" (exit 1) into exists: false', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'helm-not-found-'));
+    try {
+      const helmBin = join(dir, 'helm');
+      // What helm 3.21 prints for a release it has no revision of, and its exit code.
+      await writeFile(helmBin, `#!/bin/sh\ncat '${fixturesDir}helm-json/history-not-found.stderr' >&2\nexit 1\n`, { mode: 0o755 });
+      const helm = createHelmActivities({ runner: new CommandRunner({ tools: { ...toolPathsFromEnv({}), helm: helmBin } }), workDir: dir });
+      assert.deepEqual(await helm.helmReleaseState(ref), { exists: false, history: [] });
+      // Any other failure of helm history is not taken for a missing release.
+      await writeFile(helmBin, `#!/bin/sh\necho 'Error: Kubernetes cluster unreachable: connection refused' >&2\nexit 1\n`, { mode: 0o755 });
+      await assert.rejects(helm.helmReleaseState(ref), (err: unknown) => err instanceof ApplicationFailure && err.type === FailureType.ClusterUnreachable);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('recognises an upgrade an earlier attempt already made (needs the live chart version)', async () => {
-    const upgradedList = LIST_JSON.replace('"revision":"1"', '"revision":"2"').replace('soctalk-system-0.1.0', 'soctalk-system-0.2.0');
-    const upgradedStatus = STATUS_JSON.replace('"version":1', '"version":2');
-    const { runner, specs } = fakeRunner({ 'helm list': upgradedList, 'helm status': upgradedStatus, 'helm history': HISTORY_JSON });
+    const { runner, specs } = fakeRunner({ 'helm history': UPGRADED_HISTORY_JSON });
     const helm = createHelmActivities({ runner, workDir: '/tmp' });
     const result = await helm.helmUpgrade({
       ...ref,

@@ -35,11 +35,8 @@ const COMMANDS = { RUNBOOK_COMMAND_ALLOWLIST: 'soctalk-cli=/usr/local/bin/soctal
 const releaseAnswers = (revision: { n: number }) => (spec: CommandSpec): string => {
   const [cmd] = spec.args;
   if (typeof spec.tool !== 'string') return 'adapter:\n  apiKey: s3cr3t-value\nimage:\n  tag: "0.1.0"\n';
-  if (cmd === 'list') return JSON.stringify([{ name: 'tenant-acme', namespace: 'tenant-acme', revision: String(revision.n), status: 'deployed', chart: 'soctalk-tenant-0.1.0' }]);
-  if (cmd === 'status') {
-    return JSON.stringify({ name: 'tenant-acme', namespace: 'tenant-acme', version: revision.n, info: { status: 'deployed' }, chart: { metadata: { name: 'soctalk-tenant', version: revision.n > 3 ? '0.2.1' : '0.1.0' } } });
-  }
-  if (cmd === 'history') return JSON.stringify([{ revision: revision.n, updated: '', status: 'deployed', chart: 'soctalk-tenant-0.1.0' }]);
+  // The release's history as helm prints it: the latest revision is on 0.2.1 once upgraded.
+  if (cmd === 'history') return JSON.stringify([{ revision: revision.n, updated: '', status: 'deployed', chart: `soctalk-tenant-${revision.n > 3 ? '0.2.1' : '0.1.0'}` }]);
   if (cmd === 'upgrade') revision.n += 1;
   if (cmd === 'get') return '{"adapter":{"apiKey":"from-release"}}';
   return '';

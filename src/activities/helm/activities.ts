@@ -22,13 +22,12 @@ import {
   helmHistoryArgs,
   helmListArgs,
   helmRollbackArgs,
-  helmStatusArgs,
   helmTemplateArgs,
   helmUpgradeArgs,
   withHelmFlags,
   type ReleaseRef,
 } from './commands.js';
-import { isPending, parseHistory, parseList, parseReleaseStatus, type HistoryEntry, type ListedRelease, type ReleaseStatus } from './parse.js';
+import { isPending, latestRevision, parseHistory, parseList, type HistoryEntry, type ListedRelease, type ReleaseStatus } from './parse.js';
 import { currentRunMark, revisionRunId } from './run-mark.js';
 import { withRepository } from './repository.js';
 import { withValuesFiles } from './values-files.js';
@@ -85,9 +84,12 @@ export interface HelmDeps {
   runner: CommandRunner;
   /** Where inline values are written for helm (mode 0600, removed after the command). */
   workDir: string;
-  /** How often a wait for a pending release polls helm status (default 2s). */
+  /** How often a wait for a pending release polls helm history (default 2s). */
   pendingPollMs?: number;
 }
+
+/** helm's answer for a release with no revision at all (storage's ErrReleaseNotFound), as the runner reports it. */
+const isReleaseNotFound = (err: unknown): boolean => err instanceof ApplicationFailure && err.type === FailureType.NotFound && /release: not found/.test(err.message);
 
 /** Heartbeats when running as an activity (waits must tell Temporal they are alive). */
 function heartbeat(details: unknown): void {
@@ -100,30 +102,19 @@ function heartbeat(details: unknown): void {
 
 const ref = (r: ReleaseRef): ReleaseRef => ({ release: r.release, namespace: r.namespace, kube: r.kube });
 
-/**
- * helm 3 `status -o json` has no `chart` field (helm 3.21 prints name, info, config,
- * manifest, version, namespace), so the chart name and versions come from the release's
- * `helm list` row ("soctalk-system-0.1.0", same latest revision) when status lacks them.
- */
-export function withChartOf(status: ReleaseStatus, listed: ListedRelease): ReleaseStatus {
-  if (status.chartVersion || listed.revision !== status.revision || !listed.chartVersion) return status;
-  return {
-    ...status,
-    chartName: listed.chartName,
-    chartVersion: listed.chartVersion,
-    ...(status.appVersion || !listed.appVersion ? {} : { appVersion: listed.appVersion }),
-  };
-}
-
 export function createHelmActivities({ runner, workDir, pendingPollMs = 2_000 }: HelmDeps) {
+  /** `helm history`: the release's latest revision (what `helm status` shows) and the revisions before it. */
   async function releaseState(r: ReleaseRef): Promise<ReleaseState> {
-    const ctx = currentRunContext();
-    const listed = await runner.run({ tool: 'helm', args: helmListArgs(r.namespace, r.kube), mutates: false }, ctx);
-    const entry = parseList(listed.stdout).find((x) => x.name === r.release);
-    if (!entry) return { exists: false, history: [] };
-    const status = await runner.run({ tool: 'helm', args: helmStatusArgs(r), mutates: false }, ctx);
-    const history = await runner.run({ tool: 'helm', args: helmHistoryArgs(r), mutates: false }, ctx);
-    return { exists: true, status: withChartOf(parseReleaseStatus(status.stdout), entry), history: parseHistory(history.stdout) };
+    let out;
+    try {
+      out = await runner.run({ tool: 'helm', args: helmHistoryArgs(r), mutates: false }, currentRunContext());
+    } catch (err) {
+      if (isReleaseNotFound(err)) return { exists: false, history: [] };
+      throw err;
+    }
+    const history = parseHistory(out.stdout);
+    const status = latestRevision({ name: r.release, namespace: r.namespace }, history);
+    return status ? { exists: true, status, history } : { exists: false, history: [] };
   }
 
   /**
@@ -169,7 +160,7 @@ export function createHelmActivities({ runner, workDir, pendingPollMs = 2_000 }:
   };
 
   return {
-    /** `helm list`, `helm status` and `helm history` of one release. */
+    /** The release's state from `helm history` (exists, latest revision, revisions). */
     helmReleaseState: releaseState,
 
     /** The releases in a namespace (all statuses). */

@@ -49,8 +49,6 @@ export function capabilityFlags(capabilities: ClusterCapabilities | undefined): 
 
 export const helmVersionArgs = (): string[] => ['version', '--short'];
 
-export const helmStatusArgs = (r: ReleaseRef): string[] => ['status', '--namespace', r.namespace, '--output', 'json', ...helmKubeFlags(r.kube), '--', r.release];
-
 export const helmHistoryArgs = (r: ReleaseRef, max = 20): string[] => [
   'history',
   '--namespace',

@@ -1,19 +1,9 @@
 /**
- * Parsers for helm's JSON output (helm 3 `status`, `history`, `list` with --output json).
+ * Parsers for helm's JSON output (helm 3 `history` and `list` with --output json).
  * Validated with zod so a format change fails loudly with the field that moved.
  */
 import { z } from 'zod';
 import { parseJsonOutput } from '../json-output.js';
-
-const StatusJson = z.object({
-  name: z.string(),
-  namespace: z.string(),
-  version: z.number().int(),
-  info: z.object({ status: z.string(), description: z.string().optional() }),
-  chart: z
-    .object({ metadata: z.object({ name: z.string(), version: z.string(), appVersion: z.string().optional() }) })
-    .optional(),
-});
 
 const HistoryJson = z.array(
   z.object({
@@ -69,18 +59,6 @@ export interface ListedRelease {
 
 const parseJson = <T>(schema: z.ZodType<T>, text: string, what: string): T => parseJsonOutput(schema, text, what);
 
-export function parseReleaseStatus(text: string): ReleaseStatus {
-  const s = parseJson(StatusJson, text, 'helm status');
-  return {
-    name: s.name,
-    namespace: s.namespace,
-    revision: s.version,
-    status: s.info.status,
-    ...(s.chart ? { chartName: s.chart.metadata.name, chartVersion: s.chart.metadata.version } : {}),
-    ...(s.chart?.metadata.appVersion ? { appVersion: s.chart.metadata.appVersion } : {}),
-  };
-}
-
 export function parseHistory(text: string): HistoryEntry[] {
   return parseJson(HistoryJson, text, 'helm history').map((h) => ({
     revision: h.revision,
@@ -90,6 +68,28 @@ export function parseHistory(text: string): HistoryEntry[] {
     ...(h.app_version ? { appVersion: h.app_version } : {}),
     ...(h.description ? { description: h.description } : {}),
   }));
+}
+
+/**
+ * The release as its latest revision stands, from `helm history` alone. The last entry is
+ * the highest revision, the one `helm status` reports (helm sorts the history by revision
+ * and keeps the newest `--max`), and unlike helm 3.21's `status --output json` it names the
+ * chart and app version. One command instead of list, status and history: a fleet reads
+ * each tenant's release several times.
+ */
+export function latestRevision(release: { name: string; namespace: string }, history: HistoryEntry[]): ReleaseStatus | undefined {
+  const last = history.at(-1);
+  if (!last) return undefined;
+  const { name: chartName, version: chartVersion } = splitChartLabel(last.chart);
+  return {
+    name: release.name,
+    namespace: release.namespace,
+    revision: last.revision,
+    status: last.status,
+    // A label that is not <name>-<semver> names no version: better none than a wrong one.
+    ...(chartVersion ? { chartName, chartVersion } : {}),
+    ...(last.appVersion ? { appVersion: last.appVersion } : {}),
+  };
 }
 
 /** "soctalk-tenant-0.1.0-rc.1" -> ["soctalk-tenant", "0.1.0-rc.1"]: the version starts at the last "-<digit>" group that parses as semver. */
