@@ -154,9 +154,9 @@ export function createHelmActivities({ runner, workDir, pendingPollMs = 2_000 }:
   };
 
   /** This activity's own repository config and cache (see repository.ts); adding it changes no cluster. */
-  const withChartRepository = <T>(chart: ChartSource, use: (flags: string[]) => Promise<T>): Promise<T> => {
+  const withChartRepository = <T>(chart: ChartSource, use: (flags: string[]) => Promise<T>, options?: { update?: boolean }): Promise<T> => {
     const ctx = currentRunContext();
-    return withRepository(workDir, chart, (args) => runner.run({ tool: 'helm', args, mutates: false }, ctx), use);
+    return withRepository(workDir, chart, (args) => runner.run({ tool: 'helm', args, mutates: false }, ctx), use, options);
   };
 
   return {
@@ -172,10 +172,10 @@ export function createHelmActivities({ runner, workDir, pendingPollMs = 2_000 }:
     /**
      * `helm repo add --force-update` + `helm repo update`, the runbook's first step for
      * repository charts: checks the repository answers. Every activity that reads the chart
-     * adds and updates it again in its own private config, so nothing depends on this worker.
+     * adds it again (a fresh index) in its own private config, so nothing depends on this worker.
      */
     async helmRepoSync(chart: ChartSource): Promise<void> {
-      await withChartRepository(chart, () => Promise.resolve());
+      await withChartRepository(chart, () => Promise.resolve(), { update: true });
     },
 
     /** Refuses a release that an interrupted helm left locked in pending-*. */

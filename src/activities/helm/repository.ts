@@ -8,8 +8,11 @@ type RunHelm = (args: string[]) => Promise<unknown>;
 
 /**
  * Gives one activity its own helm repository configuration and cache: the runbook's
- * `helm repo add --force-update` and `helm repo update` into a private directory, then the
- * command that reads the chart with the same flags, then the directory is removed.
+ * `helm repo add --force-update` into a private directory, then the command that reads the
+ * chart with the same flags, then the directory is removed. `helm repo add` downloads the
+ * repository's index into that cache, so in a fresh directory the runbook's `helm repo
+ * update` would only download it again: it runs where asked (`update`, the runbook's own
+ * repository step), not before every chart read (a fleet reads the chart twice a tenant).
  *
  * Why not helm's shared config: tenants of a fleet run in parallel on one worker, and a
  * `helm repo update` rewrites the index file that another tenant's `helm template` is reading
@@ -22,13 +25,14 @@ export async function withRepository<T>(
   chart: ChartSource,
   runHelm: RunHelm,
   use: (flags: string[]) => Promise<T>,
+  { update = false }: { update?: boolean } = {},
 ): Promise<T> {
   if (!chart.repository) return use([]);
   const dir = await mkdtemp(join(workDir, 'helm-repository-'));
   try {
     const flags = [`--repository-config=${join(dir, 'repositories.yaml')}`, `--repository-cache=${join(dir, 'cache')}`];
     await runHelm(withHelmFlags(helmRepoAddArgs(chart.repository.name, chart.repository.url), flags));
-    await runHelm(withHelmFlags(helmRepoUpdateArgs(chart.repository.name), flags));
+    if (update) await runHelm(withHelmFlags(helmRepoUpdateArgs(chart.repository.name), flags));
     return await use(flags);
   } finally {
     await rm(dir, { recursive: true, force: true });
