@@ -31,9 +31,22 @@ export const CLASSIFICATION_RULES: readonly Rule[] = [
   { pattern: /etcdserver: (leader changed|request timed out|too many requests)|etcdserver: no leader/i, type: FailureType.ServerUnavailable, retryable: true },
   { pattern: /the object has been modified; please apply your changes|Operation cannot be fulfilled on/i, type: FailureType.Conflict, retryable: true },
   { pattern: /field is immutable|is immutable|cannot patch .* Invalid value/i, type: FailureType.ImmutableField, retryable: false },
-  { pattern: /\bforbidden\b|\bUnauthorized\b|you must be logged in|cannot (get|list|create|update|patch|delete) resource/i, type: FailureType.Forbidden, retryable: false },
   {
-    pattern: /connection refused|connection to the server .* was refused|connection reset by peer|no route to host|i\/o timeout|TLS handshake timeout|dial tcp|unexpected EOF|Unable to connect to the server|could not connect to server|server closed the connection unexpectedly/i,
+    pattern: /\bforbidden\b|\bUnauthorized\b|you must be logged in|cannot (get|list|create|update|patch|delete) resource|password authentication failed/i,
+    type: FailureType.Forbidden,
+    retryable: false,
+  },
+  // libpq (pg_dump, pg_restore, psql) failing to reach the database: after a refused password
+  // (libpq words that "connection to server ... failed" too), before the cluster's "connection
+  // refused" (the same words, another fix) and before NotFound (a missing socket file is
+  // "No such file or directory").
+  {
+    pattern: /connection to server (at|on socket) .* failed|could not connect to server|could not translate host name .* to address|server closed the connection unexpectedly|the database system is (starting up|shutting down|in recovery mode)/i,
+    type: FailureType.DatabaseUnreachable,
+    retryable: true,
+  },
+  {
+    pattern: /connection refused|connection to the server .* was refused|connection reset by peer|no route to host|i\/o timeout|TLS handshake timeout|dial tcp|unexpected EOF|Unable to connect to the server/i,
     type: FailureType.ClusterUnreachable,
     retryable: true,
   },

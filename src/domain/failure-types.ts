@@ -11,6 +11,8 @@ export const FailureType = {
   CommandTimeout: 'CommandTimeout',
   /** The cluster API could not be reached (connection refused, TLS or i/o timeout). */
   ClusterUnreachable: 'ClusterUnreachable',
+  /** PostgreSQL could not be reached or is not accepting connections yet (libpq's connection errors); retried. */
+  DatabaseUnreachable: 'DatabaseUnreachable',
   /** Helm holds a lock on the release: another install/upgrade/rollback is running. */
   ReleaseBusy: 'ReleaseBusy',
   /** The API server answered 5xx, throttled, or etcd changed leader. */

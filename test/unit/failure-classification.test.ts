@@ -24,7 +24,12 @@ const table: Array<[string, string, boolean]> = [
   ['Error from server (Forbidden): jobs.batch is forbidden: User "system:serviceaccount:ops:runner" cannot create resource "jobs" in API group "batch"', FailureType.Forbidden, false],
   ['error: You must be logged in to the server (Unauthorized)', FailureType.Forbidden, false],
   ['The Job "soctalk-system-alembic-upgrade" is invalid: spec.template: Invalid value: core.PodTemplateSpec{...}: field is immutable', FailureType.ImmutableField, false],
-  ['pg_dump: error: connection to server at "127.0.0.1", port 5432 failed: Connection refused', FailureType.ClusterUnreachable, true],
+  ['pg_dump: error: connection to server at "127.0.0.1", port 5432 failed: Connection refused\n\tIs the server running on that host and accepting TCP/IP connections?', FailureType.DatabaseUnreachable, true],
+  ['psql: error: connection to server on socket "/var/run/postgresql/.s.PGSQL.5432" failed: No such file or directory', FailureType.DatabaseUnreachable, true],
+  ['pg_restore: error: connection to server at "db" (10.0.0.5), port 5432 failed: FATAL:  the database system is starting up', FailureType.DatabaseUnreachable, true],
+  ['pg_dump: error: query failed: server closed the connection unexpectedly\n\tThis probably means the server terminated abnormally', FailureType.DatabaseUnreachable, true],
+  ['psql: error: could not translate host name "soctalk-postgres" to address: Name or service not known', FailureType.DatabaseUnreachable, true],
+  ['pg_dump: error: connection to server at "127.0.0.1", port 5432 failed: FATAL:  password authentication failed for user "soctalk"', FailureType.Forbidden, false],
   ['something nobody has seen before', FailureType.CommandFailed, true],
 ];
 
