@@ -5,9 +5,11 @@
  * the ones helm annotates as its own (meta.helm.sh/release-name and -namespace), so nothing
  * is assumed about the chart's names.
  *
- * A Deployment's own readyReplicas counts the old pods too: during a rolling update of one
- * replica it says 1/1 while helm still waits for the new pod. So a Deployment's `ready` is
- * that of its current ReplicaSet (the one at the Deployment's revision): the new pods.
+ * A workload's own ready count includes the old pods: during a rolling update of one replica
+ * a Deployment says 1/1 while helm still waits for the new pod. So `ready` counts new pods
+ * only: a Deployment's is that of its current ReplicaSet (the one at its revision); a
+ * StatefulSet or DaemonSet reports no per-revision ready count, so theirs is a lower bound
+ * (newReadyAtLeast), never more than the new pods that are really ready.
  */
 import type { CommandRunner, WaitProgress } from '../command.js';
 import { kubectlGetJsonArgs } from '../kubectl/commands.js';
@@ -26,6 +28,8 @@ interface KubeObject {
     numberReady?: number;
     desiredNumberScheduled?: number;
     updatedNumberScheduled?: number;
+    currentRevision?: string;
+    updateRevision?: string;
   };
 }
 
@@ -34,6 +38,9 @@ export const WORKLOAD_KINDS = 'deployments,statefulsets,daemonsets,replicasets';
 
 const REVISION = 'deployment.kubernetes.io/revision';
 
+/** The controller has not seen the latest spec yet: its counts are of the previous one. */
+const staleStatus = (o: KubeObject): boolean => o.metadata?.generation !== undefined && (o.status?.observedGeneration ?? 0) < o.metadata.generation;
+
 /**
  * Ready pods of the Deployment's current revision. Before its controller has seen the new
  * spec (observedGeneration behind) no new pod exists yet: 0. Without a ReplicaSet at its
@@ -41,13 +48,23 @@ const REVISION = 'deployment.kubernetes.io/revision';
  */
 function newPodsReady(deployment: KubeObject, replicaSets: readonly KubeObject[]): number {
   const m = deployment.metadata ?? {};
-  if (m.generation !== undefined && (deployment.status?.observedGeneration ?? 0) < m.generation) return 0;
+  if (staleStatus(deployment)) return 0;
   const revision = m.annotations?.[REVISION];
   const current =
     revision === undefined
       ? undefined
       : replicaSets.find((rs) => rs.metadata?.annotations?.[REVISION] === revision && rs.metadata?.ownerReferences?.some((o) => o.kind === 'Deployment' && o.uid === m.uid));
   return current ? (current.status?.readyReplicas ?? 0) : (deployment.status?.readyReplicas ?? 0);
+}
+
+/**
+ * New pods ready, at least: of `ready` pods (old and new), as many as could be old (every pod
+ * not yet updated) are taken off. Exact once the rollout has replaced every pod; during it,
+ * an old pod that is not ready makes it count low, never high.
+ */
+export function newReadyAtLeast(ready: number, desired: number, updated: number): number {
+  const notUpdated = Math.max(0, desired - updated);
+  return Math.max(0, Math.min(updated, ready - notUpdated));
 }
 
 /** `kubectl get deployments,statefulsets,daemonsets,replicasets -o json` -> the release's workloads. */
@@ -66,11 +83,15 @@ export function releaseWorkloads(json: string, ref: Pick<ReleaseRef, 'release' |
     const name = o.metadata?.name ?? '?';
     const s = o.status ?? {};
     if (o.kind === 'DaemonSet') {
-      out.push({ kind: o.kind, name, ready: s.numberReady ?? 0, desired: s.desiredNumberScheduled ?? 0, updated: s.updatedNumberScheduled ?? 0 });
+      const [desired, updated] = [s.desiredNumberScheduled ?? 0, staleStatus(o) ? 0 : (s.updatedNumberScheduled ?? 0)];
+      out.push({ kind: o.kind, name, ready: newReadyAtLeast(s.numberReady ?? 0, desired, updated), desired, updated });
     } else if (o.kind === 'Deployment') {
       out.push({ kind: o.kind, name, ready: newPodsReady(o, replicaSets), desired: o.spec?.replicas ?? 1, updated: s.updatedReplicas ?? 0 });
     } else if (o.kind === 'StatefulSet') {
-      out.push({ kind: o.kind, name, ready: s.readyReplicas ?? 0, desired: o.spec?.replicas ?? 1, updated: s.updatedReplicas ?? 0 });
+      const [desired, updated] = [o.spec?.replicas ?? 1, staleStatus(o) ? 0 : (s.updatedReplicas ?? 0)];
+      // Every pod on the update revision (the controller says so): all ready pods are new.
+      const done = !staleStatus(o) && s.updateRevision !== undefined && s.currentRevision === s.updateRevision;
+      out.push({ kind: o.kind, name, ready: done ? Math.min(s.readyReplicas ?? 0, desired) : newReadyAtLeast(s.readyReplicas ?? 0, desired, updated), desired, updated });
     }
   }
   return out.sort((x, y) => `${x.kind}/${x.name}`.localeCompare(`${y.kind}/${y.name}`));
