@@ -6,7 +6,7 @@
 //   const s3 = await startSeaweedfs();     // s3.endpoint, s3.bucket, s3.workerEnv
 //   await s3.stop();
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -47,7 +47,26 @@ async function freePortPair(): Promise<number> {
   }
 }
 
+/**
+ * Starts SeaweedFS; when it exits before it is ready (a chosen port taken meanwhile by another
+ * test file's server: the ports are free when chosen, not reserved), it starts again on new
+ * ports, three times at most. Its own error log's end is in the error when it gives up.
+ */
 export async function startSeaweedfs(bucket = 'upgrade-runbooks-backups'): Promise<Seaweedfs> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startOnce(bucket);
+    } catch (err) {
+      if (!(err instanceof ExitedEarly) || attempt === 3) throw err;
+    }
+  }
+}
+
+class ExitedEarly extends Error {}
+
+const logTail = async (file: string): Promise<string> => (await readFile(file, 'utf8').catch(() => '')).trim().split('\n').slice(-8).join('\n');
+
+async function startOnce(bucket: string): Promise<Seaweedfs> {
   const { SEAWEEDFS_BIN } = await toolchainEnv('seaweedfs');
   if (!SEAWEEDFS_BIN) throw new Error('SEAWEEDFS_BIN is not set: run `bash scripts/toolchain.sh ensure seaweedfs`');
   const root = await mkdtemp(join(tmpdir(), 'seaweedfs-'));
@@ -110,9 +129,12 @@ export async function startSeaweedfs(bucket = 'upgrade-runbooks-backups'): Promi
     } catch (err) {
       const name = (err as { name?: string }).name;
       if (name === 'BucketAlreadyOwnedByYou' || name === 'BucketAlreadyExists') break;
-      if (proc.exitCode !== null || Date.now() > deadline) {
+      const exited = proc.exitCode !== null;
+      if (exited || Date.now() > deadline) {
+        const log = await logTail(join(root, 'weed.err.log'));
         await stop();
-        throw new Error(`SeaweedFS did not become ready on ${endpoint}: ${String(err)}`);
+        const message = `SeaweedFS ${exited ? `exited (${proc.exitCode})` : 'did not become ready'} on ${endpoint}: ${String(err)}${log ? `\n${log}` : ''}`;
+        throw exited ? new ExitedEarly(message) : new Error(message);
       }
       await sleep(300);
     }
