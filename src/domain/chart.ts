@@ -13,7 +13,7 @@ export const ChartSourceSchema = z
       .object({ name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'a repository name is lowercase letters, digits and dashes'), url: HttpUrlSchema })
       .strict()
       .optional()
-      .describe('added with `helm repo add` and refreshed with `helm repo update` before use'),
+      .describe('added with `helm repo add` (which fetches its index) before every chart read; the runbook step also runs `helm repo update`'),
   })
   .strict();
 
