@@ -73,11 +73,15 @@ describe('OpenCTI verification against a KWOK cluster', () => {
       { name: 'opencti-frontend', ready: 2, desired: 2 },
       { name: 'opencti-ingestion', ready: 1, desired: 1 },
     ]);
-    const services = await eventually(() => acts.openctiCheckServices({ ...ref, services: ['opencti-frontend', 'opencti-ingestion'] }));
-    assert.deepEqual(services.services, [
-      { name: 'opencti-frontend', readyEndpoints: 2 },
-      { name: 'opencti-ingestion', readyEndpoints: 1 },
-    ]);
+    // The check passes with one ready endpoint a Service; the EndpointSlice controller may add
+    // the second frontend pod a moment after the pods are Ready, so wait for both.
+    await eventually(async () => {
+      const services = await acts.openctiCheckServices({ ...ref, services: ['opencti-frontend', 'opencti-ingestion'] });
+      assert.deepEqual(services.services, [
+        { name: 'opencti-frontend', readyEndpoints: 2 },
+        { name: 'opencti-ingestion', readyEndpoints: 1 },
+      ]);
+    });
     assert.deepEqual(await acts.openctiCheckIngresses({ ...ref, ingresses: [{ name: 'opencti-frontend', hosts: ['cti.example.com'], services: ['opencti-frontend'] }] }), {
       checked: [{ name: 'opencti-frontend', hosts: ['cti.example.com'] }],
     });
