@@ -16,7 +16,7 @@
 import { readFileSync } from 'node:fs';
 import type { DataConverter } from '@temporalio/common';
 import { type ClientConfigProfile, loadClientConfigProfile } from '@temporalio/envconfig';
-import { codecDataConverter } from './codec/data-converter.js';
+import { codecDataConverter, codecEnabled } from './codec/data-converter.js';
 
 export const DEFAULT_TASK_QUEUE = 'upgrade-runbooks';
 export const DEFAULT_ADDRESS = 'localhost:7233';
@@ -43,8 +43,13 @@ export interface TemporalConfig {
   metadata?: Record<string, string>;
   /** The profile that was read, when one was named. */
   profile?: string;
-  /** The payload codec's converter, when RUNBOOK_CODEC_KEYS(_FILE) configure one (src/codec/). */
+  /**
+   * The payload codecs' converter, when RUNBOOK_CODEC_KEYS(_FILE) or RUNBOOK_PAYLOAD_STORE
+   * configure one (src/codec/).
+   */
   dataConverter?: DataConverter;
+  /** Payloads are encrypted (codec keys are set): only then may run input hold inline secrets. */
+  payloadsEncrypted?: boolean;
 }
 
 /** What the CLI's flags can set; each overrides the profile and the environment. */
@@ -169,6 +174,7 @@ export function loadTemporalConfig(options: LoadTemporalConfigOptions = {}): Tem
   // Read here so a bad key list is a configuration error at start-up, named like the others.
   const converter = codecDataConverter(env);
   if (converter) config.dataConverter = converter;
+  if (codecEnabled(env)) config.payloadsEncrypted = true;
   return config;
 }
 

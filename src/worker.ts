@@ -12,6 +12,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker';
 import { createActivities, defaultActivityDeps, type ActivityDeps } from './activities/index.js';
+import { ClaimCheckPayloadCodec } from './codec/claim-check-codec.js';
 import { connectionOptions, dataConverter, temporalConfigFromEnv, type TemporalConfig } from './temporal-config.js';
 import { workflowSource } from './worker/bundle.js';
 import { workflowCacheSize } from './worker/cache.js';
@@ -50,8 +51,8 @@ export async function createWorker(options: StartWorkerOptions = {}): Promise<Wo
   const source = workflowSource();
   const maxCachedWorkflows = workflowCacheSize();
   const bench = process.env[BENCH_ACTIVITIES_ENV];
-  // The worker's own converter decides whether inline secrets in input are refused (codec off).
-  const codecOn = dataConverter(config) !== undefined;
+  // The worker's own configuration decides whether inline secrets in input are refused (not encrypted).
+  const codecOn = config.payloadsEncrypted === true;
   const activities = bench ? await benchActivities(bench) : createActivities({ ...(options.deps ?? defaultActivityDeps()), codecEnabled: codecOn });
   const connection = await NativeConnection.connect(connectionOptions(config));
   const converter = dataConverter(config);
@@ -60,6 +61,8 @@ export async function createWorker(options: StartWorkerOptions = {}): Promise<Wo
     maxCachedWorkflows,
     // Off: inline secrets in run input are refused (src/codec/inline-secrets.ts).
     payloadCodec: codecOn ? 'AES-256-GCM' : 'off',
+    // Off: a payload that outgrows Temporal's limits fails its workflow task (src/codec/claim-check-codec.ts).
+    payloadOffload: converter?.payloadCodecs?.find((c) => c instanceof ClaimCheckPayloadCodec)?.description ?? 'off',
   });
   return Worker.create({
     ...(converter ? { dataConverter: converter } : {}),

@@ -11,6 +11,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import type { CodecKeyring } from './keys.js';
+import { metadataText as text, payloadFromBytes, payloadToBytes } from './payload-bytes.js';
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
 export const KEY_ID_METADATA = 'encryption-key-id';
@@ -18,27 +19,6 @@ const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
 const utf8 = (text: string) => new TextEncoder().encode(text);
-const text = (bytes: Uint8Array | null | undefined) => (bytes ? Buffer.from(bytes).toString('utf8') : '');
-
-interface PlainPayload {
-  metadata: Record<string, string>;
-  data: string;
-}
-
-function toJson(payload: Payload): Buffer {
-  const metadata: Record<string, string> = {};
-  for (const [k, v] of Object.entries(payload.metadata ?? {})) if (v) metadata[k] = Buffer.from(v).toString('base64');
-  const plain: PlainPayload = { metadata, data: Buffer.from(payload.data ?? new Uint8Array()).toString('base64') };
-  return Buffer.from(JSON.stringify(plain), 'utf8');
-}
-
-function fromJson(bytes: Buffer): Payload {
-  const plain = JSON.parse(bytes.toString('utf8')) as PlainPayload;
-  return {
-    metadata: Object.fromEntries(Object.entries(plain.metadata).map(([k, v]) => [k, new Uint8Array(Buffer.from(v, 'base64'))])),
-    data: new Uint8Array(Buffer.from(plain.data, 'base64')),
-  };
-}
 
 function additionalData(keyId: string): Buffer {
   return Buffer.from(`${ENCRYPTED_ENCODING}:${keyId}`, 'utf8');
@@ -55,7 +35,7 @@ export class AesGcmPayloadCodec implements PayloadCodec {
         const iv = randomBytes(IV_BYTES);
         const cipher = createCipheriv('aes-256-gcm', key, iv);
         cipher.setAAD(additionalData(id));
-        const sealed = Buffer.concat([iv, cipher.update(toJson(payload)), cipher.final(), cipher.getAuthTag()]);
+        const sealed = Buffer.concat([iv, cipher.update(payloadToBytes(payload)), cipher.final(), cipher.getAuthTag()]);
         return { metadata: { encoding: utf8(ENCRYPTED_ENCODING), [KEY_ID_METADATA]: utf8(id) }, data: new Uint8Array(sealed) };
       }),
     );
@@ -84,6 +64,6 @@ export class AesGcmPayloadCodec implements PayloadCodec {
     } catch {
       throw new Error(`payload encrypted with key "${keyId}" does not authenticate: a different key under the same ID, or altered data`);
     }
-    return fromJson(plain);
+    return payloadFromBytes(plain);
   }
 }

@@ -2,15 +2,18 @@
  * `npm run codec-server` (or `node dist/codec/main.js`): the codec server for the Web UI and
  * the Temporal CLI, configured by the environment:
  *
- *   RUNBOOK_CODEC_KEYS / RUNBOOK_CODEC_KEYS_FILE   the same keys as the worker (required)
+ *   RUNBOOK_CODEC_KEYS / RUNBOOK_CODEC_KEYS_FILE   the same keys as the worker
+ *   RUNBOOK_PAYLOAD_STORE and its settings          the same payload store as the worker
+ *                                                   (payload-store.ts); one of the two is required
  *   RUNBOOK_CODEC_SERVER_TOKEN(_FILE)             bearer token; required unless bound to loopback
  *   RUNBOOK_CODEC_SERVER_CORS_ORIGINS             the Web UI's origin(s), comma-separated
  *   RUNBOOK_CODEC_SERVER_HOST / _PORT             default 127.0.0.1:8888
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { AesGcmPayloadCodec } from './aes-gcm-codec.js';
-import { CODEC_KEYS_ENV, CODEC_KEYS_FILE_ENV, codecKeysFromEnv } from './keys.js';
+import { chainCodecs, payloadCodecsFromEnv } from './data-converter.js';
+import { CODEC_KEYS_ENV, CODEC_KEYS_FILE_ENV } from './keys.js';
+import { PAYLOAD_STORE_ENV } from './payload-store.js';
 import { createCodecServer } from './server.js';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -49,19 +52,19 @@ function log(level: string, msg: string, fields: Record<string, unknown> = {}): 
 
 function main(): void {
   let config: CodecServerConfig;
-  let keys;
+  let codecs;
   try {
     config = codecServerConfigFromEnv(process.env);
-    keys = codecKeysFromEnv(process.env);
-    if (!keys) throw new Error(`no codec keys: set ${CODEC_KEYS_ENV} or ${CODEC_KEYS_FILE_ENV} (the worker's keys)`);
+    codecs = payloadCodecsFromEnv(process.env);
+    if (codecs.length === 0) throw new Error(`no codec: set ${CODEC_KEYS_ENV} or ${CODEC_KEYS_FILE_ENV} (the worker's keys), or ${PAYLOAD_STORE_ENV} (the worker's payload store)`);
   } catch (err) {
     log('error', 'invalid configuration', { error: (err as Error).message });
     process.exit(2);
   }
-  const server = createCodecServer({ codec: new AesGcmPayloadCodec(keys), corsOrigins: config.corsOrigins, ...(config.token ? { token: config.token } : {}), log: (msg, fields) => log('info', msg, fields) });
+  const server = createCodecServer({ codec: chainCodecs(codecs), corsOrigins: config.corsOrigins, ...(config.token ? { token: config.token } : {}), log: (msg, fields) => log('info', msg, fields) });
   server.listen(config.port, config.host, () => {
     const address = server.address();
-    log('info', 'listening', { host: config.host, port: typeof address === 'object' && address ? address.port : config.port, corsOrigins: config.corsOrigins, auth: config.token ? 'bearer' : 'none (loopback only)', currentKey: keys.current.id });
+    log('info', 'listening', { host: config.host, port: typeof address === 'object' && address ? address.port : config.port, corsOrigins: config.corsOrigins, auth: config.token ? 'bearer' : 'none (loopback only)', codecs: codecs.map((c) => c.constructor.name) });
   });
   const stop = () => server.close(() => process.exit(0));
   process.once('SIGTERM', stop);

@@ -168,4 +168,24 @@ describe('chart: worker egress NetworkPolicy and codec keys', () => {
     assert.match(await renderError('--set', 'codec.server.enabled=true', '--set', 'codec.keys.secretName=k'), /codec\.server\.token\.secretName/);
     assert.match(await renderError('--set', 'codec.server.enabled=true'), /codec\.keys\.secretName/);
   });
+
+  it('offloads large payloads to the backups\' bucket: the worker, chat-ops and the codec server all get the store and its credentials', async () => {
+    const objects = await render('-f', customValues, '--set', 'codec.payloadOffload.enabled=true', '--set', 'codec.payloadOffload.thresholdBytes=65536');
+    for (const name of ['rel-upgrade-runbooks-worker', 'rel-upgrade-runbooks-chatops', 'rel-upgrade-runbooks-codec']) {
+      const deployment = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === name);
+      assert.ok(deployment, name);
+      const env = (deployment.spec as { template: { spec: { containers: Array<{ env: Array<{ name: string; value?: string; valueFrom?: unknown }> }> } } }).template.spec.containers[0]!.env;
+      const byName = new Map(env.map((e) => [e.name, e]));
+      assert.equal(byName.get('RUNBOOK_PAYLOAD_STORE')?.value, 's3', name);
+      assert.equal(byName.get('RUNBOOK_PAYLOAD_OFFLOAD_BYTES')?.value, '65536', name);
+      assert.ok(byName.get('BACKUP_S3_BUCKET')?.value, name);
+      assert.equal(byName.get('BACKUP_S3_ACCESS_KEY_ID_ENV')?.value, 'BACKUP_S3_ACCESS_KEY_ID', `${name}: credentials by reference`);
+      assert.ok(byName.get('BACKUP_S3_SECRET_ACCESS_KEY')?.valueFrom, `${name}: the secret from a Secret`);
+      assert.equal(env.filter((e) => e.name === 'BACKUP_S3_BUCKET').length, 1, `${name}: each variable once`);
+    }
+    const off = await render('-f', customValues);
+    const chatops = off.find((o) => o.kind === 'Deployment' && o.metadata.name === 'rel-upgrade-runbooks-chatops');
+    assert.doesNotMatch(JSON.stringify(chatops), /RUNBOOK_PAYLOAD_STORE|BACKUP_S3_BUCKET/, 'off by default: chat-ops is not given the bucket');
+    assert.match(await renderError('--set', 'codec.payloadOffload.enabled=true'), /codec\.payloadOffload\.enabled needs backups\.storage=s3/);
+  });
 });

@@ -6,47 +6,22 @@
  */
 import { Readable, PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type ServerSideEncryption } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { BackupStore, WrittenObject } from './backup-store.js';
+import type { S3Destination } from './s3-client.js';
 import { HashingStream } from './backup-store.js';
+import { isMissingObject, s3ClientFor, sseParams } from './s3-client.js';
 
-export interface S3Destination {
-  bucket: string;
-  /** Key prefix ("upgrade-runbooks/backups/"); "" for the bucket's root. */
-  prefix: string;
-  region: string;
-  /** For S3-compatible servers; omitted for AWS S3. */
-  endpoint?: string;
-  /** Path-style URLs (most S3-compatible servers want them). */
-  forcePathStyle?: boolean;
-  /** Credentials already resolved from their references; omitted: the SDK's default chain. */
-  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
-  serverSideEncryption?: { algorithm: 'AES256' | 'aws:kms'; kmsKeyId?: string };
-  /** Multipart part size (at least 5 MiB). */
-  partSizeBytes?: number;
-}
+
+export type { S3Destination } from './s3-client.js';
 
 const MiB = 1024 * 1024;
 
 export function s3BackupStore(dest: S3Destination): BackupStore {
-  const client = new S3Client({
-    region: dest.region,
-    ...(dest.endpoint ? { endpoint: dest.endpoint } : {}),
-    forcePathStyle: dest.forcePathStyle ?? Boolean(dest.endpoint),
-    ...(dest.credentials ? { credentials: dest.credentials } : {}),
-    // S3-compatible servers do not all accept the newer streaming checksum trailers; the
-    // dump's own sha256 is recorded and checked on restore anyway.
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  const client = s3ClientFor(dest);
   const key = (name: string, ext: string) => `${dest.prefix}${name}${ext}`;
-  const sse = dest.serverSideEncryption
-    ? {
-        ServerSideEncryption: dest.serverSideEncryption.algorithm as ServerSideEncryption,
-        ...(dest.serverSideEncryption.kmsKeyId ? { SSEKMSKeyId: dest.serverSideEncryption.kmsKeyId } : {}),
-      }
-    : {};
+  const sse = sseParams(dest);
   const location = (name: string) => `s3://${dest.bucket}/${key(name, '.dump')}`;
 
   return {
@@ -92,7 +67,7 @@ export function s3BackupStore(dest: S3Destination): BackupStore {
         const out = await client.send(new GetObjectCommand({ Bucket: dest.bucket, Key: key(name, '.json') }));
         return await out.Body?.transformToString('utf8');
       } catch (err) {
-        if ((err as { name?: string }).name === 'NoSuchKey' || (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return undefined;
+        if (isMissingObject(err)) return undefined;
         throw err;
       }
     },

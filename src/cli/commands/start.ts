@@ -36,7 +36,7 @@ export async function prepareStart(ctx: CliContext, runbookName: string, opts: S
   const runbook = (await ctx.catalog()).find(runbookName);
   const identity = ctx.identity();
   const source = await readInputSource(opts.input, ctx.stdin);
-  const prepared = prepareInput(runbook, source, { sets: opts.set, identity, dryRun, codecEnabled: ctx.temporalConfig().dataConverter !== undefined });
+  const prepared = prepareInput(runbook, source, { sets: opts.set, identity, dryRun, codecEnabled: ctx.temporalConfig().payloadsEncrypted === true });
   for (const note of prepared.notes) ctx.stderr(`note: ${note}`);
   let workflowId: string;
   let summary: string;

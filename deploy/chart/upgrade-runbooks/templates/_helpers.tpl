@@ -109,6 +109,7 @@ app.kubernetes.io/component: {{ index . 1 }}
 - name: RUNBOOK_CODEC_KEYS_FILE
   value: {{ printf "/etc/upgrade-runbooks/codec/%s" $.Values.codec.keys.key | quote }}
 {{- end }}
+{{- include "upgrade-runbooks.payloadOffloadEnv" $ }}
 {{- if $t.apiKey.secretName }}
 - name: TEMPORAL_API_KEY
   valueFrom:
@@ -146,5 +147,68 @@ app.kubernetes.io/component: {{ index . 1 }}
     items:
       - key: {{ required "codec.keys.key is required with codec.keys.secretName" .Values.codec.keys.key | quote }}
         path: {{ .Values.codec.keys.key | quote }}
+{{- end }}
+{{- end }}
+
+{{- /* Where the S3-compatible store is and how to reach it (src/activities/storage/s3-client.ts):
+the backups' bucket, which the payload store shares. Credentials by reference: the process
+reads the variables these name. */ -}}
+{{- define "upgrade-runbooks.s3Env" -}}
+{{- $b := .Values.backups -}}
+- name: BACKUP_S3_BUCKET
+  value: {{ $b.s3.bucket | quote }}
+- name: BACKUP_S3_PREFIX
+  value: {{ $b.s3.prefix | quote }}
+- name: BACKUP_S3_REGION
+  value: {{ $b.s3.region | quote }}
+{{- with $b.s3.endpoint }}
+- name: BACKUP_S3_ENDPOINT
+  value: {{ . | quote }}
+{{- end }}
+- name: BACKUP_S3_FORCE_PATH_STYLE
+  value: {{ $b.s3.forcePathStyle | quote }}
+{{- with $b.s3.sse }}
+- name: BACKUP_S3_SSE
+  value: {{ . | quote }}
+{{- end }}
+{{- with $b.s3.kmsKeyId }}
+- name: BACKUP_S3_SSE_KMS_KEY_ID
+  value: {{ . | quote }}
+{{- end }}
+{{- if $b.s3.credentials.secretName }}
+# Credentials by reference: the worker reads the variables these name.
+- name: BACKUP_S3_ACCESS_KEY_ID_ENV
+  value: BACKUP_S3_ACCESS_KEY_ID
+- name: BACKUP_S3_SECRET_ACCESS_KEY_ENV
+  value: BACKUP_S3_SECRET_ACCESS_KEY
+- name: BACKUP_S3_ACCESS_KEY_ID
+  valueFrom:
+    secretKeyRef:
+      name: {{ $b.s3.credentials.secretName | quote }}
+      key: {{ $b.s3.credentials.accessKeyIdKey | quote }}
+- name: BACKUP_S3_SECRET_ACCESS_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ $b.s3.credentials.secretName | quote }}
+      key: {{ $b.s3.credentials.secretAccessKeyKey | quote }}
+{{- end }}
+{{- end }}
+
+{{- /* The claim-check codec (src/codec/payload-store.ts): every process that reads or writes
+payloads, so the worker, chat-ops and the codec server alike. */ -}}
+{{- define "upgrade-runbooks.payloadOffloadEnv" -}}
+{{- $o := .Values.codec.payloadOffload -}}
+{{- if $o.enabled }}
+{{- if ne .Values.backups.storage "s3" }}
+{{- fail "codec.payloadOffload.enabled needs backups.storage=s3: offloaded payloads go to the backups' bucket, which every worker, chat-ops and the codec server reach" }}
+{{- end }}
+- name: RUNBOOK_PAYLOAD_STORE
+  value: s3
+- name: RUNBOOK_PAYLOAD_OFFLOAD_BYTES
+  value: {{ $o.thresholdBytes | quote }}
+{{- with $o.prefix }}
+- name: RUNBOOK_PAYLOAD_S3_PREFIX
+  value: {{ . | quote }}
+{{- end }}
 {{- end }}
 {{- end }}
