@@ -37,6 +37,9 @@ export function printFigures(f: FleetRunFigures, tenants: number): void {
   console.log(
     `largest payload:         ${kb(f.largestEventBytes)} history event (target <= ${kb(PAYLOAD_WARN_BYTES)}: ${mark(f.largestEventBytes <= PAYLOAD_WARN_BYTES)}; ${f.largestEventWhere}), continue-as-new carry ${f.largestCarryBytes ? kb(f.largestCarryBytes) : 'none'}`,
   );
+  console.log(
+    `payload store:           ${f.offloaded ? `${f.offloaded.objects} payload(s) offloaded (largest ${kb(f.offloaded.largestBytes)}, ${kb(f.offloaded.totalBytes)} in all); history holds their claims` : 'off (BENCH_PAYLOAD_STORE=off)'}`,
+  );
   console.log(`server/worker errors:    ${f.workerErrors.length} warnings or errors in the worker's log (target 0)${f.workerErrors.length ? `, first: ${f.workerErrors[0]}` : ''}`);
   console.log(machineLine());
 }

@@ -3,18 +3,24 @@
  * production worker as its own process (`node --import tsx src/worker.ts`, the code path of
  * `npm run worker`) loading a workflow bundle built like `npm run bundle`, with the
  * bench-only activities (bench/fleet-activities.ts) selected by an env var only benchmarks
- * set; then one SocTalk fleet, and the figures read back from the server.
+ * set, and the payload store on a local SeaweedFS (RUNBOOK_PAYLOAD_STORE=s3, the default
+ * threshold; BENCH_PAYLOAD_STORE=off runs without it); then one SocTalk fleet, and the
+ * figures read back from the server and the store.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { Client } from '@temporalio/client';
 import { execa } from 'execa';
 import proto from '@temporalio/proto';
+import { codecDataConverter } from '../src/codec/data-converter.js';
 import type { FleetUpgradeInput } from '../src/domain/soctalk/fleet-input.js';
 import { fleetWorkflowId } from '../src/domain/workflow-ids.js';
 import { planWaves } from '../src/domain/soctalk/wave-plan.js';
 import { writeWorkflowBundle } from '../src/worker/bundle.js';
 import { WORKER_NODE_FLAGS } from '../src/worker/heap.js';
+import { startSeaweedfs, type Seaweedfs } from '../test/helpers/seaweedfs.js';
 import { createLocalEnv, uniqueTaskQueue } from '../test/helpers/temporal.js';
 import { repoRoot } from '../test/helpers/paths.js';
 import { benchSlug } from './fleet-activities.js';
@@ -45,6 +51,8 @@ export interface FleetRunFigures {
   workerPeakRssBytes: number;
   workerCpuSeconds: number;
   workerErrors: string[];
+  /** What the payload store holds after the run (undefined: the store was off). */
+  offloaded?: { objects: number; largestBytes: number; totalBytes: number };
 }
 
 const HistoryEvent = proto.temporal.api.history.v1.HistoryEvent;
@@ -64,6 +72,8 @@ async function procCpuSeconds(pid: number): Promise<number> {
 export async function runFleet(o: FleetRunOptions): Promise<FleetRunFigures> {
   const dir = await mkdtemp(join(tmpdir(), 'fleet-bench-'));
   const env = await createLocalEnv();
+  const s3: Seaweedfs | undefined = process.env.BENCH_PAYLOAD_STORE === 'off' ? undefined : await startSeaweedfs();
+  const storeEnv: Record<string, string> = s3 ? { ...s3.workerEnv('bench/'), RUNBOOK_PAYLOAD_STORE: 's3' } : {};
   const taskQueue = uniqueTaskQueue('bench');
   const bundle = join(dir, 'workflow-bundle.js');
   await writeWorkflowBundle(bundle);
@@ -81,6 +91,7 @@ export async function runFleet(o: FleetRunOptions): Promise<FleetRunFigures> {
       BENCH_TENANTS: String(o.tenants),
       BENCH_ACTIVITY_MS: String(o.activityMs),
       LOG_LEVEL: 'WARN',
+      ...storeEnv,
     },
     reject: false,
     all: true,
@@ -108,7 +119,9 @@ export async function runFleet(o: FleetRunOptions): Promise<FleetRunFigures> {
       ...(o.dryRun ? { dryRun: true } : {}),
     };
     const started = performance.now();
-    const handle = await env.client.workflow.start('soctalkFleetUpgrade', { taskQueue, workflowId: fleetWorkflowId(name), args: [input] });
+    // The bench's client reads the result as the CLI would: through the same codecs.
+    const client = new Client({ connection: env.connection, ...(s3 ? { dataConverter: codecDataConverter(storeEnv)! } : {}) });
+    const handle = await client.workflow.start('soctalkFleetUpgrade', { taskQueue, workflowId: fleetWorkflowId(name), args: [input] });
     const result = (await handle.result()) as { totals: { done: number; failed: number }; generations: number };
     const wallMs = performance.now() - started;
     clearInterval(sampler);
@@ -151,6 +164,20 @@ export async function runFleet(o: FleetRunOptions): Promise<FleetRunFigures> {
     const tenantActivities = sampleTenant ? await scan(sampleTenant.workflowId, sampleTenant.runId, 'a tenant') : 0;
 
     const plan = planWaves({ tenants: Array.from({ length: o.tenants }, (_, i) => benchSlug(i)), canaries: { count: 10 }, waves: { percentages: [10, 50, 100] } });
+    let offloaded: FleetRunFigures['offloaded'];
+    if (s3) {
+      offloaded = { objects: 0, largestBytes: 0, totalBytes: 0 };
+      let token: string | undefined;
+      do {
+        const page = await s3.client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: 'bench/payloads/', ContinuationToken: token }));
+        for (const o of page.Contents ?? []) {
+          offloaded.objects += 1;
+          offloaded.largestBytes = Math.max(offloaded.largestBytes, o.Size ?? 0);
+          offloaded.totalBytes += o.Size ?? 0;
+        }
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
+    }
     const errors = output.split('\n').filter((l) => /"level":"(ERROR|WARN)"/.test(l) && !l.includes('BENCHMARK ACTIVITIES'));
     return {
       wallMs,
@@ -169,11 +196,13 @@ export async function runFleet(o: FleetRunOptions): Promise<FleetRunFigures> {
       workerPeakRssBytes: peak,
       workerCpuSeconds: cpu,
       workerErrors: errors,
+      ...(offloaded ? { offloaded } : {}),
     };
   } finally {
     worker.kill('SIGTERM');
     await worker;
     await env.teardown();
+    await s3?.stop();
     await rm(dir, { recursive: true, force: true });
   }
 }
