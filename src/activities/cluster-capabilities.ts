@@ -58,16 +58,47 @@ export function parseApiResourceKinds(table: string): string[] {
   return out;
 }
 
-export function createClusterCapabilityActivities({ runner }: { runner: CommandRunner }) {
+/** A read another run on this worker made a moment ago, and how long ago (ms). */
+export type SharedClusterCapabilities = ClusterCapabilities & { readMsAgo?: number };
+
+/** Kube targets whose last read is remembered; a worker talks to a handful of clusters. */
+const REMEMBERED_TARGETS_MAX = 64;
+
+export function createClusterCapabilityActivities({ runner, now = Date.now }: { runner: CommandRunner; now?: () => number }) {
+  /** The last read per kube target, in flight or done: concurrent fleet tenants share one. */
+  const lastRead = new Map<string, { at: number; value: Promise<ClusterCapabilities> }>();
+
+  async function read(kube: KubeTarget): Promise<ClusterCapabilities> {
+    const ctx = currentRunContext();
+    const version = await runner.run({ tool: 'kubectl', args: kubectlVersionArgs(kube), mutates: false }, ctx);
+    const groups = await runner.run({ tool: 'kubectl', args: kubectlApiVersionsArgs(kube), mutates: false }, ctx);
+    const kinds = await runner.run({ tool: 'kubectl', args: kubectlApiResourceKindsArgs(kube), mutates: false }, ctx);
+    const apiVersions = [...new Set([...parseApiVersions(groups.stdout), ...parseApiResourceKinds(kinds.stdout)])].sort();
+    return { kubeVersion: parseServerVersion(version.stdout), apiVersions };
+  }
+
   return {
-    /** The live cluster's version and API versions, for `helm template --kube-version --api-versions`. */
-    async readClusterCapabilities(input: { kube: KubeTarget }): Promise<ClusterCapabilities> {
-      const ctx = currentRunContext();
-      const version = await runner.run({ tool: 'kubectl', args: kubectlVersionArgs(input.kube), mutates: false }, ctx);
-      const groups = await runner.run({ tool: 'kubectl', args: kubectlApiVersionsArgs(input.kube), mutates: false }, ctx);
-      const kinds = await runner.run({ tool: 'kubectl', args: kubectlApiResourceKindsArgs(input.kube), mutates: false }, ctx);
-      const apiVersions = [...new Set([...parseApiVersions(groups.stdout), ...parseApiResourceKinds(kinds.stdout)])].sort();
-      return { kubeVersion: parseServerVersion(version.stdout), apiVersions };
+    /**
+     * The live cluster's version and API versions, for `helm template --kube-version
+     * --api-versions`. With `maxAgeMs` (a fleet's tenants), a read of the same kube target
+     * that this worker made at most that long ago, or is making now, is shared instead of
+     * three more kubectl calls; the result says how old it is. Without it, always a new read.
+     */
+    async readClusterCapabilities(input: { kube: KubeTarget; maxAgeMs?: number }): Promise<SharedClusterCapabilities> {
+      const key = JSON.stringify([input.kube.kubeconfig ?? '', input.kube.context ?? '']);
+      const last = lastRead.get(key);
+      if (last && input.maxAgeMs !== undefined && now() - last.at <= input.maxAgeMs) {
+        const shared = await last.value;
+        return { ...shared, readMsAgo: Math.max(0, now() - last.at) };
+      }
+      const entry = { at: now(), value: read(input.kube) };
+      if (lastRead.size >= REMEMBERED_TARGETS_MAX) lastRead.clear();
+      lastRead.set(key, entry);
+      // A failed read is never shared: the next caller reads again.
+      entry.value.catch(() => {
+        if (lastRead.get(key) === entry) lastRead.delete(key);
+      });
+      return await entry.value;
     },
   };
 }

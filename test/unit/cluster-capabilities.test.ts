@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
-import { parseApiResourceKinds, parseApiVersions, parseServerVersion } from '../../src/activities/cluster-capabilities.js';
+import { createClusterCapabilityActivities, parseApiResourceKinds, parseApiVersions, parseServerVersion } from '../../src/activities/cluster-capabilities.js';
+import type { CommandRunner } from '../../src/activities/command.js';
 import { asRenderFailure } from '../../src/activities/helm/activities.js';
 import { FailureType } from '../../src/domain/failure-types.js';
 
@@ -83,5 +84,65 @@ describe('helm template failures', () => {
     }
     const plain = new Error('not an ApplicationFailure');
     assert.equal(asRenderFailure(plain, chart), plain);
+  });
+});
+
+describe('sharing a recent cluster capabilities read between a fleet\'s tenants', () => {
+  /** A runner that answers the three kubectl reads, counts them and can be told to fail. */
+  function fakeKubectl() {
+    const calls: string[][] = [];
+    let failNext = false;
+    const runner = {
+      async run(spec: { args: readonly string[] }) {
+        calls.push([...spec.args]);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        if (failNext) {
+          failNext = false;
+          throw ApplicationFailure.create({ type: FailureType.ClusterUnreachable, message: 'connection refused' });
+        }
+        if (spec.args[0] === 'version') return { stdout: JSON.stringify({ serverVersion: { gitVersion: 'v1.33.1' } }) };
+        if (spec.args[0] === 'api-versions') return { stdout: 'apps/v1\nv1\n' };
+        return { stdout: API_RESOURCES };
+      },
+    };
+    return { calls, runner: runner as unknown as CommandRunner, failOnce: () => (failNext = true) };
+  }
+
+  it('shares one read among concurrent and recent callers that allow it, for the same kube target only', async () => {
+    let clock = 1_000_000;
+    const k = fakeKubectl();
+    const caps = createClusterCapabilityActivities({ runner: k.runner, now: () => clock });
+    const readClusterCapabilities = (input: Parameters<typeof caps.readClusterCapabilities>[0]) => caps.readClusterCapabilities(input);
+    const kube = { context: 'prod' };
+    const [a, b] = await Promise.all([readClusterCapabilities({ kube, maxAgeMs: 30_000 }), readClusterCapabilities({ kube, maxAgeMs: 30_000 })]);
+    assert.equal(k.calls.length, 3, 'one read: version, api-versions, api-resources');
+    assert.equal(a.readMsAgo, undefined, 'the first caller made the read');
+    assert.equal(b.readMsAgo, 0);
+    assert.deepEqual({ ...b, readMsAgo: undefined }, { ...a, readMsAgo: undefined });
+    clock += 20_000;
+    assert.equal((await readClusterCapabilities({ kube, maxAgeMs: 30_000 })).readMsAgo, 20_000);
+    assert.equal(k.calls.length, 3);
+    await readClusterCapabilities({ kube: { context: 'staging' }, maxAgeMs: 30_000 });
+    assert.equal(k.calls.length, 6, 'another cluster is read on its own');
+    assert.deepEqual(k.calls.at(-1), ['api-resources', '--context', 'staging']);
+  });
+
+  it('reads anew without maxAgeMs (a single runbook), once the last read is older, and after a failed read', async () => {
+    let clock = 1_000_000;
+    const k = fakeKubectl();
+    const caps = createClusterCapabilityActivities({ runner: k.runner, now: () => clock });
+    const readClusterCapabilities = (input: Parameters<typeof caps.readClusterCapabilities>[0]) => caps.readClusterCapabilities(input);
+    await readClusterCapabilities({ kube: {} });
+    await readClusterCapabilities({ kube: {} });
+    assert.equal(k.calls.length, 6, 'no maxAgeMs: always a new read');
+    clock += 30_001;
+    await readClusterCapabilities({ kube: {}, maxAgeMs: 30_000 });
+    assert.equal(k.calls.length, 9, 'older than maxAgeMs: a new read');
+    clock += 30_001;
+    k.failOnce();
+    await assert.rejects(readClusterCapabilities({ kube: {}, maxAgeMs: 30_000 }), /connection refused/);
+    const again = await readClusterCapabilities({ kube: {}, maxAgeMs: 30_000 });
+    assert.equal(again.readMsAgo, undefined, 'a failed read is never shared');
+    assert.equal(again.kubeVersion, 'v1.33.1');
   });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { TenantUpgradeInput } from '../../src/domain/soctalk/tenant-upgrade-input.js';
+import { FLEET_CAPABILITIES_MAX_AGE_MS, type TenantUpgradeInput } from '../../src/domain/soctalk/tenant-upgrade-input.js';
 import { soctalkTenantUpgrade } from '../../src/workflows/soctalk/tenant-upgrade.js';
 import { useWorkflowTestEnv } from '../helpers/workflow-harness.js';
 import { tenantMocks, upgradeSpec, type TenantMockOptions } from './soctalk-tenant-mocks.js';
@@ -57,6 +57,7 @@ describe('soctalkTenantUpgrade (time-skipping)', () => {
     assert.equal(upgrade.timeoutMs, 15 * 60_000, "the runbook's --timeout 15m");
     assert.deepEqual(upgrade.setString, { 'adapter.image.tag': '0.2.1', 'runsWorker.image.tag': '0.2.1' });
     assert.deepEqual(upgrade.capabilities, { kubeVersion: 'v1.33.1', apiVersions: ['apps/v1', 'v1'] });
+    assert.equal(m.calls.find((c) => c.name === 'readClusterCapabilities')!.args.maxAgeMs, undefined, 'a tenant upgrade on its own reads the cluster anew');
     assert.deepEqual(upgrade.valuesSource, { kind: 'current' });
     const verify = m.calls.find((c) => c.name === 'verifyRenderedRelease')!.args as { workloads: { name: string; images: string[] }[] };
     assert.deepEqual(verify.workloads.map((w) => w.images), [['ghcr.io/soctalk/soctalk-adapter:0.2.1'], ['ghcr.io/soctalk/soctalk-orchestrator:0.2.1']]);
@@ -67,6 +68,21 @@ describe('soctalkTenantUpgrade (time-skipping)', () => {
     );
     // Values never reach the history: only their digest.
     assert.equal(JSON.stringify(result).includes('values.yaml'), false);
+  });
+
+  it("a fleet's tenant may share this worker's recent capabilities read: the step says how old it is, the render gets the capabilities alone", async () => {
+    const { error, status, m } = await runTenant(
+      { fleet: 'soctalk-fleet:spring' },
+      { overrides: { readClusterCapabilities: async () => Promise.resolve({ kubeVersion: 'v1.33.1', apiVersions: ['apps/v1', 'v1'], readMsAgo: 12_400 }) } },
+    );
+    assert.equal(error, undefined, String(error));
+    assert.equal(m.calls.find((c) => c.name === 'readClusterCapabilities')!.args.maxAgeMs, FLEET_CAPABILITIES_MAX_AGE_MS);
+    assert.equal(
+      status.steps.find((s) => s.name === 'read the cluster version and API versions')?.detail,
+      'Kubernetes v1.33.1, 2 API versions (read 12s earlier on this worker for another tenant of the fleet)',
+    );
+    assert.deepEqual(m.calls.find((c) => c.name === 'tenantInspectTarget')!.args.capabilities, { kubeVersion: 'v1.33.1', apiVersions: ['apps/v1', 'v1'] });
+    assert.deepEqual(m.calls.find((c) => c.name === 'tenantHelmUpgrade')!.args.capabilities, { kubeVersion: 'v1.33.1', apiVersions: ['apps/v1', 'v1'] });
   });
 
   it('a workload whose tag no override reaches is refused at pre-flight, naming it, before anything changes', async () => {

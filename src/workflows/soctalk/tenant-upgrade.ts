@@ -13,6 +13,7 @@ import { FailureType } from '../../domain/failure-types.js';
 import { nextWindowStart } from '../../domain/soctalk/maintenance-window.js';
 import {
   expectedAdapterVersion,
+  FLEET_CAPABILITIES_MAX_AGE_MS,
   imageTagOverrides,
   tenantNamespace,
   tenantRelease,
@@ -113,9 +114,16 @@ export async function soctalkTenantUpgrade(raw: TenantUpgradeInput): Promise<Ten
     const fromVersion = before.status.chartVersion;
     run.fact('from', { revision: fromRevision, version: fromVersion });
 
-    const capabilities = await run.step('read the cluster version and API versions', () => readClusterCapabilities({ kube: input.kube }), {
-      detail: (c) => `Kubernetes ${c.kubeVersion}, ${c.apiVersions.length} API versions`,
-    });
+    // A fleet's tenants share a read this worker made in the last FLEET_CAPABILITIES_MAX_AGE_MS:
+    // the cluster is the same for all of them, and each read is three kubectl calls.
+    const { readMsAgo: _shared, ...capabilities } = await run.step(
+      'read the cluster version and API versions',
+      () => readClusterCapabilities({ kube: input.kube, ...(input.fleet ? { maxAgeMs: FLEET_CAPABILITIES_MAX_AGE_MS } : {}) }),
+      {
+        detail: (c) =>
+          `Kubernetes ${c.kubeVersion}, ${c.apiVersions.length} API versions${c.readMsAgo !== undefined ? ` (read ${Math.round(c.readMsAgo / 1000)}s earlier on this worker for another tenant of the fleet)` : ''}`,
+      },
+    );
     // What is rendered and what is upgraded are the same chart, values and overrides.
     const chartRequest = {
       tenant: input.tenant,
