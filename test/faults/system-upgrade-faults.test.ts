@@ -79,6 +79,13 @@ describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)
   const history = async (ns: string) => JSON.parse(await helm(['history', RELEASE, '-n', ns, '-o', 'json'])) as HistoryEntry[];
   const helmStatus = async (ns: string) => (JSON.parse(await helm(['status', RELEASE, '-n', ns, '-o', 'json'])) as { version: number; info: { status: string } }).info.status;
   const dbUrlEnv = (n: number) => `FAULT_DB_URL_${n}`;
+  /** True once every workload and Service helm manages in the namespace carries the chart label of `chart` (helm has applied it). */
+  const appliedBy = async (ns: string, chart: string) => {
+    const { items } = JSON.parse(await kubectl('get', 'deployments,statefulsets,services', '-n', ns, '-l', 'app.kubernetes.io/managed-by=Helm', '-o', 'json')) as {
+      items: { metadata: { labels?: Record<string, string> } }[];
+    };
+    return items.length > 0 && items.every((o) => o.metadata.labels?.['helm.sh/chart'] === chart);
+  };
 
   async function startWorker(): Promise<WorkerProcess> {
     workerCount += 1;
@@ -666,6 +673,9 @@ describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)
     const h = await startApproved(sys, input(sys, { imageTag: Build.readyAfter('0.2.0', '10s'), timeouts: { upgrade: '90s' } }));
     await stepRunning(h, 'upgrade 4: helm upgrade --wait', sys.ns);
     await waitFor('pending-upgrade', async () => (await helmStatus(sys.ns)) === 'pending-upgrade' || undefined, 60_000, sys.ns);
+    // Killed in the wait, not while helm still applies the target: an API that vanishes mid-
+    // apply leaves helm unable to record anything (that case is test/integration/helm-stale-lock).
+    await waitFor('helm to have applied the whole target', async () => (await appliedBy(sys.ns, `${CHART}-0.2.0`)) || undefined, 60_000, sys.ns);
     const killedAt = Date.now();
     const killed = await killApiServer(cluster);
     await assert.rejects(kubectl('--request-timeout=2s', 'get', '--raw', '/readyz'), 'the API is down');

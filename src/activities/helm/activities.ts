@@ -29,6 +29,7 @@ import {
 } from './commands.js';
 import { isPending, latestRevision, parseHistory, parseList, type HistoryEntry, type ListedRelease, type ReleaseStatus } from './parse.js';
 import { currentRunMark, revisionRunId } from './run-mark.js';
+import { markStaleUpgradeFailed } from './stale-lock.js';
 import { withRepository } from './repository.js';
 import { withValuesFiles } from './values-files.js';
 import { watchReleaseWorkloads } from './workload-progress.js';
@@ -86,6 +87,8 @@ export interface HelmDeps {
   workDir: string;
   /** How often a wait for a pending release polls helm history (default 2s). */
   pendingPollMs?: number;
+  /** How long a failed upgrade waits for the API server to read what helm left (default 2 min; see unlockIfOwnHelmLeftPending). */
+  staleLockReadWaitMs?: number;
 }
 
 /** helm's answer for a release with no revision at all (storage's ErrReleaseNotFound), as the runner reports it. */
@@ -102,7 +105,7 @@ function heartbeat(details: unknown): void {
 
 const ref = (r: ReleaseRef): ReleaseRef => ({ release: r.release, namespace: r.namespace, kube: r.kube });
 
-export function createHelmActivities({ runner, workDir, pendingPollMs = 2_000 }: HelmDeps) {
+export function createHelmActivities({ runner, workDir, pendingPollMs = 2_000, staleLockReadWaitMs = 120_000 }: HelmDeps) {
   /** `helm history`: the release's latest revision (what `helm status` shows) and the revisions before it. */
   async function releaseState(r: ReleaseRef): Promise<ReleaseState> {
     let out;
@@ -152,6 +155,46 @@ export function createHelmActivities({ runner, workDir, pendingPollMs = 2_000 }:
       message: `${what} of ${r.release} (revision ${revision}, started by an earlier attempt of this run) ended failed: ${description}`,
     });
   };
+
+  /**
+   * The release once the API answers again (an upgrade that failed because the API server
+   * went away is read as soon as it is back), heartbeating; undefined when it stays
+   * unreachable for `waitMs` or the read fails for another reason.
+   */
+  async function stateOnceReachable(r: ReleaseRef, waitMs: number): Promise<ReleaseState | undefined> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      try {
+        return await releaseState(ref(r));
+      } catch (err) {
+        if (!(err instanceof ApplicationFailure) || err.nonRetryable || Date.now() >= deadline) return undefined;
+        heartbeat({ waitingFor: `the API server, to read ${r.release} after helm failed`, lastError: err.message });
+        await sleep(pendingPollMs);
+      }
+    }
+  }
+
+  /**
+   * This attempt's own helm upgrade failed. helm normally records the revision as failed;
+   * when it could not (the API server was gone at that moment), the revision it created is
+   * still pending-upgrade although no helm runs it any more, and would lock out both the
+   * retry and the rollback. Such a revision, carrying this run's label, is marked failed
+   * (see stale-lock.ts). Returns the failure to throw, saying what was done.
+   */
+  async function unlockIfOwnHelmLeftPending(r: ReleaseRef, runId: string, revision: number, err: unknown): Promise<unknown> {
+    const state = await stateOnceReachable(r, staleLockReadWaitMs);
+    const left = state?.status;
+    if (!left || left.revision !== revision || left.status !== 'pending-upgrade') return err;
+    if ((await revisionRunId(runner, ref(r), revision).catch(() => undefined)) !== runId) return err;
+    const cause = (err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 240);
+    const note = await markStaleUpgradeFailed(runner, { ...ref(r), revision, runId, cause }).then(
+      () => `helm could not record the outcome, so revision ${revision} stayed pending-upgrade with nobody running it: marked it failed`,
+      (unlockErr: unknown) =>
+        `helm could not record the outcome, so revision ${revision} stayed pending-upgrade; marking it failed did not work either (${unlockErr instanceof Error ? unlockErr.message : String(unlockErr)})`,
+    );
+    if (!(err instanceof ApplicationFailure)) return new Error(`${cause}; ${note}`);
+    return ApplicationFailure.create({ type: err.type ?? undefined, nonRetryable: err.nonRetryable ?? false, message: `${err.message}; ${note}`, details: err.details ? [...err.details] : [] });
+  }
 
   /** This activity's own repository config and cache (see repository.ts); adding it changes no cluster. */
   const withChartRepository = <T>(chart: ChartSource, use: (flags: string[]) => Promise<T>, options?: { update?: boolean }): Promise<T> => {
@@ -263,9 +306,11 @@ export function createHelmActivities({ runner, workDir, pendingPollMs = 2_000 }:
         return { revision: current.revision, status: current.status, chartVersion: current.chartVersion, alreadyDone: true };
       }
       const context = currentRunContext();
+      // The revision this attempt's helm creates (helm numbers from the last one, of any status).
+      const ownRevision = (before.history.at(-1)?.revision ?? 0) + 1;
       // While helm waits, heartbeat the release's workloads (ready/desired), read in parallel.
       const watch = input.wait && context.heartbeat ? watchReleaseWorkloads(runner, ref(input), `helm upgrade --wait: the workloads of ${input.release} to be ready`) : undefined;
-      await withChartRepository(input.chart, (repositoryFlags) => withValuesFiles(workDir, input.values, (files) =>
+      const upgrade = () => withChartRepository(input.chart, (repositoryFlags) => withValuesFiles(workDir, input.values, (files) =>
         runner.run(
           {
             tool: 'helm',
@@ -287,7 +332,14 @@ export function createHelmActivities({ runner, workDir, pendingPollMs = 2_000 }:
           watch ? { ...context, progress: () => watch.progress() } : context,
         ),
         input.setString,
-      )).finally(() => watch?.stop());
+      ));
+      try {
+        await upgrade();
+      } catch (err) {
+        throw mark ? await unlockIfOwnHelmLeftPending(input, mark.runId, ownRevision, err) : err;
+      } finally {
+        await watch?.stop();
+      }
       const after = await releaseState(ref(input));
       return { revision: after.status?.revision ?? 0, status: after.status?.status ?? 'unknown', chartVersion: after.status?.chartVersion, alreadyDone: false };
     },

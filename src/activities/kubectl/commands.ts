@@ -87,6 +87,9 @@ export const kubectlApiResourceKindsArgs = (kube: KubeTarget): string[] => ['api
 
 export const kubectlApplyStdinArgs = (s: Scope): string[] => ['apply', '--filename', '-', ...scoped(s)];
 
+/** `kubectl replace -f -`: the object read earlier, changed; its resourceVersion makes the API refuse it if anything changed since. */
+export const kubectlReplaceStdinArgs = (s: Scope): string[] => ['replace', '--filename', '-', ...scoped(s)];
+
 export const kubectlDeleteArgs = (s: Scope, kind: string, name: string): string[] => ['delete', kind, '--ignore-not-found', '--wait', ...scoped(s), ...afterDash(name)];
 
 export const kubectlLogsArgs = (s: Scope, target: string, tailLines = 200): string[] => ['logs', '--all-containers', '--tail', String(tailLines), ...scoped(s), ...afterDash(target)];

@@ -1,0 +1,95 @@
+/**
+ * A revision that this run's own helm left pending. helm writes an upgrade's outcome into its
+ * release storage object at the end; when the API server went away while helm applied the
+ * target (or helm was killed), nothing is written, the revision stays pending-upgrade and
+ * every later `helm upgrade` refuses ("another operation is in progress"). When the activity
+ * has seen that helm process exit, nobody runs the operation any more, so it writes what
+ * helm itself would have written: the revision failed, with a description that says why
+ * (fluxcd/helm-controller unlocks a stale release the same way).
+ *
+ * The storage object is helm's own format (helm 3, pkg/storage/driver): the release as
+ * JSON, gzipped, base64; a Secret holds those base64 bytes in `data.release` (so the API
+ * shows them base64 once more), a ConfigMap holds the text. The write carries the object's
+ * resourceVersion: it loses to any change made since it was read, never overwrites one.
+ */
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { ApplicationFailure } from '@temporalio/common';
+import { FailureType } from '../../domain/failure-types.js';
+import type { CommandRunner } from '../command.js';
+import { getObject } from '../kube-json.js';
+import { kubectlReplaceStdinArgs } from '../kubectl/commands.js';
+import { currentRunContext } from '../run-context.js';
+import type { ReleaseRef } from './commands.js';
+import { RUN_LABEL } from './run-mark.js';
+
+type StorageKind = 'secret' | 'configmap';
+
+/** Where helm keeps releases (HELM_DRIVER); undefined for drivers this cannot edit (sql, memory). */
+export function releaseStorageKind(driver = process.env.HELM_DRIVER ?? ''): StorageKind | undefined {
+  if (driver === '' || driver === 'secret' || driver === 'secrets') return 'secret';
+  if (driver === 'configmap' || driver === 'configmaps') return 'configmap';
+  return undefined;
+}
+
+/** helm's name for one revision's storage object. */
+export const releaseStorageName = (release: string, revision: number): string => `sh.helm.release.v1.${release}.v${revision}`;
+
+const GZIP_MAGIC = Buffer.from([0x1f, 0x8b, 0x08]);
+
+/** helm's encoded release (the base64 text) to its JSON object. */
+export function decodeRelease(encoded: string): Record<string, unknown> {
+  const bytes = Buffer.from(encoded, 'base64');
+  const json = bytes.subarray(0, 3).equals(GZIP_MAGIC) ? gunzipSync(bytes) : bytes;
+  return JSON.parse(json.toString('utf8')) as Record<string, unknown>;
+}
+
+/** The JSON object back to helm's encoding, gzipped as helm writes it. */
+export const encodeRelease = (release: Record<string, unknown>): string => gzipSync(Buffer.from(JSON.stringify(release), 'utf8'), { level: 9 }).toString('base64');
+
+export interface StaleRevision extends ReleaseRef {
+  revision: number;
+  /** The run whose helm left it: the revision must carry this run's label. */
+  runId: string;
+  /** Why helm could not finish (its error), kept in the new description. */
+  cause: string;
+}
+
+const refuse = (what: string, s: StaleRevision) =>
+  ApplicationFailure.create({
+    type: FailureType.ReleaseLocked,
+    nonRetryable: true,
+    message: `not unlocking revision ${s.revision} of ${s.release} in ${s.namespace}: ${what}`,
+  });
+
+/**
+ * Marks a pending-upgrade revision that this run's own, exited helm left behind as failed.
+ * Checks, on the object it rewrites, that the revision is still pending-upgrade and carries
+ * the run's label. Returns the description written.
+ */
+export async function markStaleUpgradeFailed(runner: CommandRunner, s: StaleRevision): Promise<string> {
+  const kind = releaseStorageKind();
+  if (!kind) throw refuse(`HELM_DRIVER=${process.env.HELM_DRIVER} is not a storage this can edit (secret or configmap)`, s);
+  const scope = { namespace: s.namespace, kube: s.kube };
+  const name = releaseStorageName(s.release, s.revision);
+  const object = await getObject(runner, scope, kind, name);
+  if (!object) throw refuse(`its storage object ${kind} ${name} does not exist`, s);
+  const labels = object.metadata.labels ?? {};
+  if (labels[RUN_LABEL] !== s.runId) throw refuse(`it is not this run's (label ${RUN_LABEL}=${labels[RUN_LABEL] ?? 'none'})`, s);
+  if (labels.status !== 'pending-upgrade') throw refuse(`it is ${labels.status ?? 'of no status'} now, not pending-upgrade`, s);
+  const stored = object.data?.release;
+  if (!stored) throw refuse(`${kind} ${name} holds no release`, s);
+  const encoded = kind === 'secret' ? Buffer.from(stored, 'base64').toString('utf8') : stored;
+  const release = decodeRelease(encoded);
+  const info = (release.info ?? {}) as Record<string, unknown>;
+  if (release.version !== s.revision || info.status !== 'pending-upgrade') throw refuse(`the release it holds is revision ${String(release.version)}, ${String(info.status)}`, s);
+
+  const description = `Upgrade "${s.release}" failed: helm exited before recording the outcome (${s.cause}); marked failed by upgrade-runbooks run ${s.runId}, which ran that helm`;
+  const reencoded = encodeRelease({ ...release, info: { ...info, status: 'failed', description } });
+  const updated = {
+    ...object,
+    metadata: { ...object.metadata, labels: { ...labels, status: 'failed', modifiedAt: String(Math.floor(Date.now() / 1000)) } },
+    data: { ...object.data, release: kind === 'secret' ? Buffer.from(reencoded, 'utf8').toString('base64') : reencoded },
+  };
+  await runner.run({ tool: 'kubectl', args: kubectlReplaceStdinArgs(scope), input: JSON.stringify(updated), mutates: true }, currentRunContext());
+  return description;
+}
