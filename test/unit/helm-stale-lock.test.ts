@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { CommandResult, CommandRunner, CommandSpec } from '../../src/activities/command.js';
-import { createHelmActivities } from '../../src/activities/helm/activities.js';
+import { createHelmActivities, helmErrorOf } from '../../src/activities/helm/activities.js';
 import { RUN_LABEL } from '../../src/activities/helm/run-mark.js';
 import { decodeRelease, encodeRelease, releaseStorageKind, releaseStorageName } from '../../src/activities/helm/stale-lock.js';
 import { Redactor } from '../../src/activities/redaction.js';
@@ -133,6 +133,17 @@ describe('a revision this run\'s own helm left pending-upgrade', () => {
     const fake = fakeCluster([deployed, unreachable()]);
     await assert.rejects(upgradeWith(fake), (err: unknown) => err instanceof ApplicationFailure && err.message === 'helm upgrade failed: Error: UPGRADE FAILED: connection refused');
     assert.equal(fake.replaced().length, 0);
+  });
+});
+
+describe('what a failed helm said, for helm history', () => {
+  it('the exit and helm\'s last stderr line, not the command line; a killed helm says so', () => {
+    const failed = (exitCode: number, stderrTail: string) =>
+      ApplicationFailure.create({ type: FailureType.ClusterUnreachable, message: `ClusterUnreachable: \`/opt/helm upgrade --namespace ns -- r chart\` exited ${exitCode}: ${stderrTail}`, details: [{ argv: [], exitCode, stderrTail }] });
+    assert.equal(helmErrorOf(failed(1, 'W1203 warning: skew\nError: UPGRADE FAILED: connection refused\n')), 'helm exited 1: Error: UPGRADE FAILED: connection refused');
+    assert.equal(helmErrorOf(failed(-1, '')), 'helm exited -1: no output (killed)');
+    assert.equal(helmErrorOf(new Error('first\nsecond')), 'first');
+    assert.equal(helmErrorOf(failed(1, 'x'.repeat(400))).length, 240);
   });
 });
 

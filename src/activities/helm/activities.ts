@@ -186,7 +186,7 @@ export function createHelmActivities({ runner, workDir, pendingPollMs = 2_000, s
     const left = state?.status;
     if (!left || left.revision !== revision || left.status !== 'pending-upgrade') return err;
     if ((await revisionRunId(runner, ref(r), revision).catch(() => undefined)) !== runId) return err;
-    const cause = (err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 240);
+    const cause = helmErrorOf(err);
     const note = await markStaleUpgradeFailed(runner, { ...ref(r), revision, runId, cause }).then(
       () => `helm could not record the outcome, so revision ${revision} stayed pending-upgrade with nobody running it: marked it failed`,
       (unlockErr: unknown) =>
@@ -394,6 +394,20 @@ export function createHelmActivities({ runner, workDir, pendingPollMs = 2_000, s
 }
 
 export type HelmActivities = ReturnType<typeof createHelmActivities>;
+
+/**
+ * What a failed helm said, for a description in helm history: its exit and the last line of
+ * its stderr (helm's "Error: ..."), not the runner's message, which starts with the whole
+ * command line.
+ */
+export function helmErrorOf(err: unknown): string {
+  const detail = (err instanceof ApplicationFailure ? err.details?.[0] : undefined) as { exitCode?: number; stderrTail?: string } | undefined;
+  const said =
+    detail?.exitCode !== undefined
+      ? `helm exited ${detail.exitCode}: ${detail.stderrTail?.trim().split('\n').at(-1) || 'no output (killed)'}`
+      : ((err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '');
+  return said.length > 240 ? `${said.slice(0, 239)}…` : said;
+}
 
 /** Failures of `helm template` that are not about the chart: fetching it over the network, a timeout, helm missing. */
 const NOT_RENDER_FAILURES: ReadonlySet<string> = new Set([
