@@ -181,6 +181,7 @@ export const TenantUpgradeInputSchema = TenantUpgradeSpecSchema.extend({
 }).strict();
 
 export type TenantUpgradeInput = z.input<typeof TenantUpgradeInputSchema>;
+export type TenantUpgradeParams = z.output<typeof TenantUpgradeInputSchema>;
 
 /**
  * How old a cluster capabilities read (kubectl version, api-versions, api-resources) a
@@ -188,7 +189,6 @@ export type TenantUpgradeInput = z.input<typeof TenantUpgradeInputSchema>;
  * once per this interval instead of once per tenant. A tenant upgraded alone reads anew.
  */
 export const FLEET_CAPABILITIES_MAX_AGE_MS = 30_000;
-export type TenantUpgradeParams = z.output<typeof TenantUpgradeInputSchema>;
 
 export const tenantRelease = (slug: string): string => `tenant-${slug}`;
 export const tenantNamespace = (slug: string): string => `tenant-${slug}`;
