@@ -12,7 +12,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import type { CommandResult, CommandRunner, CommandSpec } from '../../src/activities/command.js';
 import { createHelmActivities, helmErrorOf } from '../../src/activities/helm/activities.js';
 import { RUN_LABEL } from '../../src/activities/helm/run-mark.js';
-import { decodeRelease, encodeRelease, releaseStorageKind, releaseStorageName } from '../../src/activities/helm/stale-lock.js';
+import { decodeRelease, encodeRelease, releaseStorageKind, releaseStorageName } from '../../src/activities/helm/release-storage.js';
 import { Redactor } from '../../src/activities/redaction.js';
 import { FailureType } from '../../src/domain/failure-types.js';
 

@@ -14,6 +14,7 @@ import { Context } from '@temporalio/activity';
 import type { CommandRunner } from '../command.js';
 import { getList } from '../kube-json.js';
 import type { ReleaseRef } from './commands.js';
+import { releaseStorageKind } from './release-storage.js';
 
 /** Label key on helm's release storage objects; the value is the run ID (a UUID, label-safe). */
 export const RUN_LABEL = 'upgrade-runbooks.io/run-id';
@@ -44,7 +45,7 @@ export function currentRunMark(): RunMark | undefined {
 
 /** The run label of one revision, read from helm's storage object (Secret, or ConfigMap with HELM_DRIVER=configmap). */
 export async function revisionRunId(runner: CommandRunner, r: ReleaseRef, revision: number): Promise<string | undefined> {
-  const kind = process.env.HELM_DRIVER === 'configmap' || process.env.HELM_DRIVER === 'configmaps' ? 'configmaps' : 'secrets';
+  const kind = releaseStorageKind() === 'configmap' ? 'configmaps' : 'secrets';
   const items = await getList(runner, { namespace: r.namespace, kube: r.kube }, kind, `owner=helm,name=${r.release},version=${revision}`);
   return items[0]?.metadata.labels?.[RUN_LABEL];
 }

@@ -7,12 +7,9 @@
  * helm itself would have written: the revision failed, with a description that says why
  * (fluxcd/helm-controller unlocks a stale release the same way).
  *
- * The storage object is helm's own format (helm 3, pkg/storage/driver): the release as
- * JSON, gzipped, base64; a Secret holds those base64 bytes in `data.release` (so the API
- * shows them base64 once more), a ConfigMap holds the text. The write carries the object's
- * resourceVersion: it loses to any change made since it was read, never overwrites one.
+ * The object is helm's own (release-storage.ts). The write carries its resourceVersion: it
+ * loses to any change made since it was read, never overwrites one.
  */
-import { gunzipSync, gzipSync } from 'node:zlib';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../../domain/failure-types.js';
 import type { CommandRunner } from '../command.js';
@@ -20,31 +17,8 @@ import { getObject } from '../kube-json.js';
 import { kubectlReplaceStdinArgs } from '../kubectl/commands.js';
 import { currentRunContext } from '../run-context.js';
 import type { ReleaseRef } from './commands.js';
+import { decodeRelease, encodeRelease, releaseStorageKind, releaseStorageName } from './release-storage.js';
 import { RUN_LABEL } from './run-mark.js';
-
-type StorageKind = 'secret' | 'configmap';
-
-/** Where helm keeps releases (HELM_DRIVER); undefined for drivers this cannot edit (sql, memory). */
-export function releaseStorageKind(driver = process.env.HELM_DRIVER ?? ''): StorageKind | undefined {
-  if (driver === '' || driver === 'secret' || driver === 'secrets') return 'secret';
-  if (driver === 'configmap' || driver === 'configmaps') return 'configmap';
-  return undefined;
-}
-
-/** helm's name for one revision's storage object. */
-export const releaseStorageName = (release: string, revision: number): string => `sh.helm.release.v1.${release}.v${revision}`;
-
-const GZIP_MAGIC = Buffer.from([0x1f, 0x8b, 0x08]);
-
-/** helm's encoded release (the base64 text) to its JSON object. */
-export function decodeRelease(encoded: string): Record<string, unknown> {
-  const bytes = Buffer.from(encoded, 'base64');
-  const json = bytes.subarray(0, 3).equals(GZIP_MAGIC) ? gunzipSync(bytes) : bytes;
-  return JSON.parse(json.toString('utf8')) as Record<string, unknown>;
-}
-
-/** The JSON object back to helm's encoding, gzipped as helm writes it. */
-export const encodeRelease = (release: Record<string, unknown>): string => gzipSync(Buffer.from(JSON.stringify(release), 'utf8'), { level: 9 }).toString('base64');
 
 export interface StaleRevision extends ReleaseRef {
   revision: number;
