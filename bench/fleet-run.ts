@@ -1,8 +1,8 @@
 /**
  * What both fleet benchmarks share: a real Temporal dev server in this process, the
- * production worker as its own process (`node --import tsx src/worker.ts`, the code path of
- * `npm run worker`) loading a workflow bundle built like `npm run bundle`, with the
- * bench-only activities (bench/fleet-activities.ts) selected by an env var only benchmarks
+ * production worker as its own process, compiled and started as the image does
+ * (bench/worker-build.ts: `tsc`, then `node worker.js` with the image's heap flags), loading
+ * a workflow bundle built like `npm run bundle`, with the bench-only activities (bench/fleet-activities.ts) selected by an env var only benchmarks
  * set, and the payload store on a local SeaweedFS (RUNBOOK_PAYLOAD_STORE=s3, the default
  * threshold; BENCH_PAYLOAD_STORE=off runs without it); then one SocTalk fleet, and the
  * figures read back from the server and the store.
@@ -24,6 +24,7 @@ import { startSeaweedfs, type Seaweedfs } from '../test/helpers/seaweedfs.js';
 import { createLocalEnv, uniqueTaskQueue } from '../test/helpers/temporal.js';
 import { repoRoot } from '../test/helpers/paths.js';
 import { benchSlug } from './fleet-activities.js';
+import { compileWorker } from './worker-build.js';
 
 export interface FleetRunOptions {
   tenants: number;
@@ -77,17 +78,18 @@ export async function runFleet(o: FleetRunOptions): Promise<FleetRunFigures> {
   const taskQueue = uniqueTaskQueue('bench');
   const bundle = join(dir, 'workflow-bundle.js');
   await writeWorkflowBundle(bundle);
+  const compiled = await compileWorker(dir);
   // The production worker's heap flags, then BENCH_WORKER_NODE_ARGS: extra node flags for the
   // worker alone, e.g. `--cpu-prof --cpu-prof-dir=<dir>` to profile it (a later flag wins).
   const nodeArgs = `${WORKER_NODE_FLAGS} ${process.env.BENCH_WORKER_NODE_ARGS ?? ''}`.split(' ').filter(Boolean);
-  const worker = execa('node', [...nodeArgs, '--import', 'tsx', 'src/worker.ts'], {
+  const worker = execa('node', [...nodeArgs, compiled.entry], {
     cwd: repoRoot,
     env: {
       TEMPORAL_ADDRESS: env.connection.options.address,
       TEMPORAL_TASK_QUEUE: taskQueue,
       WORKFLOW_BUNDLE_PATH: bundle,
       WORKER_FLEET_PARALLELISM: String(o.maxParallel),
-      UPGRADE_RUNBOOKS_BENCH_ACTIVITIES: 'bench/fleet-activities.ts',
+      UPGRADE_RUNBOOKS_BENCH_ACTIVITIES: compiled.benchActivities,
       BENCH_TENANTS: String(o.tenants),
       BENCH_ACTIVITY_MS: String(o.activityMs),
       LOG_LEVEL: 'WARN',
