@@ -3,9 +3,10 @@
  * production worker as its own process, compiled and started as the image does
  * (bench/worker-build.ts: `tsc`, then `node worker.js` with the image's heap flags), loading
  * a workflow bundle built like `npm run bundle`, with the bench-only activities
- * (bench/fleet-activities.ts) selected by an env var only benchmarks set, and the payload store on a local SeaweedFS (RUNBOOK_PAYLOAD_STORE=s3, the default
- * threshold; BENCH_PAYLOAD_STORE=off runs without it); then one SocTalk fleet, and the
- * figures read back from the server and the store.
+ * (bench/fleet-activities.ts) selected by an env var only benchmarks set, and the payload
+ * store on a local SeaweedFS (RUNBOOK_PAYLOAD_STORE=s3, the default threshold;
+ * BENCH_PAYLOAD_STORE=off runs without it); then one SocTalk fleet, and the figures read
+ * back from the server and the store.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
