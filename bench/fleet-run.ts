@@ -58,6 +58,9 @@ export interface FleetRunFigures {
 }
 
 const HistoryEvent = proto.temporal.api.history.v1.HistoryEvent;
+/** Printed around the worker's and the dev server's shutdown; scripts/bench.sh matches them. */
+const TEARDOWN_STARTS = 'bench: teardown starts (worker, dev server)';
+const TEARDOWN_ENDS = 'bench: teardown ends';
 
 async function procStatus(pid: number): Promise<{ hwm: number }> {
   const text = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
@@ -202,10 +205,14 @@ export async function runFleet(o: FleetRunOptions): Promise<FleetRunFigures> {
       ...(offloaded ? { offloaded } : {}),
     };
   } finally {
+    // Markers for scripts/bench.sh: what the dev server logs while it and the worker stop
+    // (pollers cut off, tasks in flight cancelled) is counted apart from what it logged under load.
+    console.error(TEARDOWN_STARTS);
     worker.kill('SIGTERM');
     await worker;
     await env.teardown();
     await s3?.stop();
     await rm(dir, { recursive: true, force: true });
+    console.error(TEARDOWN_ENDS);
   }
 }
