@@ -17,14 +17,13 @@ status=0
 node --import tsx "$@" 2>&1 | tee "$log" || status=$?
 # Lines between bench/fleet-run.ts's teardown markers come from stopping the worker and the
 # server, not from the load; they are counted, and shown, apart.
-read -r under_load at_teardown < <(awk '
+awk '
   /^bench: teardown starts/ { teardown = 1 }
   /^bench: teardown ends/ { teardown = 0 }
-  /level=ERROR/ { if (teardown) t++; else l++ }
-  END { print l + 0, t + 0 }' "$log")
-echo "server errors:           $under_load ERROR lines in the dev server's log while fleets ran (target 0), all sizes of this run"
-echo "at teardown:             $at_teardown ERROR lines while the worker and the dev server stopped"
-if [ "$at_teardown" -gt 0 ]; then
-  awk '/^bench: teardown starts/ { t = 1 } /^bench: teardown ends/ { t = 0 } t && /level=ERROR/' "$log" | cut -c1-300
-fi
+  /level=ERROR/ { if (teardown) shown[++t] = substr($0, 1, 300); else l++ }
+  END {
+    printf "server errors:           %d ERROR lines in the dev server'"'"'s log while fleets ran (target 0), all sizes of this run\n", l
+    printf "at teardown:             %d ERROR lines while the worker and the dev server stopped\n", t
+    for (i = 1; i <= t; i++) print shown[i]
+  }' "$log"
 exit "$status"
