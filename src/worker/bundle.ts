@@ -20,13 +20,20 @@ const compiled = !import.meta.url.endsWith('.ts');
 export const workflowsPath = fileURLToPath(new URL(`../workflows/index${compiled ? '.js' : '.ts'}`, import.meta.url));
 
 /**
+ * Loaded once per workflow thread and shared by every workflow (src/workflows/shared-libraries.ts).
+ * Every bundle of the workflow code is built with it: `npm run bundle`, a worker that
+ * bundles at start-up and the tests' bundle, so the tests run the workflows as production does.
+ */
+export const preloadModules = [fileURLToPath(new URL(`../workflows/shared-libraries${compiled ? '.js' : '.ts'}`, import.meta.url))];
+
+/**
  * Where `npm run bundle` writes the bundle, next to the compiled worker (dist/). Only a
  * compiled worker looks there by default: under tsx the sources may be newer than any
  * bundle, and running stale workflow code would be a silent, confusing failure.
  */
 export const defaultBundlePath = fileURLToPath(new URL(compiled ? '../workflow-bundle.js' : '../../dist/workflow-bundle.js', import.meta.url));
 
-export type WorkflowSource = { workflowBundle: { codePath: string } } | { workflowsPath: string };
+export type WorkflowSource = { workflowBundle: { codePath: string } } | { workflowsPath: string; bundlerOptions: { preloadModules: string[] } };
 
 /** The bundle named by WORKFLOW_BUNDLE_PATH, else the default bundle of a compiled worker, else the sources. */
 export function workflowSource(env: NodeJS.ProcessEnv = process.env): WorkflowSource {
@@ -38,7 +45,7 @@ export function workflowSource(env: NodeJS.ProcessEnv = process.env): WorkflowSo
     return { workflowBundle: { codePath: named } };
   }
   if (compiled && existsSync(defaultBundlePath)) return { workflowBundle: { codePath: defaultBundlePath } };
-  return { workflowsPath };
+  return { workflowsPath, bundlerOptions: { preloadModules } };
 }
 
 /** Bundles the workflow sources into one file (what `npm run bundle` runs). */
@@ -46,6 +53,7 @@ export async function writeWorkflowBundle(outPath: string): Promise<number> {
   const noop = () => undefined;
   const { code } = await bundleWorkflowCode({
     workflowsPath,
+    preloadModules,
     logger: { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop },
     // The worker needs an inline source map (it refuses a bundle without one) but not the
     // sources inside it: without sourcesContent (zod, yaml, semver and our own files) the

@@ -11,6 +11,7 @@ import { ALL_SEARCH_ATTRIBUTES } from '../../src/domain/search-attributes.js';
 // Worker lifecycle chatter drowns test output; warnings and errors still show.
 Runtime.install({ logger: new DefaultLogger('WARN') });
 import { workflowsPath } from '../../src/worker.js';
+import { preloadModules } from '../../src/worker/bundle.js';
 
 function requireExecutable(envVar: string, component: string): string {
   const path = process.env[envVar];
@@ -76,7 +77,7 @@ let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
 /** Bundles the workflows once per test process; every worker in the file reuses it. */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+  bundle ??= bundleWorkflowCode({ workflowsPath, preloadModules, logger: quietLogger });
   return bundle;
 }
 

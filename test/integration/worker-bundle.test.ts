@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -26,6 +26,9 @@ describe('src/worker.ts from a prebuilt workflow bundle', () => {
   it('loads WORKFLOW_BUNDLE_PATH, bounds its cache, and runs a fleet from the bundle', async () => {
     const bundle = join(dir, 'workflow-bundle.js');
     assert.ok((await writeWorkflowBundle(bundle)) > 10_000);
+    // The shared libraries are evaluated once per workflow thread, before any workflow.
+    const preload = /exports\.preloadModules = function preloadModules\(\) \{([^}]*)\}/.exec(await readFile(bundle, 'utf8'))?.[1] ?? '';
+    assert.match(preload, /src\/workflows\/shared-libraries\.ts/);
     const taskQueue = 'bundle-test';
     const worker = execa('node', ['--import', 'tsx', 'src/worker.ts'], {
       cwd: repoRoot,
