@@ -10,7 +10,7 @@
  * await run.step('...', ...); ... })`.
  */
 import { ApplicationFailure, CancellationScope, ContinueAsNew, workflowInfo } from '@temporalio/workflow';
-import { abortable } from './abortable.js';
+import { InterruptibleSteps } from './interruptible-steps.js';
 import { AbortRequest } from './abort-request.js';
 import { humanDuration } from '../../domain/duration.js';
 import { FailureType } from '../../domain/failure-types.js';
@@ -34,6 +34,7 @@ export class Run {
   readonly view: RunView;
   readonly gates: Gates;
   private readonly abort: AbortRequest;
+  private readonly interruptible: InterruptibleSteps;
   /** Steps that changed (or may have changed) something, in order. */
   private readonly changedBy: string[] = [];
   /** What the run could not do although it completes (a fleet's failed tenants). */
@@ -71,6 +72,7 @@ export class Run {
       journal: this.journal,
       changed: () => this.view.refresh(),
     });
+    this.interruptible = new InterruptibleSteps(() => this.abort.requested);
   }
 
   get status(): RunStatus {
@@ -118,7 +120,7 @@ export class Run {
     if (options.uninterruptible || options.mutates) this.changedBy.push(name);
     this.view.refresh();
     try {
-      const result = options.uninterruptible ? await CancellationScope.nonCancellable(body) : await abortable(body, () => this.abort.requested);
+      const result = options.uninterruptible ? await CancellationScope.nonCancellable(body) : await this.interruptible.run(body);
       this.journal.end(record, 'succeeded', options.detail?.(result));
       this.view.refresh();
       if (options.uninterruptible) this.checkpoint();
