@@ -13,27 +13,36 @@ import type { KeyLine, RelayLine } from './signatures/keyring.js';
 import { parseOpenSshPublicKey } from './signatures/ssh-key.js';
 import type { SignedKind } from './signatures/statement.js';
 import { verifySignedDecision, type SignatureContext, type VerifiedSigner } from './signatures/verify-decision.js';
+import { schemasOf } from './shared-schemas.js';
 
-const OpenSshKeySchema = z.string().superRefine((value, ctx) => {
-  try {
-    parseOpenSshPublicKey(value);
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: (err as Error).message });
-  }
-});
+const schema = schemasOf('domain/approval-policy');
 
-const Name = z.string().min(1);
+const OpenSshKeySchema = schema('OpenSshKeySchema', () =>
+  z.string().superRefine((value, ctx) => {
+    try {
+      parseOpenSshPublicKey(value);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    }
+  }),
+);
 
-const KubeObjectRefSchema = z
-  .object({ namespace: NamespaceSchema, name: SubdomainNameSchema, key: SecretKeySchema.describe('the data key holding allowed_signers lines'), kube: KubeTargetSchema.optional() })
-  .strict();
+const Name = schema('Name', () => z.string().min(1));
+
+const KubeObjectRefSchema = schema('KubeObjectRefSchema', () =>
+  z
+    .object({ namespace: NamespaceSchema, name: SubdomainNameSchema, key: SecretKeySchema.describe('the data key holding allowed_signers lines'), kube: KubeTargetSchema.optional() })
+    .strict(),
+);
 
 /** Where the run loads more keys from at its start (allowed_signers lines). */
-export const KeyringRefSchema = z.union([
-  z.object({ file: Name.describe('path on the worker') }).strict(),
-  z.object({ configMap: KubeObjectRefSchema }).strict(),
-  z.object({ secret: KubeObjectRefSchema }).strict(),
-]);
+export const KeyringRefSchema = schema('KeyringRefSchema', () =>
+  z.union([
+    z.object({ file: Name.describe('path on the worker') }).strict(),
+    z.object({ configMap: KubeObjectRefSchema }).strict(),
+    z.object({ secret: KubeObjectRefSchema }).strict(),
+  ]),
+);
 
 export type KeyringRef = { file: string } | { configMap: KubeObjectRef } | { secret: KubeObjectRef };
 interface KubeObjectRef {
@@ -43,29 +52,31 @@ interface KubeObjectRef {
   kube?: KubeTarget | undefined;
 }
 
-const ApproverSchema = z.union([Name, z.object({ name: Name, keys: z.array(OpenSshKeySchema).min(1) }).strict()]);
+const ApproverSchema = schema('ApproverSchema', () => z.union([Name, z.object({ name: Name, keys: z.array(OpenSshKeySchema).min(1) }).strict()]));
 
-const PolicyFields = z
-  .object({
-    /** false: the run proceeds without waiting (for pre-approved maintenance). */
-    required: z.boolean().default(true),
-    /** Identities allowed to decide; empty means anyone (anyone in the keyring when signed). */
-    approvers: z.array(ApproverSchema).default([]),
-    /** The person who requested the run may not approve it. */
-    fourEyes: z.boolean().default(false),
-    /** How long to wait for a human before the run ends as aborted with nothing changed. */
-    timeout: WaitDurationSchema.default(24 * 3_600_000),
-    /** required: approve, reject, abort and promote count only when signed by a key in the keyring. */
-    signatures: z.enum(['off', 'required']).optional(),
-    /** Keys of people who sign but are not approvers (a requester, for four-eyes). */
-    keys: z.array(z.object({ name: Name, key: OpenSshKeySchema }).strict()).optional(),
-    keyring: KeyringRefSchema.optional(),
-    /** Services that sign for chat users they verified, and which approver each user is. */
-    relays: z.array(z.object({ name: Name, key: OpenSshKeySchema, users: z.record(Name, Name) }).strict()).optional(),
-    /** How old a signed statement may be, in workflow time. */
-    statementMaxAge: WaitDurationSchema.optional(),
-  })
-  .strict();
+const PolicyFields = schema('PolicyFields', () =>
+  z
+    .object({
+      /** false: the run proceeds without waiting (for pre-approved maintenance). */
+      required: z.boolean().default(true),
+      /** Identities allowed to decide; empty means anyone (anyone in the keyring when signed). */
+      approvers: z.array(ApproverSchema).default([]),
+      /** The person who requested the run may not approve it. */
+      fourEyes: z.boolean().default(false),
+      /** How long to wait for a human before the run ends as aborted with nothing changed. */
+      timeout: WaitDurationSchema.default(24 * 3_600_000),
+      /** required: approve, reject, abort and promote count only when signed by a key in the keyring. */
+      signatures: z.enum(['off', 'required']).optional(),
+      /** Keys of people who sign but are not approvers (a requester, for four-eyes). */
+      keys: z.array(z.object({ name: Name, key: OpenSshKeySchema }).strict()).optional(),
+      keyring: KeyringRefSchema.optional(),
+      /** Services that sign for chat users they verified, and which approver each user is. */
+      relays: z.array(z.object({ name: Name, key: OpenSshKeySchema, users: z.record(Name, Name) }).strict()).optional(),
+      /** How old a signed statement may be, in workflow time. */
+      statementMaxAge: WaitDurationSchema.optional(),
+    })
+    .strict(),
+);
 
 export interface ApprovalPolicy {
   required: boolean;
@@ -80,15 +91,17 @@ export interface ApprovalPolicy {
   statementMaxAge?: number | undefined;
 }
 
-export const ApprovalPolicySchema = PolicyFields.transform((p, ctx): ApprovalPolicy => {
-  const approverKeys = p.approvers.flatMap((a) => (typeof a === 'string' ? [] : a.keys.map((key) => ({ name: a.name, key }))));
-  const keys = [...(p.keys ?? []), ...approverKeys];
-  if (p.signatures === 'required' && keys.length === 0 && !p.keyring && !p.relays?.length) {
-    ctx.addIssue({ code: 'custom', path: ['signatures'], message: 'signatures: required needs public keys: list them in approvers[].keys or keys, or load them with keyring' });
-  }
-  const { approvers, keys: _keys, ...rest } = p;
-  return { ...rest, approvers: approvers.map((a) => (typeof a === 'string' ? a : a.name)), ...(keys.length ? { keys } : {}) };
-});
+export const ApprovalPolicySchema = schema('ApprovalPolicySchema', () =>
+  PolicyFields.transform((p, ctx): ApprovalPolicy => {
+    const approverKeys = p.approvers.flatMap((a) => (typeof a === 'string' ? [] : a.keys.map((key) => ({ name: a.name, key }))));
+    const keys = [...(p.keys ?? []), ...approverKeys];
+    if (p.signatures === 'required' && keys.length === 0 && !p.keyring && !p.relays?.length) {
+      ctx.addIssue({ code: 'custom', path: ['signatures'], message: 'signatures: required needs public keys: list them in approvers[].keys or keys, or load them with keyring' });
+    }
+    const { approvers, keys: _keys, ...rest } = p;
+    return { ...rest, approvers: approvers.map((a) => (typeof a === 'string' ? a : a.name)), ...(keys.length ? { keys } : {}) };
+  }),
+);
 
 export function signaturesRequired(policy: ApprovalPolicy): boolean {
   return policy.signatures === 'required';

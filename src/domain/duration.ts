@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { schemasOf } from './shared-schemas.js';
+
+const schema = schemasOf('domain/duration');
 
 /**
  * Durations in input are strings such as "90s", "10m", "24h", "1h30m" (what operators
@@ -53,10 +56,10 @@ export function durationUpTo(maxMs: number) {
 }
 
 /** A command timeout, a poll interval, a settle time: at most 24h. */
-export const DurationSchema = durationUpTo(MAX_COMMAND_DURATION_MS);
+export const DurationSchema = schema('DurationSchema', () => durationUpTo(MAX_COMMAND_DURATION_MS));
 
 /** A wait for people (approval timeout, bake time): at most 30 days. */
-export const WaitDurationSchema = durationUpTo(MAX_WAIT_DURATION_MS);
+export const WaitDurationSchema = schema('WaitDurationSchema', () => durationUpTo(MAX_WAIT_DURATION_MS));
 
 /** Go's duration syntax for helm and kubectl flags: 600000 -> "600s". */
 export function goDuration(ms: number): string {

@@ -1,14 +1,19 @@
 import { z } from 'zod';
 import { KubeContextSchema, WorkerPathSchema } from './grammar.js';
+import { schemasOf } from './shared-schemas.js';
+
+const schema = schemasOf('domain/kube-target');
 
 /** Which cluster a step talks to. Both empty: the worker's default kubeconfig and context. */
-export const KubeTargetSchema = z
-  .object({
-    kubeconfig: WorkerPathSchema('a kubeconfig file on the worker').optional().describe('path to a kubeconfig file on the worker'),
-    context: KubeContextSchema.optional().describe('kubeconfig context name'),
-  })
-  .strict()
-  .default({});
+export const KubeTargetSchema = schema('KubeTargetSchema', () =>
+  z
+    .object({
+      kubeconfig: WorkerPathSchema('a kubeconfig file on the worker').optional().describe('path to a kubeconfig file on the worker'),
+      context: KubeContextSchema.optional().describe('kubeconfig context name'),
+    })
+    .strict()
+    .default({}),
+);
 
 export type KubeTarget = z.output<typeof KubeTargetSchema>;
 

@@ -10,8 +10,10 @@
  * Only pure libraries belong here: the SDK deep-freezes what a preloaded module exports
  * and shares it between workflows, so a module that keeps state per workflow would leak
  * it. Not semver: frozen, its global regular expressions cannot reset their position and
- * `satisfies('0.2.1', '>=0.1.0 <0.3.0')` answers false. Not our own schemas: zod binds a
- * schema's methods onto it on first use, which a frozen schema refuses.
+ * `satisfies('0.2.1', '>=0.1.0 <0.3.0')` answers false. Not our own schema modules: zod
+ * binds a schema's methods onto it on first use, which a frozen schema refuses; they
+ * share their schemas through src/domain/shared-schemas.ts instead, which is preloaded
+ * here.
  */
 import { z } from 'zod';
 
@@ -23,5 +25,7 @@ z.config({ memoizer: z.core.memoizer() });
 void z.core.util.allowsEval.value;
 
 export { z };
+// The registry of schemas built once per thread (src/domain/shared-schemas.ts).
+export { schemasOf } from '../domain/shared-schemas.js';
 export { ed25519 } from '@noble/curves/ed25519.js';
 export { sha256, sha512 } from '@noble/hashes/sha2.js';

@@ -5,6 +5,9 @@
  * activities and workflows alike.
  */
 import { z } from 'zod';
+import { schemasOf } from '../shared-schemas.js';
+
+const schema = schemasOf('domain/opencti/values');
 
 export type ValuesMap = Record<string, unknown>;
 
@@ -124,68 +127,78 @@ export function formatDiff(lines: readonly DiffLine[]): string[] {
 
 // ---- The schema of the clustering values (what `clustering:` must look like). ----
 
-const EnvValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+const EnvValue = schema('EnvValue', () => z.union([z.string(), z.number(), z.boolean(), z.null()]));
 
-export const IngressValuesSchema = z.looseObject({
-  enabled: z.boolean().optional(),
-  className: z.string().optional(),
-  annotations: z.record(z.string(), z.string()).optional(),
-  hosts: z
-    .array(
-      z.looseObject({
-        host: z.string().min(1),
-        paths: z.array(z.looseObject({ path: z.string(), pathType: z.enum(['Exact', 'Prefix', 'ImplementationSpecific']) })).optional(),
-      }),
-    )
-    .optional(),
-  tls: z.array(z.looseObject({ secretName: z.string().optional(), hosts: z.array(z.string()).optional() })).optional(),
-});
-
-const AutoscalingSchema = z
-  .looseObject({
+export const IngressValuesSchema = schema('IngressValuesSchema', () =>
+  z.looseObject({
     enabled: z.boolean().optional(),
-    minReplicas: z.number().int().min(1).optional(),
-    maxReplicas: z.number().int().min(1).optional(),
-    targetCPUUtilizationPercentage: z.number().int().min(1).max(100).optional(),
-    targetMemoryUtilizationPercentage: z.number().int().min(1).max(100).optional(),
-  })
-  .refine((a) => a.minReplicas === undefined || a.maxReplicas === undefined || a.minReplicas <= a.maxReplicas, {
-    message: 'minReplicas must not exceed maxReplicas',
-  });
+    className: z.string().optional(),
+    annotations: z.record(z.string(), z.string()).optional(),
+    hosts: z
+      .array(
+        z.looseObject({
+          host: z.string().min(1),
+          paths: z.array(z.looseObject({ path: z.string(), pathType: z.enum(['Exact', 'Prefix', 'ImplementationSpecific']) })).optional(),
+        }),
+      )
+      .optional(),
+    tls: z.array(z.looseObject({ secretName: z.string().optional(), hosts: z.array(z.string()).optional() })).optional(),
+  }),
+);
 
-const ServiceValuesSchema = z.looseObject({
-  type: z.enum(['ClusterIP', 'NodePort', 'LoadBalancer']).optional(),
-  port: z.number().int().min(1).max(65535).optional(),
-  targetPort: z.union([z.number().int().min(1).max(65535), z.string()]).optional(),
-  labels: z.record(z.string(), z.string()).optional(),
-});
+const AutoscalingSchema = schema('AutoscalingSchema', () =>
+  z
+    .looseObject({
+      enabled: z.boolean().optional(),
+      minReplicas: z.number().int().min(1).optional(),
+      maxReplicas: z.number().int().min(1).optional(),
+      targetCPUUtilizationPercentage: z.number().int().min(1).max(100).optional(),
+      targetMemoryUtilizationPercentage: z.number().int().min(1).max(100).optional(),
+    })
+    .refine((a) => a.minReplicas === undefined || a.maxReplicas === undefined || a.minReplicas <= a.maxReplicas, {
+      message: 'minReplicas must not exceed maxReplicas',
+    }),
+);
 
-export const ClusterBlockSchema = z.looseObject({
-  enabled: z.boolean().optional(),
-  replicaCount: z.number().int().min(0).optional(),
-  env: z.record(z.string(), EnvValue).optional(),
-  service: ServiceValuesSchema.optional(),
-  resources: z.looseObject({ requests: z.record(z.string(), z.union([z.string(), z.number()])).optional(), limits: z.record(z.string(), z.union([z.string(), z.number()])).optional() }).optional(),
-  autoscaling: AutoscalingSchema.optional(),
-});
+const ServiceValuesSchema = schema('ServiceValuesSchema', () =>
+  z.looseObject({
+    type: z.enum(['ClusterIP', 'NodePort', 'LoadBalancer']).optional(),
+    port: z.number().int().min(1).max(65535).optional(),
+    targetPort: z.union([z.number().int().min(1).max(65535), z.string()]).optional(),
+    labels: z.record(z.string(), z.string()).optional(),
+  }),
+);
 
-export const FrontendBlockSchema = ClusterBlockSchema.extend({ ingress: IngressValuesSchema.optional() });
+export const ClusterBlockSchema = schema('ClusterBlockSchema', () =>
+  z.looseObject({
+    enabled: z.boolean().optional(),
+    replicaCount: z.number().int().min(0).optional(),
+    env: z.record(z.string(), EnvValue).optional(),
+    service: ServiceValuesSchema.optional(),
+    resources: z.looseObject({ requests: z.record(z.string(), z.union([z.string(), z.number()])).optional(), limits: z.record(z.string(), z.union([z.string(), z.number()])).optional() }).optional(),
+    autoscaling: AutoscalingSchema.optional(),
+  }),
+);
+
+export const FrontendBlockSchema = schema('FrontendBlockSchema', () => ClusterBlockSchema.extend({ ingress: IngressValuesSchema.optional() }));
 
 /** The values of a release in clustering mode (other keys pass through untouched). */
-export const ClusteringValuesSchema = z
-  .looseObject({
-    clustering: z.looseObject({
-      enabled: z.literal(true),
-      frontend: FrontendBlockSchema.optional(),
-      ingestion: ClusterBlockSchema.optional(),
+export const ClusteringValuesSchema = schema('ClusteringValuesSchema', () =>
+  z
+    .looseObject({
+      clustering: z.looseObject({
+        enabled: z.literal(true),
+        frontend: FrontendBlockSchema.optional(),
+        ingestion: ClusterBlockSchema.optional(),
+      }),
+      env: z.record(z.string(), EnvValue).optional(),
+      ingress: IngressValuesSchema.optional(),
+    })
+    .refine((v) => v.clustering.frontend?.enabled !== false || v.clustering.ingestion?.enabled !== false, {
+      message: 'clustering needs the frontend or the ingestion cluster enabled',
+      path: ['clustering'],
     }),
-    env: z.record(z.string(), EnvValue).optional(),
-    ingress: IngressValuesSchema.optional(),
-  })
-  .refine((v) => v.clustering.frontend?.enabled !== false || v.clustering.ingestion?.enabled !== false, {
-    message: 'clustering needs the frontend or the ingestion cluster enabled',
-    path: ['clustering'],
-  });
+);
 
 export type ClusteringValues = z.output<typeof ClusteringValuesSchema>;
 

@@ -6,25 +6,34 @@
  */
 import semver from 'semver';
 import { z } from 'zod';
+import { schemasOf } from '../shared-schemas.js';
 
-const VersionString = z.string().refine((v) => semver.valid(v) !== null, { message: 'must be a semantic version such as 0.2.0' });
-const RangeString = z.string().refine((r) => semver.validRange(r) !== null, { message: 'must be a semver range such as ">=0.1.0 <0.3.0"' });
+const schema = schemasOf('domain/soctalk/compatibility');
 
-export const CompatibilityMatrixSchema = z
-  .object({
-    systemVersions: z.record(
-      VersionString,
-      z
-        .object({
-          /** soctalk-tenant chart versions this system version supports. */
-          tenantChart: RangeString,
-          /** soctalk-system versions that may upgrade straight to this one (omitted: any older). */
-          upgradeFrom: RangeString.optional(),
-        })
-        .strict(),
-    ),
-  })
-  .strict();
+const VersionString = schema('VersionString', () =>
+  z.string().refine((v) => semver.valid(v) !== null, { message: 'must be a semantic version such as 0.2.0' }),
+);
+const RangeString = schema('RangeString', () =>
+  z.string().refine((r) => semver.validRange(r) !== null, { message: 'must be a semver range such as ">=0.1.0 <0.3.0"' }),
+);
+
+export const CompatibilityMatrixSchema = schema('CompatibilityMatrixSchema', () =>
+  z
+    .object({
+      systemVersions: z.record(
+        VersionString,
+        z
+          .object({
+            /** soctalk-tenant chart versions this system version supports. */
+            tenantChart: RangeString,
+            /** soctalk-system versions that may upgrade straight to this one (omitted: any older). */
+            upgradeFrom: RangeString.optional(),
+          })
+          .strict(),
+      ),
+    })
+    .strict(),
+);
 
 export type CompatibilityMatrix = z.output<typeof CompatibilityMatrixSchema>;
 

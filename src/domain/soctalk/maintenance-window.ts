@@ -5,27 +5,32 @@
  */
 import { z } from 'zod';
 import { DurationSchema } from '../duration.js';
+import { schemasOf } from '../shared-schemas.js';
+
+const schema = schemasOf('domain/soctalk/maintenance-window');
 
 export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
 
-const HHMM = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day such as 02:00 or 22:30');
+const HHMM = schema('HHMM', () => z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day such as 02:00 or 22:30'));
 
-export const MaintenanceWindowSchema = z
-  .object({
-    /** Days the window opens on (its start's local day). Empty: every day. */
-    days: z.array(z.enum(WEEKDAYS)).default([]),
-    /** Local opening time; an end at or before the start means the window runs past midnight. */
-    start: HHMM,
-    end: HHMM,
-    timeZone: z
-      .string()
-      .default('UTC')
-      .refine((tz) => isTimeZone(tz), { message: 'an IANA time zone such as Europe/Rome or UTC' }),
-    /** How long the upgrade is expected to take; it is not started unless it fits before the window closes. */
-    estimatedDuration: DurationSchema.default(30 * 60_000),
-  })
-  .strict();
+export const MaintenanceWindowSchema = schema('MaintenanceWindowSchema', () =>
+  z
+    .object({
+      /** Days the window opens on (its start's local day). Empty: every day. */
+      days: z.array(z.enum(WEEKDAYS)).default([]),
+      /** Local opening time; an end at or before the start means the window runs past midnight. */
+      start: HHMM,
+      end: HHMM,
+      timeZone: z
+        .string()
+        .default('UTC')
+        .refine((tz) => isTimeZone(tz), { message: 'an IANA time zone such as Europe/Rome or UTC' }),
+      /** How long the upgrade is expected to take; it is not started unless it fits before the window closes. */
+      estimatedDuration: DurationSchema.default(30 * 60_000),
+    })
+    .strict(),
+);
 
 export type MaintenanceWindow = z.output<typeof MaintenanceWindowSchema>;
 

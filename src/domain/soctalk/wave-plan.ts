@@ -5,44 +5,53 @@
  */
 import { z } from 'zod';
 import { TenantSlugSchema } from '../grammar.js';
+import { schemasOf } from '../shared-schemas.js';
 
-export const WavesSchema = z
-  .object({
-    /** Cumulative shares of the non-canary tenants, e.g. [10, 50, 100]; a last wave takes the rest. */
-    percentages: z.array(z.number().positive().max(100)).min(1).optional(),
-    /** Tenants per wave, e.g. [5, 50, 500]; a last wave takes the rest. */
-    sizes: z.array(z.number().int().positive().max(10_000)).min(1).max(1_000).optional(),
-  })
-  .strict()
-  .refine((w) => !(w.percentages && w.sizes), { message: 'set percentages or sizes, not both' })
-  .refine((w) => !w.percentages || w.percentages.every((p, i, a) => i === 0 || p > a[i - 1]!), {
-    message: 'percentages are cumulative and must increase, e.g. [10, 50, 100]',
-  })
-  .default({ percentages: [10, 50, 100] });
+const schema = schemasOf('domain/soctalk/wave-plan');
+
+export const WavesSchema = schema('WavesSchema', () =>
+  z
+    .object({
+      /** Cumulative shares of the non-canary tenants, e.g. [10, 50, 100]; a last wave takes the rest. */
+      percentages: z.array(z.number().positive().max(100)).min(1).optional(),
+      /** Tenants per wave, e.g. [5, 50, 500]; a last wave takes the rest. */
+      sizes: z.array(z.number().int().positive().max(10_000)).min(1).max(1_000).optional(),
+    })
+    .strict()
+    .refine((w) => !(w.percentages && w.sizes), { message: 'set percentages or sizes, not both' })
+    .refine((w) => !w.percentages || w.percentages.every((p, i, a) => i === 0 || p > a[i - 1]!), {
+      message: 'percentages are cumulative and must increase, e.g. [10, 50, 100]',
+    })
+    .default({ percentages: [10, 50, 100] }),
+);
 
 export type Waves = z.output<typeof WavesSchema>;
 
-export const CanariesSchema = z
-  .object({
-    /** Explicit canary tenants (slugs); they must be in the fleet. */
-    tenants: z.array(TenantSlugSchema).optional(),
-    /** Otherwise the first N tenants (sorted by slug). 0: no canary wave. */
-    count: z.number().int().min(0).default(1),
-  })
-  .strict()
-  .default({ count: 1 });
+export const CanariesSchema = schema('CanariesSchema', () =>
+  z
+    .object({
+      /** Explicit canary tenants (slugs); they must be in the fleet. */
+      tenants: z.array(TenantSlugSchema).optional(),
+      /** Otherwise the first N tenants (sorted by slug). 0: no canary wave. */
+      count: z.number().int().min(0).default(1),
+    })
+    .strict()
+    .default({ count: 1 }),
+);
 
 export type Canaries = z.output<typeof CanariesSchema>;
 
-export const FailureBudgetSchema = z
-  .object({
-    /** Halt when more than this many tenants failed. */
-    maxFailed: z.number().int().min(0).optional(),
-    /** Halt when failed / fleet size exceeds this ratio (0..1). */
-    maxFailedRatio: z.number().min(0).max(1).optional(),
-  })
-  .strict()
-  .default({ maxFailed: 0 });
+export const FailureBudgetSchema = schema('FailureBudgetSchema', () =>
+  z
+    .object({
+      /** Halt when more than this many tenants failed. */
+      maxFailed: z.number().int().min(0).optional(),
+      /** Halt when failed / fleet size exceeds this ratio (0..1). */
+      maxFailedRatio: z.number().min(0).max(1).optional(),
+    })
+    .strict()
+    .default({ maxFailed: 0 }),
+);
 
 export type FailureBudget = z.output<typeof FailureBudgetSchema>;
 
