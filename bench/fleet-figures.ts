@@ -5,6 +5,7 @@
  */
 import { cpus, loadavg } from 'node:os';
 import type { FleetRunFigures } from './fleet-run.js';
+import type { HistoryTiming } from './history-timing.js';
 
 export const mib = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MiB`;
 export const kb = (b: number) => `${(b / 1000).toFixed(1)} KB`;
@@ -21,6 +22,17 @@ export function machineLine(): string {
   return `machine:                 ${cpus().length} cores, load average ${one!.toFixed(2)} (1 min), ${five!.toFixed(2)} (5 min) at the end`;
 }
 
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+/** One line of where a workflow's time went (bench/history-timing.ts). */
+export function timingLine(t: HistoryTiming): string {
+  return (
+    `${seconds(t.wallMs)} wall: activities ran ${seconds(t.activityRunMs)}, waited for a poller ${seconds(t.activityQueueMs)}; ` +
+    `${t.workflowTasks.toFixed(1)} workflow tasks waited ${seconds(t.workflowTaskQueueMs)}, ran ${seconds(t.workflowTaskRunMs)}; ` +
+    `timers ${seconds(t.timerMs)}${t.childStartMs ? `; children took ${seconds(t.childStartMs)} to start` : ''}`
+  );
+}
+
 export function printFigures(f: FleetRunFigures, tenants: number): void {
   const largestHistory = Math.max(f.largestParentHistory, f.largestTenantHistory);
   console.log(`upgraded / failed:       ${f.done} / ${f.failed}`);
@@ -30,6 +42,8 @@ export function printFigures(f: FleetRunFigures, tenants: number): void {
     `worker process alone:    peak RSS ${mib(f.workerPeakRssBytes)} (VmHWM; target <= ${mib(WORKER_RSS_TARGET_BYTES)}: ${mark(f.workerPeakRssBytes <= WORKER_RSS_TARGET_BYTES)}), CPU ${f.workerCpuSeconds.toFixed(0)} s (${((f.workerCpuSeconds * 1000) / tenants).toFixed(1)} ms per tenant)`,
   );
   console.log(`activities:              ${f.fleetActivities} in the fleet parent, ${f.tenantActivities} per tenant (local ones included)`);
+  console.log(`a tenant's time:         ${timingLine(f.tenantTiming)} (mean of 20 spread over the fleet)`);
+  console.log(`the fleet parent's time: ${timingLine(f.parentTiming)}`);
   console.log(`server events:           ${f.eventsPerTenant.toFixed(1)} per tenant (all workflows)`);
   console.log(
     `largest history:         ${largestHistory} events (target <= ${HISTORY_TARGET_EVENTS}: ${mark(largestHistory <= HISTORY_TARGET_EVENTS)}): parent ${f.largestParentHistory} (${f.generations} generation(s)), tenant ${f.largestTenantHistory}`,

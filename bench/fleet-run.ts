@@ -25,6 +25,7 @@ import { startSeaweedfs, type Seaweedfs } from '../test/helpers/seaweedfs.js';
 import { createLocalEnv, uniqueTaskQueue } from '../test/helpers/temporal.js';
 import { repoRoot } from '../test/helpers/paths.js';
 import { benchSlug } from './fleet-activities.js';
+import { historyTiming, meanTiming, sumTiming, type HistoryTiming } from './history-timing.js';
 import { compileWorker } from './worker-build.js';
 
 export interface FleetRunOptions {
@@ -53,6 +54,9 @@ export interface FleetRunFigures {
   workerPeakRssBytes: number;
   workerCpuSeconds: number;
   workerErrors: string[];
+  /** Where time went, the mean over a sample of tenants, and the fleet parent over all its generations. */
+  tenantTiming: HistoryTiming;
+  parentTiming: HistoryTiming;
   /** What the payload store holds after the run (undefined: the store was off). */
   offloaded?: { objects: number; largestBytes: number; totalBytes: number };
 }
@@ -116,11 +120,11 @@ export async function runFleet(o: FleetRunOptions): Promise<FleetRunFigures> {
     const name = `bench-${Date.now()}`;
     const input: FleetUpgradeInput = {
       name,
-      upgrade: { version: '0.2.1', compatibility: { file: '/bench/matrix.yaml' }, heartbeat: { settle: 1 } },
+      upgrade: { version: '0.2.1', compatibility: { file: '/bench/matrix.yaml' }, heartbeat: { settle: 0 } },
       canaries: { count: 10 },
       waves: { percentages: [10, 50, 100] },
       maxParallel: o.maxParallel,
-      bakeTime: 1,
+      bakeTime: 0,
       searchAttributes: true,
       ...(o.dryRun ? { dryRun: true } : {}),
     };
@@ -138,21 +142,23 @@ export async function runFleet(o: FleetRunOptions): Promise<FleetRunFigures> {
     let totalEvents = 0;
     let largestTenantHistory = 0;
     const parentRuns: { runId: string; events: number }[] = [];
-    let sampleTenant: { workflowId: string; runId: string } | undefined;
+    const tenantRuns: { workflowId: string; runId: string }[] = [];
     for await (const wf of env.client.workflow.list({ query: `TaskQueue = '${taskQueue}'` })) {
       totalEvents += wf.historyLength;
       if (wf.workflowId === fleetWorkflowId(name)) parentRuns.push({ runId: wf.runId, events: wf.historyLength });
       else {
         largestTenantHistory = Math.max(largestTenantHistory, wf.historyLength);
-        sampleTenant ??= { workflowId: wf.workflowId, runId: wf.runId };
+        tenantRuns.push({ workflowId: wf.workflowId, runId: wf.runId });
       }
     }
     let largestEventBytes = 0;
     let largestEventWhere = '';
     let largestCarryBytes = 0;
     let fleetActivities = 0;
+    const timings = new Map<string, HistoryTiming>();
     const scan = async (workflowId: string, runId: string, label: string) => {
       const history = await env.client.workflow.getHandle(workflowId, runId).fetchHistory();
+      timings.set(runId, historyTiming(history.events ?? []));
       let activities = 0;
       for (const ev of history.events ?? []) {
         const bytes = HistoryEvent.encode(ev).finish().length;
@@ -167,7 +173,12 @@ export async function runFleet(o: FleetRunOptions): Promise<FleetRunFigures> {
       return activities;
     };
     for (const run of parentRuns) fleetActivities += await scan(fleetWorkflowId(name), run.runId, 'fleet parent');
-    const tenantActivities = sampleTenant ? await scan(sampleTenant.workflowId, sampleTenant.runId, 'a tenant') : 0;
+    // Twenty tenants spread over the fleet (every wave and round) for the timing; one for the activity count.
+    const sample = tenantRuns.filter((_, i) => i % Math.max(1, Math.floor(tenantRuns.length / 20)) === 0);
+    let tenantActivities = 0;
+    for (const t of sample) tenantActivities = await scan(t.workflowId, t.runId, 'a tenant');
+    const tenantTiming = meanTiming(sample.map((t) => timings.get(t.runId)!));
+    const parentTiming = sumTiming(parentRuns.map((r) => timings.get(r.runId)!));
 
     const plan = planWaves({ tenants: Array.from({ length: o.tenants }, (_, i) => benchSlug(i)), canaries: { count: 10 }, waves: { percentages: [10, 50, 100] } });
     let offloaded: FleetRunFigures['offloaded'];
@@ -199,6 +210,8 @@ export async function runFleet(o: FleetRunOptions): Promise<FleetRunFigures> {
       largestCarryBytes,
       tenantActivities,
       fleetActivities,
+      tenantTiming,
+      parentTiming,
       workerPeakRssBytes: peak,
       workerCpuSeconds: cpu,
       workerErrors: errors,

@@ -32,16 +32,20 @@ export const DAY_MS = 86_400_000;
 export const MAX_COMMAND_DURATION_MS = 24 * HOUR_MS;
 export const MAX_WAIT_DURATION_MS = 30 * DAY_MS;
 
-/** A zod field that accepts "10m"-style strings or milliseconds and yields milliseconds, at most `maxMs`. */
-export function durationUpTo(maxMs: number) {
+/**
+ * A zod field that accepts "10m"-style strings or milliseconds and yields milliseconds, at
+ * most `maxMs`; longer than zero unless `allowZero` (a pause that 0 turns off).
+ */
+export function durationUpTo(maxMs: number, { allowZero = false } = {}) {
   const limit = maxMs < 2 * DAY_MS && maxMs % HOUR_MS === 0 ? `${maxMs / HOUR_MS}h` : humanDuration(maxMs);
-  return z.union([z.number().int('a duration in milliseconds is a whole number').positive('a duration must be longer than zero'), z.string()]).transform((value, ctx) => {
+  const whole = z.number().int('a duration in milliseconds is a whole number');
+  return z.union([allowZero ? whole.nonnegative('a duration cannot be negative') : whole.positive('a duration must be longer than zero'), z.string()]).transform((value, ctx) => {
     let ms: number;
     if (typeof value === 'number') ms = value;
     else {
       try {
-        ms = parseDurationMs(value);
-        if (ms <= 0) throw new Error(`"${value}" must be longer than zero`);
+        ms = value.trim() === '0' && allowZero ? 0 : parseDurationMs(value);
+        if (ms <= 0 && !allowZero) throw new Error(`"${value}" must be longer than zero`);
       } catch (err) {
         ctx.addIssue({ code: 'custom', message: (err as Error).message });
         return z.NEVER;
@@ -60,6 +64,14 @@ export const DurationSchema = schema('DurationSchema', () => durationUpTo(MAX_CO
 
 /** A wait for people (approval timeout, bake time): at most 30 days. */
 export const WaitDurationSchema = schema('WaitDurationSchema', () => durationUpTo(MAX_WAIT_DURATION_MS));
+
+/**
+ * A pause the runbook takes for its own sake (heartbeats settle, a wave bakes): 0 turns it
+ * off and the step is skipped. A pause is a durable timer, and the server fires a timer up
+ * to about a second late, so even a 1 ms pause costs a second per tenant.
+ */
+export const PauseDurationSchema = schema('PauseDurationSchema', () => durationUpTo(MAX_COMMAND_DURATION_MS, { allowZero: true }));
+export const BakeDurationSchema = schema('BakeDurationSchema', () => durationUpTo(MAX_WAIT_DURATION_MS, { allowZero: true }));
 
 /** Go's duration syntax for helm and kubectl flags: 600000 -> "600s". */
 export function goDuration(ms: number): string {

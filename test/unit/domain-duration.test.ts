@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { z } from 'zod';
-import { DurationSchema, goDuration, humanDuration, parseDurationMs } from '../../src/domain/duration.js';
+import { BakeDurationSchema, DurationSchema, goDuration, humanDuration, parseDurationMs, PauseDurationSchema } from '../../src/domain/duration.js';
 
 describe('parseDurationMs', () => {
   it('the units operators type', () => {
@@ -49,6 +49,32 @@ describe('DurationSchema', () => {
 
   it('works with .default()', () => {
     assert.deepEqual(z.object({ t: DurationSchema.default(600_000) }).parse({}), { t: 600_000 });
+  });
+});
+
+describe('PauseDurationSchema and BakeDurationSchema (a pause that 0 turns off)', () => {
+  it('accept zero as a number, "0" and "0s", and what DurationSchema accepts', () => {
+    for (const Pause of [PauseDurationSchema, BakeDurationSchema]) {
+      const Schema = z.object({ settle: Pause });
+      for (const zero of [0, '0', '0s', '0m0s']) assert.deepEqual(Schema.parse({ settle: zero }), { settle: 0 }, String(zero));
+      assert.deepEqual(Schema.parse({ settle: '60s' }), { settle: 60_000 });
+    }
+  });
+
+  it('still refuse negative and fractional numbers and garbage, at the field', () => {
+    const Schema = z.object({ settle: PauseDurationSchema });
+    for (const bad of [-1, 1.5, 'soon', '', '-0s']) {
+      const r = Schema.safeParse({ settle: bad });
+      assert.equal(r.success, false, String(bad));
+      assert.deepEqual(r.error.issues[0]?.path, ['settle'], String(bad));
+    }
+    assert.match(Schema.safeParse({ settle: -1 }).error?.issues[0]?.message ?? '', /a duration cannot be negative/);
+  });
+
+  it('keep their limits: 24h for a pause, 30 days for a bake', () => {
+    assert.match(z.object({ s: PauseDurationSchema }).safeParse({ s: '25h' }).error?.issues[0]?.message ?? '', /longer than the limit of 24h/);
+    assert.deepEqual(z.object({ s: BakeDurationSchema }).parse({ s: '25h' }), { s: 90_000_000 });
+    assert.match(z.object({ s: BakeDurationSchema }).safeParse({ s: '31d' }).error?.issues[0]?.message ?? '', /longer than the limit of 30d/);
   });
 });
 

@@ -163,6 +163,27 @@ describe('soctalkFleetUpgrade (time-skipping)', () => {
     assert.equal(child.type, 'soctalkTenantUpgrade');
   });
 
+  it('bakeTime 0 skips every bake and heartbeat.settle 0 every settle: no timer in the fleet or a tenant', async () => {
+    const { error, status, handle } = await runFleet(
+      { canaries: { count: 1 }, waves: { sizes: [2] }, maxParallel: 2, bakeTime: 0, upgrade: { ...upgradeSpec, heartbeat: { settle: 0 } } },
+      { tenants: ['a', 'b', 'c', 'd'] },
+    );
+    assert.equal(error, undefined, String(error));
+    assert.deepEqual(
+      status.steps.filter((s) => s.name.startsWith('bake ')).map((s) => [s.name, s.outcome, s.detail]),
+      [
+        ['bake canary', 'skipped', 'bakeTime is 0'],
+        ['bake wave 1', 'skipped', 'bakeTime is 0'],
+        ['bake wave 2', 'skipped', 'the last wave'],
+      ],
+    );
+    // The only timer left is the 2m cap on waiting for the last notifications to go out.
+    const timers = async (h: { fetchHistory: Handle['fetchHistory'] }) =>
+      ((await h.fetchHistory()).events ?? []).flatMap((e) => (e.timerStartedEventAttributes ? [Number(e.timerStartedEventAttributes.startToFireTimeout?.seconds)] : []));
+    assert.deepEqual(await timers(handle), [120], 'the fleet started no bake timer');
+    assert.deepEqual(await timers(t.env.client.workflow.getHandle(tenantWorkflowId('a'))), [], 'a tenant started no timer');
+  });
+
   it('halts before the first wave when the canary fails, rolling it back', async () => {
     const { error, progress, m } = await runFleet({ canaries: { tenants: ['c'] }, failureBudget: { maxFailed: 5 } }, { tenants: ['a', 'b', 'c', 'd'], failing: ['c'] }, undefined, true);
     // The failed tenant child's own history is a saved history too.

@@ -85,6 +85,16 @@ describe('soctalkTenantUpgrade (time-skipping)', () => {
     assert.deepEqual(m.calls.find((c) => c.name === 'tenantHelmUpgrade')!.args.capabilities, { kubeVersion: 'v1.33.1', apiVersions: ['apps/v1', 'v1'] });
   });
 
+  it('heartbeat.settle 0 skips the settle pause: no timer, the step says why', async () => {
+    const { error, status, handle } = await runTenant({ heartbeat: { settle: 0 } });
+    assert.equal(error, undefined, String(error));
+    const settle = status.steps.find((s) => s.name === 'let heartbeat settle')!;
+    assert.equal(settle.outcome, 'skipped');
+    assert.equal(settle.detail, 'heartbeat.settle is 0');
+    const history = await handle.fetchHistory();
+    assert.equal(history.events?.some((e) => e.timerStartedEventAttributes), false, 'no timer was started');
+  });
+
   it('a workload whose tag no override reaches is refused at pre-flight, naming it, before anything changes', async () => {
     const message =
       'the target would leave Deployment/soctalk-runs-worker on ghcr.io/soctalk/soctalk-orchestrator:0.1.0 instead of tag 0.2.1: the image keys overridden (adapter.image.tag) do not reach it; add its tag key to the image tag keys';

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { ApprovalPolicySchema } from '../approval-policy.js';
-import { WaitDurationSchema } from '../duration.js';
+import { BakeDurationSchema } from '../duration.js';
 import { LabelSelectorSchema, TenantSlugSchema } from '../grammar.js';
 import { TenantUpgradeSpecSchema } from './tenant-upgrade-input.js';
 import { CanariesSchema, FailureBudgetSchema, WavesSchema } from './wave-plan.js';
@@ -34,8 +34,8 @@ export const FleetUpgradeInputSchema = schema('FleetUpgradeInputSchema', () =>
       waves: WavesSchema,
       /** Tenants upgrading at once within a wave. */
       maxParallel: z.number().int().min(1).max(200).default(5),
-      /** Wait after each wave (canary included) before the next one. */
-      bakeTime: WaitDurationSchema.default(10 * 60_000),
+      /** Wait after each wave (canary included) before the next one (0: no bake). */
+      bakeTime: BakeDurationSchema.default(10 * 60_000),
       failureBudget: FailureBudgetSchema,
       /** Failed tenants: roll back (`helm rollback`, + PVC restore per upgrade.onFailure) or leave them for inspection. */
       failedTenants: z.enum(['rollback', 'leave']).default('rollback'),

@@ -7,7 +7,7 @@ import semver from 'semver';
 import { z } from 'zod';
 import { ApprovalPolicySchema } from '../approval-policy.js';
 import { ChartSourceSchema } from '../chart.js';
-import { DurationSchema } from '../duration.js';
+import { DurationSchema, PauseDurationSchema } from '../duration.js';
 import {
   EnvNameSchema,
   HttpUrlSchema,
@@ -106,8 +106,8 @@ export type AlertCheck = z.output<typeof AlertCheckSchema>;
 export const HeartbeatSchema = schema('HeartbeatSchema', () =>
   z
     .object({
-      /** The runbook's `sleep 60`: a durable timer after the rollout. */
-      settle: DurationSchema.default(60_000),
+      /** The runbook's `sleep 60`: a durable timer after the rollout (0: no pause). */
+      settle: PauseDurationSchema.default(60_000),
       /**
        * SocTalk API base URL; when set, the MSSP API's tenant health is polled after the settle
        * timer (/api/mssp/dashboard/tenant-health, /api/mssp/tenants/{id}) until the adapter's

@@ -175,13 +175,15 @@ export async function soctalkFleetUpgrade(raw: FleetUpgradeInput, carry?: FleetC
           break;
         }
         case 'bake':
-          if (!action.last) {
+          if (action.last) {
+            run.skip(`bake ${w.name}`, 'the last wave');
+          } else if (input.bakeTime === 0) {
+            run.skip(`bake ${w.name}`, 'bakeTime is 0');
+          } else {
             run.setPhase('baking');
             w.bakedUntil = new Date(Date.now() + input.bakeTime).toISOString();
             publish();
             await run.step(`bake ${w.name}`, () => sleep(input.bakeTime), { detail: () => `baked ${humanDuration(input.bakeTime)}` });
-          } else {
-            run.skip(`bake ${w.name}`, 'the last wave');
           }
           // Tenants retried during the bake run again in this wave before moving on.
           if (state.pendingInWave().length > 0) state.stage = 'upgrade';

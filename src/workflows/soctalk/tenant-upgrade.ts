@@ -209,8 +209,12 @@ export async function soctalkTenantUpgrade(raw: TenantUpgradeInput): Promise<Ten
     run.fact('verified', verified.workloads);
     const rolledOutAt = Date.now();
 
-    run.setPhase('settling');
-    await run.step('let heartbeat settle', () => sleep(input.heartbeat.settle), { detail: () => `waited ${humanDuration(input.heartbeat.settle)}` });
+    if (input.heartbeat.settle > 0) {
+      run.setPhase('settling');
+      await run.step('let heartbeat settle', () => sleep(input.heartbeat.settle), { detail: () => `waited ${humanDuration(input.heartbeat.settle)}` });
+    } else {
+      run.skip('let heartbeat settle', 'heartbeat.settle is 0');
+    }
 
     let heartbeat: { at: string; version: string } | undefined;
     const hb = input.heartbeat;
