@@ -22,7 +22,8 @@ done
 
 log="$state/dev-server.log"
 "$TEMPORAL_CLI_PATH" server start-dev --ip 127.0.0.1 --port "$port" --ui-port "$ui_port" \
-  --db-filename "$state/dev-server.db" "${search_attributes[@]}" --log-level warn >"$log" 2>&1 &
+  --db-filename "$state/dev-server.db" "${search_attributes[@]}" --log-level warn \
+  --dynamic-config-value system.enableActivityEagerExecution=true >"$log" 2>&1 &
 server=$!
 worker=
 cleanup() {

@@ -36,6 +36,9 @@ export function createLocalEnv(options: LocalEnvOptions = {}): Promise<TestWorkf
       executable: { type: 'existing-path', path: requireExecutable('TEMPORAL_CLI_PATH', 'temporal') },
       searchAttributes: ALL_SEARCH_ATTRIBUTES,
       ip: '127.0.0.1',
+      // As deploy/compose/temporal-dynamicconfig.yaml: an activity the worker schedules comes
+      // back with its workflow task's completion instead of through another poll.
+      extraArgs: ['--dynamic-config-value', 'system.enableActivityEagerExecution=true'],
       ...(options.uiPort !== undefined ? { ui: true, uiPort: options.uiPort } : {}),
     },
   });

@@ -329,6 +329,7 @@ describe('docker-compose.yml', () => {
       assert.ok(Array.isArray(values) && values.every((v) => 'value' in v), `${key}: dynamic config values are lists of {value, constraints}`);
     }
     assert.deepEqual(config['frontend.enableUpdateWorkflowExecution'], [{ value: true }]);
+    assert.deepEqual(config['system.enableActivityEagerExecution'], [{ value: true }]);
   });
 
   it("the worker's stop grace period outlasts its own shutdown grace", () => {
