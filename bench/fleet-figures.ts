@@ -41,9 +41,13 @@ export function printFigures(f: FleetRunFigures, tenants: number): void {
   console.log(
     `worker process alone:    peak RSS ${mib(f.workerPeakRssBytes)} (VmHWM; target <= ${mib(WORKER_RSS_TARGET_BYTES)}: ${mark(f.workerPeakRssBytes <= WORKER_RSS_TARGET_BYTES)}), CPU ${f.workerCpuSeconds.toFixed(0)} s (${((f.workerCpuSeconds * 1000) / tenants).toFixed(1)} ms per tenant)`,
   );
+  if (f.serverCpuSeconds !== undefined) {
+    console.log(`dev server:              CPU ${f.serverCpuSeconds.toFixed(0)} s during the run (${((f.serverCpuSeconds * 1000) / tenants).toFixed(1)} ms per tenant), on the same cores`);
+  }
   console.log(`activities:              ${f.fleetActivities} in the fleet parent, ${f.tenantActivities} per tenant (local ones included)`);
   console.log(`a tenant's time:         ${timingLine(f.tenantTiming)} (mean of 20 spread over the fleet)`);
   console.log(`the fleet parent's time: ${timingLine(f.parentTiming)}`);
+  console.log(`a tenant's history:      ${f.tenantEventTypes.map(([type, n]) => `${n} ${type}`).join(', ')}`);
   console.log(`server events:           ${f.eventsPerTenant.toFixed(1)} per tenant (all workflows)`);
   console.log(
     `largest history:         ${largestHistory} events (target <= ${HISTORY_TARGET_EVENTS}: ${mark(largestHistory <= HISTORY_TARGET_EVENTS)}): parent ${f.largestParentHistory} (${f.generations} generation(s)), tenant ${f.largestTenantHistory}`,

@@ -8,7 +8,7 @@
  * BENCH_PAYLOAD_STORE=off runs without it); then one SocTalk fleet, and the figures read
  * back from the server and the store.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
@@ -25,7 +25,7 @@ import { startSeaweedfs, type Seaweedfs } from '../test/helpers/seaweedfs.js';
 import { createLocalEnv, uniqueTaskQueue } from '../test/helpers/temporal.js';
 import { repoRoot } from '../test/helpers/paths.js';
 import { benchSlug } from './fleet-activities.js';
-import { historyTiming, meanTiming, sumTiming, type HistoryTiming } from './history-timing.js';
+import { eventTypes, historyTiming, meanTiming, sumTiming, type HistoryTiming } from './history-timing.js';
 import { compileWorker } from './worker-build.js';
 
 export interface FleetRunOptions {
@@ -53,9 +53,13 @@ export interface FleetRunFigures {
   fleetActivities: number;
   workerPeakRssBytes: number;
   workerCpuSeconds: number;
+  /** CPU the dev server used during the run (it shares the machine with the worker). */
+  serverCpuSeconds?: number;
   workerErrors: string[];
   /** Where time went, the mean over a sample of tenants, and the fleet parent over all its generations. */
   tenantTiming: HistoryTiming;
+  /** A tenant's history by event type, most first. */
+  tenantEventTypes: [string, number][];
   parentTiming: HistoryTiming;
   /** What the payload store holds after the run (undefined: the store was off). */
   offloaded?: { objects: number; largestBytes: number; totalBytes: number };
@@ -76,6 +80,19 @@ async function procCpuSeconds(pid: number): Promise<number> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) / 100; // utime + stime, in clock ticks (100/s)
+}
+
+/** The dev server: the child of this process that the SDK started as `temporal server start-dev`. */
+async function devServerPid(): Promise<number | undefined> {
+  for (const entry of await readdir('/proc').catch(() => [])) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (ppid !== process.pid) continue;
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.split('\0').includes('start-dev')) return Number(entry);
+  }
+  return undefined;
 }
 
 export async function runFleet(o: FleetRunOptions): Promise<FleetRunFigures> {
@@ -128,6 +145,8 @@ export async function runFleet(o: FleetRunOptions): Promise<FleetRunFigures> {
       searchAttributes: true,
       ...(o.dryRun ? { dryRun: true } : {}),
     };
+    const server = await devServerPid();
+    const serverCpuBefore = server ? await procCpuSeconds(server) : 0;
     const started = performance.now();
     // The bench's client reads the result as the CLI would: through the same codecs.
     const client = new Client({ connection: env.connection, ...(s3 ? { dataConverter: codecDataConverter(storeEnv)! } : {}) });
@@ -137,6 +156,7 @@ export async function runFleet(o: FleetRunOptions): Promise<FleetRunFigures> {
     clearInterval(sampler);
     peak = Math.max(peak, (await procStatus(pid)).hwm);
     cpu = Math.max(cpu, await procCpuSeconds(pid));
+    const serverCpuSeconds = server ? (await procCpuSeconds(server)) - serverCpuBefore : undefined;
 
     // Every workflow of the run as the server counts it; the parent's generations in full.
     let totalEvents = 0;
@@ -156,9 +176,11 @@ export async function runFleet(o: FleetRunOptions): Promise<FleetRunFigures> {
     let largestCarryBytes = 0;
     let fleetActivities = 0;
     const timings = new Map<string, HistoryTiming>();
+    let tenantEventTypes: [string, number][] = [];
     const scan = async (workflowId: string, runId: string, label: string) => {
       const history = await env.client.workflow.getHandle(workflowId, runId).fetchHistory();
       timings.set(runId, historyTiming(history.events ?? []));
+      if (label === 'a tenant') tenantEventTypes = eventTypes(history.events ?? []);
       let activities = 0;
       for (const ev of history.events ?? []) {
         const bytes = HistoryEvent.encode(ev).finish().length;
@@ -211,9 +233,11 @@ export async function runFleet(o: FleetRunOptions): Promise<FleetRunFigures> {
       tenantActivities,
       fleetActivities,
       tenantTiming,
+      tenantEventTypes,
       parentTiming,
       workerPeakRssBytes: peak,
       workerCpuSeconds: cpu,
+      ...(serverCpuSeconds !== undefined ? { serverCpuSeconds } : {}),
       workerErrors: errors,
       ...(offloaded ? { offloaded } : {}),
     };

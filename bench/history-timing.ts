@@ -31,6 +31,17 @@ const ms = (ev: HistoryEvent | undefined): number => {
   return t ? Number(t.seconds ?? 0) * 1000 + (t.nanos ?? 0) / 1e6 : 0;
 };
 
+/** How many events of each type a history holds ("WorkflowTaskCompleted": 5, ...), most first. */
+export function eventTypes(events: HistoryEvent[]): [string, number][] {
+  const counts = new Map<string, number>();
+  for (const ev of events) {
+    const key = Object.keys(ev).find((k) => k.endsWith('EventAttributes') && ev[k as keyof HistoryEvent]);
+    const name = key ? key.replace(/EventAttributes$/, '').replace(/^./, (c) => c.toUpperCase()) : 'Unknown';
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+  }
+  return [...counts].sort((a, b) => b[1] - a[1]);
+}
+
 export function historyTiming(events: HistoryEvent[]): HistoryTiming {
   const byId = new Map(events.map((ev) => [Number(ev.eventId), ev]));
   const timing: HistoryTiming = { wallMs: ms(events.at(-1)) - ms(events[0]), activityRunMs: 0, activityQueueMs: 0, workflowTaskQueueMs: 0, workflowTaskRunMs: 0, workflowTasks: 0, timerMs: 0, childStartMs: 0 };
