@@ -5,6 +5,7 @@ import type { ApplicationFailure } from '@temporalio/common';
 import type { FleetUpgradeInput } from '../../src/domain/soctalk/fleet-input.js';
 import { tenantWorkflowId } from '../../src/domain/soctalk/tenant-runbooks.js';
 import { fleetWorkflowId } from '../../src/domain/workflow-ids.js';
+import { NamespaceKey, PhaseKey, ReleaseKey, RunbookKey, TargetVersionKey } from '../../src/domain/search-attributes.js';
 import {
   abortUpdate,
   approveUpdate,
@@ -159,8 +160,19 @@ describe('soctalkFleetUpgrade (time-skipping)', () => {
     assert.ok(canary.durationMs! >= 60_000, 'each tenant waited the 60s heartbeat settle');
     const b = progress.tenants.find((t) => t.tenant === 'b')!;
     assert.ok(Date.parse(b.startedAt!) - Date.parse(canary.endedAt!) >= 30 * 60_000, 'wave 1 started after the canary baked 30m');
-    const child = await t.env.client.workflow.getHandle(tenantWorkflowId('a')).describe();
+    const childHandle = t.env.client.workflow.getHandle(tenantWorkflowId('a'));
+    const child = await childHandle.describe();
     assert.equal(child.type, 'soctalkTenantUpgrade');
+    // The fleet starts a tenant with its identity: the tenant upserts only its phases.
+    assert.deepEqual(
+      [RunbookKey, ReleaseKey, NamespaceKey, TargetVersionKey, PhaseKey].map((key) => child.typedSearchAttributes.get(key)),
+      ['soctalk-tenant-upgrade', 'tenant-a', 'tenant-a', upgradeSpec.version, 'completed'],
+    );
+    const upserted = ((await childHandle.fetchHistory()).events ?? []).flatMap((e) =>
+      e.upsertWorkflowSearchAttributesEventAttributes ? [Object.keys(e.upsertWorkflowSearchAttributesEventAttributes.searchAttributes?.indexedFields ?? {})] : [],
+    );
+    assert.ok(upserted.length > 0);
+    assert.deepEqual([...new Set(upserted.flat())], [PhaseKey.name]);
   });
 
   it('bakeTime 0 skips every bake and heartbeat.settle 0 every settle: no timer in the fleet or a tenant', async () => {

@@ -29,6 +29,7 @@ import { MaintenanceWindowSchema } from './maintenance-window.js';
 
 import { imageTagKeysFor, tagOverrides } from './image-keys.js';
 import { schemasOf } from '../shared-schemas.js';
+import type { RunIdentity } from '../search-attributes.js';
 
 const schema = schemasOf('domain/soctalk/tenant-upgrade-input');
 
@@ -207,6 +208,14 @@ export const FLEET_CAPABILITIES_MAX_AGE_MS = 30_000;
 
 export const tenantRelease = (slug: string): string => `tenant-${slug}`;
 export const tenantNamespace = (slug: string): string => `tenant-${slug}`;
+
+/** A tenant run's identity in search attributes: the run sets it, or a fleet starts the run with it. */
+export const tenantRunIdentity = (slug: string, version: string): RunIdentity => ({
+  runbook: 'soctalk-tenant-upgrade',
+  release: tenantRelease(slug),
+  namespace: tenantNamespace(slug),
+  targetVersion: version,
+});
 
 type OverrideSpec = Pick<TenantUpgradeSpec, 'imageTags' | 'version'> & { imageTagKeys?: string[] | undefined; chart?: { ref: string } };
 

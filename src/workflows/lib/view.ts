@@ -3,10 +3,9 @@
  * current details and chat notifications. The Run decides; this module only reports, so
  * every surface reads the same state (the gate's commands, the outcome's failures).
  */
-import { CancellationScope, log, setCurrentDetails, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
-import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import { CancellationScope, log, setCurrentDetails, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { RunNotification } from '../../domain/notification.js';
-import { NamespaceKey, PhaseKey, ReleaseKey, RunbookKey, TargetVersionKey } from '../../domain/search-attributes.js';
+import { identityAttributes, PhaseKey } from '../../domain/search-attributes.js';
 import type { StepJournal } from './journal.js';
 import { statusQuery } from './messages.js';
 import type { ApprovalPolicy } from '../../domain/approval-policy.js';
@@ -53,11 +52,15 @@ export class RunView {
     };
     setHandler(statusQuery, () => this.status);
     if (options.searchAttributes !== false) {
-      const pairs: SearchAttributeUpdatePair[] = [{ key: RunbookKey, value: options.runbook }];
-      if (options.release) pairs.push({ key: ReleaseKey, value: options.release });
-      if (options.namespace) pairs.push({ key: NamespaceKey, value: options.namespace });
-      if (options.targetVersion) pairs.push({ key: TargetVersionKey, value: options.targetVersion });
-      upsertSearchAttributes(pairs);
+      // A fleet starts its tenants with their identity already set (fleet/tenants.ts): then
+      // there is nothing to upsert, one history event and one visibility write fewer a tenant.
+      // Only what the starter set counts: a run continued as new (or retried) inherits the
+      // attributes of the run before and has always upserted them again, as its saved
+      // histories expect. Start attributes are in history, so a replay decides the same way.
+      const info = workflowInfo();
+      const setAtStart = info.continuedFromExecutionRunId === undefined ? info.typedSearchAttributes : undefined;
+      const pairs = identityAttributes(options).filter((pair) => setAtStart?.get(pair.key) !== pair.value);
+      if (pairs.length) upsertSearchAttributes(pairs);
     }
   }
 

@@ -17,6 +17,7 @@ import {
   imageTagOverrides,
   tenantNamespace,
   tenantRelease,
+  tenantRunIdentity,
   TenantUpgradeInputSchema,
   type TenantUpgradeInput,
 } from '../../domain/soctalk/tenant-upgrade-input.js';
@@ -67,10 +68,7 @@ export async function soctalkTenantUpgrade(raw: TenantUpgradeInput): Promise<Ten
   const checks = input.alertCheck ? proxyActivities<A>(longStepProfile(input.alertCheck.timeout)) : undefined;
 
   const run = new Run({
-    runbook: 'soctalk-tenant-upgrade',
-    release,
-    namespace,
-    targetVersion: input.version,
+    ...tenantRunIdentity(input.tenant, input.version),
     ...(input.requestedBy ? { requestedBy: input.requestedBy } : {}),
     approval: input.approval,
     ...(input.searchAttributes !== undefined ? { searchAttributes: input.searchAttributes } : {}),

@@ -6,7 +6,8 @@
 import { condition, startChild, workflowInfo, type ChildWorkflowHandle } from '@temporalio/workflow';
 import type { FleetUpgradeParams } from '../../../domain/soctalk/fleet-input.js';
 import { tenantWorkflowId } from '../../../domain/soctalk/tenant-runbooks.js';
-import { tenantRelease, type TenantUpgradeInput } from '../../../domain/soctalk/tenant-upgrade-input.js';
+import { tenantRelease, tenantRunIdentity, type TenantUpgradeInput } from '../../../domain/soctalk/tenant-upgrade-input.js';
+import { identityAttributes } from '../../../domain/search-attributes.js';
 import { describeStop } from '../../lib/errors.js';
 import { abortSignal } from '../../lib/messages.js';
 import { soctalkTenantUpgrade } from '../tenant-upgrade.js';
@@ -52,6 +53,8 @@ export class TenantRunner {
           workflowId: tenantWorkflowId(tenant),
           args: [this.childInput(tenant)],
           parentClosePolicy: 'REQUEST_CANCEL',
+          // Findable from its start, and the tenant need not upsert its identity itself.
+          ...(this.input.searchAttributes !== false ? { typedSearchAttributes: identityAttributes(tenantRunIdentity(tenant, this.input.upgrade.version)) } : {}),
         });
         this.handles.set(tenant, handle);
         const result = await handle.result();
