@@ -12,10 +12,21 @@ import { printFigures } from './fleet-figures.js';
 import { runFleet } from './fleet-run.js';
 
 const args = process.argv.slice(2).length ? process.argv.slice(2) : ['1000:50', '5000:100'];
+/** The first full (not plan-mode) run: the issue's target is 5,000 tenants in <= 5x its wall time. */
+let baseline: { tenants: number; wallMs: number } | undefined;
 for (const arg of args) {
   const [tenants, maxParallel, mode] = arg.split(':');
   const dryRun = mode === 'plan';
   const f = await runFleet({ tenants: Number(tenants), maxParallel: Number(maxParallel), activityMs: 0, dryRun });
   console.log(`\n== ${tenants} tenants, max parallel ${maxParallel}, instant activities${dryRun ? ', plan mode' : ''}`);
   printFigures(f, Number(tenants));
+  if (dryRun) continue;
+  if (!baseline) baseline = { tenants: Number(tenants), wallMs: f.wallMs };
+  else {
+    const sizeRatio = Number(tenants) / baseline.tenants;
+    const wallRatio = f.wallMs / baseline.wallMs;
+    console.log(
+      `scaling:                 ${wallRatio.toFixed(2)}x the wall time of ${baseline.tenants} tenants for ${sizeRatio.toFixed(1)}x the tenants (target <= ${sizeRatio.toFixed(1)}x: ${wallRatio <= sizeRatio ? 'meets' : 'MISSES'})`,
+    );
+  }
 }
