@@ -83,6 +83,16 @@ async function procCpuSeconds(pid: number): Promise<number> {
 }
 
 /** The dev server: the child of this process that the SDK started as `temporal server start-dev`. */
+/** Until visibility holds no running workflow of this task queue (60 s at most, then the figures say so). */
+async function visibilityCaughtUp(client: Client, taskQueue: string): Promise<void> {
+  for (let waited = 0; waited < 60_000; waited += 500) {
+    const { count } = await client.workflow.count(`TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'`);
+    if (count === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  console.error('bench: visibility still lists running workflows after 60 s; events per tenant may be low');
+}
+
 async function devServerPid(): Promise<number | undefined> {
   for (const entry of await readdir('/proc').catch(() => [])) {
     if (!/^\d+$/.test(entry)) continue;
@@ -158,6 +168,9 @@ export async function runFleet(o: FleetRunOptions): Promise<FleetRunFigures> {
     cpu = Math.max(cpu, await procCpuSeconds(pid));
     const serverCpuSeconds = server ? (await procCpuSeconds(server)) - serverCpuBefore : undefined;
 
+    // Visibility is written after the fact: a record still marked Running counts no events
+    // (one 1,000-tenant run reported the parent at 0), so wait until every run reads closed.
+    await visibilityCaughtUp(env.client, taskQueue);
     // Every workflow of the run as the server counts it; the parent's generations in full.
     let totalEvents = 0;
     let largestTenantHistory = 0;
