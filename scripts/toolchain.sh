@@ -236,11 +236,27 @@ ensure_helm() {
   HELM_BIN="$CACHE/helm-$HELM_VERSION/bin/helm"
 }
 
+# The minor version a kubectl reports of itself ("32" of 1.32.4; some builds say "32+").
+kubectl_minor() { "$1" version --client -o json 2>/dev/null | sed -n 's/.*"minor": *"\([0-9]*\).*/\1/p' | head -n 1; }
+
 ensure_kubectl() {
-  local p
-  if p=$(first_executable "${KUBECTL_BIN:-}" "$(on_path kubectl)"); then
+  local p minor want=${KUBERNETES_VERSION#1.}
+  want=${want%%.*}
+  if p=$(first_executable "${KUBECTL_BIN:-}"); then
     KUBECTL_BIN=$p
     return
+  fi
+  # A kubectl on PATH is used only within Kubernetes' version skew policy (one minor version
+  # either side of the API server we run): further out, it warns on every call and may not
+  # speak the server's API as the runbooks expect.
+  p=$(on_path kubectl)
+  if [ -n "$p" ]; then
+    minor=$(kubectl_minor "$p")
+    if [ -n "$minor" ] && [ "$minor" -ge $((want - 1)) ] && [ "$minor" -le $((want + 1)) ]; then
+      KUBECTL_BIN=$p
+      return
+    fi
+    log "kubectl on PATH ($p) is 1.${minor:-?}, outside the skew policy of the 1.$want API server: using our own build"
   fi
   EXTRA_LDFLAGS=$(kube_version_ldflags) with_lock build_replaced "kubectl-$KUBERNETES_VERSION" k8s.io/kubernetes "v$KUBERNETES_VERSION" \
     "v0.${KUBERNETES_VERSION#1.}" k8s.io/kubernetes/cmd/kubectl
@@ -426,7 +442,7 @@ main() {
     echo "temporal     Temporal CLI $TEMPORAL_CLI_VERSION (TEMPORAL_CLI_PATH)"
     echo "test-server  temporal-test-server $TEMPORAL_TEST_SERVER_VERSION (TEMPORAL_TEST_SERVER_PATH)"
     echo "helm         helm $HELM_VERSION (HELM_BIN)"
-    echo "kubectl      kubectl on PATH or $KUBERNETES_VERSION (KUBECTL_BIN)"
+    echo "kubectl      kubectl on PATH within one minor version of $KUBERNETES_VERSION, or $KUBERNETES_VERSION (KUBECTL_BIN)"
     echo "kwok         kwok/kwokctl $KWOK_VERSION (KWOKCTL_BIN, KWOK_BIN)"
     echo "kube         kube-apiserver/controller-manager/scheduler $KUBERNETES_VERSION (KUBE_*_BIN)"
     echo "etcd         etcd $ETCD_VERSION (ETCD_BIN)"
