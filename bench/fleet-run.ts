@@ -82,7 +82,6 @@ async function procCpuSeconds(pid: number): Promise<number> {
   return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) / 100; // utime + stime, in clock ticks (100/s)
 }
 
-/** The dev server: the child of this process that the SDK started as `temporal server start-dev`. */
 /** Until visibility holds no running workflow of this task queue (60 s at most, then the figures say so). */
 async function visibilityCaughtUp(client: Client, taskQueue: string): Promise<void> {
   for (let waited = 0; waited < 60_000; waited += 500) {
@@ -93,6 +92,7 @@ async function visibilityCaughtUp(client: Client, taskQueue: string): Promise<vo
   console.error('bench: visibility still lists running workflows after 60 s; events per tenant may be low');
 }
 
+/** The dev server: the child of this process that the SDK started as `temporal server start-dev`. */
 async function devServerPid(): Promise<number | undefined> {
   for (const entry of await readdir('/proc').catch(() => [])) {
     if (!/^\d+$/.test(entry)) continue;

@@ -10,7 +10,8 @@
 #   scripts/toolchain.sh list                    the components and their versions
 #
 # Order of preference for each component: the env var that names it, then a binary on
-# PATH (same major line), then a build cached OUTSIDE the repository under
+# PATH (same major line; kubectl within one minor version of the API server), then a build
+# cached OUTSIDE the repository under
 # ${UPGRADE_RUNBOOKS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/upgrade-runbooks}/<tool>-<version>.
 # Idempotent: a finished build is never redone; builds go to a temp dir and are moved in
 # place only when complete, so an interrupted run leaves nothing half-built behind.
