@@ -137,6 +137,9 @@ describe('soctalk-system upgrade under faults (kill -9, aborts, server restarts)
       TEMPORAL_ADDRESS: temporal.address,
       TEMPORAL_TASK_QUEUE: uniqueTaskQueue('faults'),
       WORKFLOW_BUNDLE_PATH: bundlePath,
+      // A worker killed with SIGKILL mid-upgrade never removes its values and helm-repository
+      // temp dirs: they go in tmp, which after() removes.
+      TMPDIR: tmp,
     };
     await startWorker();
     console.log(`# setup ${Date.now() - started} ms`);

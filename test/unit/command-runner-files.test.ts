@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { CommandRunner, toolPathsFromEnv, type CommandHeartbeat } from '../../src/activities/command.js';
 import { FailureType } from '../../src/domain/failure-types.js';
 import { fixtureBin } from '../helpers/paths.js';
+import { testTempDir } from '../helpers/temp-dir.js';
 
 // The runner's stdoutFile / inputFile options (pg_dump streamed out of `kubectl exec` into a
 // file, a dump streamed back into pg_restore), through small fixture executables:
@@ -17,7 +17,7 @@ const tools = toolPathsFromEnv({});
 const runner = (opts: Partial<ConstructorParameters<typeof CommandRunner>[0]> = {}) => new CommandRunner({ tools, killGraceMs: 300, heartbeatIntervalMs: 20, ...opts });
 const script = (name: string) => ({ executable: fixtureBin(name) });
 const ALL_BYTES = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
-const tempDir = () => mkdtemp(join(tmpdir(), 'runner-files-'));
+const tempDir = () => testTempDir('runner-files');
 
 async function rejection(p: Promise<unknown>): Promise<unknown> {
   try {

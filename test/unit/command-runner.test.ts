@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFile, mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -9,6 +8,7 @@ import { CommandRunner, toolPathsFromEnv, type CommandHeartbeat } from '../../sr
 import { Redactor } from '../../src/activities/redaction.js';
 import { FailureType } from '../../src/domain/failure-types.js';
 import { fixtureBin } from '../helpers/paths.js';
+import { testTempDir } from '../helpers/temp-dir.js';
 
 const tools = toolPathsFromEnv({});
 const runner = (opts: Partial<ConstructorParameters<typeof CommandRunner>[0]> = {}) =>
@@ -64,7 +64,7 @@ describe('CommandRunner', () => {
   });
 
   it('kills the whole process tree on timeout and reports a retryable CommandTimeout', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'runner-'));
+    const dir = await testTempDir('runner');
     const pidfile = join(dir, 'pids');
     const err = await rejection(runner().run({ tool: script('tree.sh'), args: [pidfile], mutates: false, timeoutMs: 400 }));
     assert.ok(err instanceof ApplicationFailure);

@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { withValuesFiles } from '../../src/activities/helm/values-files.js';
@@ -21,6 +19,7 @@ import {
   TenantSlugSchema,
   UrlPathSchema,
 } from '../../src/domain/grammar.js';
+import { testTempDir } from '../helpers/temp-dir.js';
 
 const ok = (schema: { safeParse: (v: unknown) => { success: boolean } }, value: unknown) => assert.equal(schema.safeParse(value).success, true, `should accept ${JSON.stringify(value)}`);
 const no = (schema: { safeParse: (v: unknown) => { success: boolean } }, value: unknown) => assert.equal(schema.safeParse(value).success, false, `should refuse ${JSON.stringify(value)}`);
@@ -102,7 +101,7 @@ describe('backup paths never leave their directory', () => {
 
 describe('helm overrides are a values file, not --set-string', () => {
   it('commas, equals signs, brackets and newlines in a tag are just characters in a 0600 file, removed afterwards', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'overrides-test-'));
+    const dir = await testTempDir('overrides-test');
     const hostile = '0.2.0,image.repository=evil.example/x\nsecurityContext: {privileged: true}[0]';
     let seen: { files: string[]; text: string; mode: number } | undefined;
     await withValuesFiles(

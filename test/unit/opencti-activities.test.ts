@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
 import { describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
 import { CommandRunner, toolPathsFromEnv, type CommandResult, type CommandSpec } from '../../src/activities/command.js';
@@ -16,6 +15,7 @@ import { FailureType } from '../../src/domain/failure-types.js';
 import { HealthCheckSchema } from '../../src/domain/opencti/inputs.js';
 import { fixturesDir } from '../helpers/paths.js';
 import { activityFailure as failure } from '../helpers/activity-failure.js';
+import { testTempDir } from '../helpers/temp-dir.js';
 
 const json = (name: string) => readFileSync(`${fixturesDir}kubectl-json/${name}.json`, 'utf8');
 const valuesFile = (name: string) => `${fixturesDir}opencti-values/${name}.yaml`;
@@ -426,7 +426,7 @@ describe('OpenCTI health check through kubectl port-forward', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as { port: number }).port;
-    const argsFile = `${await mkdtemp(`${tmpdir()}/pf-`)}/args`;
+    const argsFile = `${await testTempDir('pf')}/args`;
     process.env.FAKE_FORWARD_PORT = String(port);
     process.env.FAKE_FORWARD_ARGS = argsFile;
     try {

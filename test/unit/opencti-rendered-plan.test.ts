@@ -10,6 +10,7 @@ import { CommandRunner, toolPathsFromEnv } from '../../src/activities/command.js
 import { createHelmActivities, type HelmActivities } from '../../src/activities/helm/activities.js';
 import { createOpenctiActivities, type PlanValuesRequest, type ValuesChangeKind } from '../../src/activities/opencti/activities.js';
 import { fixturesDir } from '../helpers/paths.js';
+import { testTempDir } from '../helpers/temp-dir.js';
 
 const runner = new CommandRunner({ tools: toolPathsFromEnv() });
 const realHelm = createHelmActivities({ runner, workDir: tmpdir() });
@@ -48,9 +49,8 @@ const packagedCache = new Map<string, string>();
 async function packaged(version: string): Promise<string> {
   const hit = packagedCache.get(version);
   if (hit) return hit;
-  const { mkdtemp } = await import('node:fs/promises');
   const { execa } = await import('execa');
-  const dir = await mkdtemp(`${tmpdir()}/opencti-chart-`);
+  const dir = await testTempDir('opencti-chart');
   await execa(toolPathsFromEnv().helm ?? 'helm', ['package', `${fixturesDir}charts/opencti-2`, '--version', version, '--destination', dir]);
   const tgz = `${dir}/opencti-${version}.tgz`;
   packagedCache.set(version, tgz);

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import type { CommandResult, CommandRunner, CommandSpec } from '../../src/activities/command.js';
 import { createTenantActivities, type TenantUpgradeRequest } from '../../src/activities/soctalk/tenant.js';
 import { FailureType } from '../../src/domain/failure-types.js';
 import { checkValuesDocument, hookCommand, parseHeartbeat, parseNamespacePage, parseReleaseDeployments } from '../../src/activities/soctalk/tenant-parse.js';
+import { testTempDir } from '../helpers/temp-dir.js';
 
 /** Records every command and answers from a table keyed by the first argument(s). */
 function stubRunner(answer: (spec: CommandSpec) => string | Promise<string>) {
@@ -58,7 +58,7 @@ const request = (over: Partial<TenantUpgradeRequest> = {}): TenantUpgradeRequest
 
 describe('tenantHelmUpgrade', () => {
   it('renders values with soctalk-cli, hands them to helm in a private file, overrides the image tag, and returns only a digest', async () => {
-    const workDir = await mkdtemp(join(tmpdir(), 'tenant-test-'));
+    const workDir = await testTempDir('tenant-test');
     const { runner, specs, seenFiles } = stubRunner(releaseAnswers({ n: 3 }));
     const result = await createTenantActivities({ runner, workDir, env: COMMANDS }).tenantHelmUpgrade(request());
 
@@ -110,7 +110,7 @@ describe('tenantHelmUpgrade', () => {
   });
 
   it("reuses the release's values (helm get values -a) when asked", async () => {
-    const workDir = await mkdtemp(join(tmpdir(), 'tenant-test-'));
+    const workDir = await testTempDir('tenant-test');
     const { runner, specs, seenFiles } = stubRunner(releaseAnswers({ n: 3 }));
     await createTenantActivities({ runner, workDir }).tenantHelmUpgrade(request({ valuesSource: { kind: 'current' } }));
     assert.deepEqual(specs[0]!.args, ['get', 'values', '--namespace', 'tenant-acme', '--all', '--output', 'json', '--kube-context', 'prod', '--', 'tenant-acme']);
@@ -118,7 +118,7 @@ describe('tenantHelmUpgrade', () => {
   });
 
   it('fetches values over HTTP with a bearer token from the named environment variable', async () => {
-    const workDir = await mkdtemp(join(tmpdir(), 'tenant-test-'));
+    const workDir = await testTempDir('tenant-test');
     const { runner, seenFiles } = stubRunner(releaseAnswers({ n: 3 }));
     const seen: { url: string; auth?: string }[] = [];
     const fetch = (async (url: string, init: RequestInit) => {
@@ -155,7 +155,7 @@ describe('tenantHelmUpgrade', () => {
 
   it('refuses a values command not on the worker\'s RUNBOOK_COMMAND_ALLOWLIST before anything runs', async () => {
     const { runner, specs } = stubRunner(releaseAnswers({ n: 3 }));
-    const activities = createTenantActivities({ runner, workDir: await mkdtemp(join(tmpdir(), 'tenant-test-')), env: COMMANDS });
+    const activities = createTenantActivities({ runner, workDir: await testTempDir('tenant-test'), env: COMMANDS });
     await assert.rejects(activities.tenantHelmUpgrade(request({ valuesSource: { kind: 'command', command: 'bash', args: ['-c', 'id'], timeout: 1000 } })), {
       type: 'InvalidInput',
       message: /^valuesSource\.command: bash is not on the worker's RUNBOOK_COMMAND_ALLOWLIST, so nothing was run/,
@@ -168,7 +168,7 @@ describe('tenantHelmUpgrade', () => {
   });
 
   it('does not upgrade again when an earlier attempt already did', async () => {
-    const workDir = await mkdtemp(join(tmpdir(), 'tenant-test-'));
+    const workDir = await testTempDir('tenant-test');
     const { runner, specs } = stubRunner(releaseAnswers({ n: 4 }));
     const result = await createTenantActivities({ runner, workDir, env: COMMANDS }).tenantHelmUpgrade(request());
     assert.equal(result.alreadyDone, true);
@@ -176,7 +176,7 @@ describe('tenantHelmUpgrade', () => {
   });
 
   it('refuses values that are not a YAML mapping, without quoting them', async () => {
-    const workDir = await mkdtemp(join(tmpdir(), 'tenant-test-'));
+    const workDir = await testTempDir('tenant-test');
     const { runner } = stubRunner((spec) => (typeof spec.tool === 'string' ? '' : '- secret-list-item\n'));
     await assert.rejects(createTenantActivities({ runner, workDir, env: COMMANDS }).tenantHelmUpgrade(request()), (err: unknown) => {
       assert.ok(err instanceof ApplicationFailure);

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { connectionOptions, DEFAULT_TASK_QUEUE, loadTemporalConfig, normalizedEnv, temporalConfigFromEnv } from '../../src/temporal-config.js';
+import { testTempDir } from '../helpers/temp-dir.js';
 
 async function pemFiles() {
-  const dir = await mkdtemp(join(tmpdir(), 'temporal-config-'));
+  const dir = await testTempDir('temporal-config');
   const files = { cert: join(dir, 'client.pem'), key: join(dir, 'client.key'), ca: join(dir, 'ca.pem') };
   await writeFile(files.cert, 'CERT');
   await writeFile(files.key, 'KEY');
@@ -16,7 +16,7 @@ async function pemFiles() {
 
 /** A Temporal CLI config file (TOML, the format `temporal config set` writes). */
 async function configFile(text: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'temporal-toml-'));
+  const dir = await testTempDir('temporal-toml');
   const path = join(dir, 'temporal.toml');
   await writeFile(path, text);
   return path;

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { withValuesFiles } from '../../src/activities/helm/values-files.js';
+import { testTempDir } from '../helpers/temp-dir.js';
 
-const workDir = () => mkdtemp(join(tmpdir(), 'values-files-test-'));
+const workDir = () => testTempDir('values-files-test');
 
 describe('withValuesFiles', () => {
   it('only files: passed through in order, no temp directory', async () => {

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFile, copyFile, mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { appendFile, copyFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -9,6 +8,7 @@ import { FailureType } from '../../src/domain/failure-types.js';
 import { abortUpdate, approveUpdate, statusQuery } from '../../src/workflows/lib/messages.js';
 import { openctiClusteringMigration, type OpenctiClusteringMigrationInput } from '../../src/workflows/opencti/opencti-clustering-migration.js';
 import type { OpenctiUpgradeResult } from '../../src/workflows/opencti/common.js';
+import { testTempDir } from '../helpers/temp-dir.js';
 import { workflowBundle } from '../helpers/temporal.js';
 import { businessWorkflowId, runningStep, useWorkflowTestEnv, waitForStatus } from '../helpers/workflow-harness.js';
 import { common, noApproval, openctiMocks, upgradeValues, valuesFile, verificationFailed, type OpenctiMockOptions } from './opencti-mocks.js';
@@ -163,7 +163,7 @@ describe('openctiClusteringMigration (time-skipping)', () => {
   });
 
   it('refuses to apply values that changed after they were approved', async () => {
-    const dir = await mkdtemp(`${tmpdir()}/opencti-edit-`);
+    const dir = await testTempDir('opencti-edit');
     const file = `${dir}/values.yaml`;
     await copyFile(valuesFile('ingress-tls'), file);
     const { error, m } = await run(input({ values: { files: [file] }, approval: { required: true } }), {}, async (h) => {

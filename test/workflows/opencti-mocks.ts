@@ -13,6 +13,7 @@ import { createHelmActivities, type HelmActivities, type ReleaseState } from '..
 import { renderedTopology, releaseObjects } from '../../src/domain/opencti/manifest.js';
 import { FailureType } from '../../src/domain/failure-types.js';
 import { fixturesDir } from '../helpers/paths.js';
+import { testTempDir } from '../helpers/temp-dir.js';
 
 export const valuesFile = (name: string) => `${fixturesDir}opencti-values/${name}.yaml`;
 
@@ -73,9 +74,8 @@ function fixtureChart(version: string | undefined): Promise<string> {
   let p = packaged.get(v);
   if (!p) {
     p = (async () => {
-      const { mkdtemp } = await import('node:fs/promises');
       const { execa } = await import('execa');
-      const dir = await mkdtemp(`${tmpdir()}/opencti-wf-chart-`);
+      const dir = await testTempDir('opencti-wf-chart');
       const chart = v.startsWith('1.') ? 'opencti-1' : 'opencti-2';
       await execa(toolPathsFromEnv().helm ?? 'helm', ['package', `${fixturesDir}charts/${chart}`, '--version', v, '--destination', dir]);
       return `${dir}/opencti-${v}.tgz`;
