@@ -1,7 +1,10 @@
 // A real S3-compatible server for a test file: SeaweedFS (`weed server -filer -s3`, built by
 // scripts/toolchain.sh), on loopback only, in its own temp directory, with one identity's
 // credentials and an SSE-S3 key, so tests exercise signed requests and encryption. Every
-// port is chosen free (gRPC ports are SeaweedFS's http port + 10000).
+// port is chosen free (gRPC ports are SeaweedFS's http port + 10000). Its glog files (-logdir;
+// by default they go to $TMPDIR) and the filer's Unix socket are in that directory, which stop()
+// removes. weed puts its gRPC Unix sockets at fixed paths (/tmp/seaweedfs-<server>-grpc-<port>.sock)
+// and leaves them there when it stops, so stop() removes those of its own ports too.
 //
 //   const s3 = await startSeaweedfs();     // s3.endpoint, s3.bucket, s3.workerEnv
 //   await s3.stop();
@@ -84,6 +87,7 @@ async function startOnce(bucket: string): Promise<Seaweedfs> {
   const proc: ResultPromise = execa(
     SEAWEEDFS_BIN,
     [
+      `-logdir=${root}`,
       'server',
       `-dir=${data}`,
       '-ip=127.0.0.1',
@@ -92,6 +96,7 @@ async function startOnce(bucket: string): Promise<Seaweedfs> {
       `-volume.port=${volume}`,
       '-filer',
       `-filer.port=${filer}`,
+      `-filer.localSocket=${join(root, 'filer.sock')}`,
       '-s3',
       `-s3.port=${s3}`,
       '-s3.port.iceberg=0',
@@ -119,6 +124,7 @@ async function startOnce(bucket: string): Promise<Seaweedfs> {
     await proc;
     client.destroy();
     await rm(root, { recursive: true, force: true });
+    for (const [name, port] of Object.entries({ master, volume, filer, s3 })) await rm(`/tmp/seaweedfs-${name}-grpc-${port + 10_000}.sock`, { force: true });
   };
   // Ready when it accepts a bucket: the volume server must have registered with the master.
   const deadline = Date.now() + 90_000;
