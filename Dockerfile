@@ -17,7 +17,8 @@
 #
 # (A named build context overrides the stage of the same name.)
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+# The Node.js line of scripts/versions.env NODE_VERSION, which the tests run on.
+ARG NODE_IMAGE=node:24-bookworm-slim
 # Keep in step with scripts/versions.env: the runbooks are tested against these.
 ARG HELM_VERSION=3.21.4
 ARG KUBECTL_VERSION=1.36.1

@@ -6,5 +6,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi
-bash scripts/toolchain.sh ensure temporal helm kubectl kwok kube etcd postgres
+# Two steps, not `eval "$(...)"`: that form ignores a failed build and runs on without tools.
+toolchain_env=$(bash scripts/toolchain.sh env node temporal helm kubectl kwok kube etcd postgres) || {
+  echo "scripts/toolchain.sh could not provide the toolchain (its messages are above)" >&2
+  exit 1
+}
+eval "$toolchain_env"
 exec npx tsx scripts/demo.ts "$@"

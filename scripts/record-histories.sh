@@ -10,7 +10,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # Workflow tests need the time-skipping test server and helm (the OpenCTI plan activities
 # render the fixture charts for real), not the KWOK bench.
-eval "$(bash scripts/toolchain.sh env test-server helm)"
+eval "$(bash scripts/toolchain.sh env node test-server helm)"
 run_tests() { node --import tsx --test --test-timeout=900000 --test-reporter=spec "$@"; }
 
 dir=test/fixtures/histories

