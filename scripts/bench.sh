@@ -5,12 +5,12 @@
 # benchmark's "server errors" figure.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-[ -d node_modules ] || npm ci --no-audit --no-fund
 toolchain_env=$(bash scripts/toolchain.sh env node temporal) || {
   echo "scripts/toolchain.sh could not provide Node.js and the Temporal CLI (its messages are above)" >&2
   exit 1
 }
 eval "$toolchain_env"
+[ -d node_modules ] || npm ci --no-audit --no-fund
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0

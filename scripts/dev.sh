@@ -7,8 +7,8 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-[ -d node_modules ] || npm ci --no-audit --no-fund
 eval "$(bash scripts/toolchain.sh env node temporal helm kubectl postgres)"
+[ -d node_modules ] || npm ci --no-audit --no-fund
 
 port=${TEMPORAL_PORT:-7233}
 ui_port=${UI_PORT:-8233}

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The README's test command: sets up everything a fresh machine needs (npm ci, the pinned
-# toolchain, built or found outside the repository), then runs lint, typecheck and every
+# The README's test command: sets up everything a fresh machine needs (the pinned toolchain,
+# built or found outside the repository, then npm ci), then runs lint, typecheck and every
 # test tier against the real components. Extra arguments select test files.
 #
 #   npm test                       everything (what CI runs)
@@ -11,11 +11,6 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 step() { printf '\n== %s\n' "$*"; }
 
 started=$SECONDS
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  step "npm ci"
-  npm ci --no-audit --no-fund
-fi
-
 step "toolchain (scripts/toolchain.sh; cached outside the repository)"
 # Two steps, not `eval "$(...)"`: that form ignores a failed build and runs on without tools.
 toolchain_env=$(bash scripts/toolchain.sh env) || {
@@ -23,6 +18,12 @@ toolchain_env=$(bash scripts/toolchain.sh env) || {
   exit 1
 }
 eval "$toolchain_env"
+
+# After the toolchain: npm runs on the Node.js the tests run on.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  step "npm ci"
+  npm ci --no-audit --no-fund
+fi
 
 if [ $# -eq 0 ]; then
   step "lint"
